@@ -1,0 +1,60 @@
+# MallBots C++ — the front door. `make up` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PRESET ?= debug
+BUILD_DIR := build/$(PRESET)
+WIPE ?= 0
+
+# ccache hits across checkouts: paths are made relative to the checkout, the cache lives outside it.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+export CCACHE_DIR ?= $(HOME)/.cache/mallbots-ccache
+export CCACHE_MAXSIZE ?= 5G
+
+STACK := deploy/local/stack.sh
+
+.PHONY: help deps configure build up down status logs test test-unit test-integration bench clean
+
+help:
+	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
+	@echo "make test    install packages, build and run every test (unit + integration)"
+	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
+	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
+
+deps:
+	@bash deploy/local/deps.sh
+
+configure: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then cmake --preset $(PRESET); fi
+
+build: configure
+	cmake --build --preset $(PRESET)
+
+up: build
+	@bash $(STACK) up
+
+down:
+	@WIPE=$(WIPE) bash $(STACK) down
+
+status:
+	@bash $(STACK) status
+
+logs:
+	@bash $(STACK) logs
+
+test: build
+	ctest --preset $(PRESET)
+
+test-unit: build
+	ctest --preset $(PRESET) -L unit
+
+test-integration: build
+	ctest --preset $(PRESET) -L integration
+
+bench:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@bash bench/run.sh build/release
+
+clean:
+	rm -rf build

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# The local stack: a private PostgreSQL 15 cluster and nats-server with JetStream, both under one
+# state directory, plus the service binaries once they exist.
+#
+#   stack.sh up | down | status | logs | env
+#
+# Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
+# (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
+# default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HOME_DIR=${MALLBOTS_HOME:-$ROOT/.mallbots}
+PG_PORT=${MALLBOTS_PG_PORT:-55432}
+NATS_PORT=${MALLBOTS_NATS_PORT:-54222}
+BIN_DIR=${MALLBOTS_BIN_DIR:-$ROOT/build/debug}
+TOPOLOGY=$ROOT/deploy/topology.conf
+PG_BIN=${MALLBOTS_PG_BIN:-/usr/lib/postgresql/15/bin}
+SERVICES=(stores customers baskets ordering payments depot notifications search cosec)
+
+PGDATA=$HOME_DIR/pg/data
+PGSOCK=$HOME_DIR/pg/run
+SECRETS=$HOME_DIR/secrets
+LOGS=$HOME_DIR/logs
+RUN=$HOME_DIR/run
+
+log() { echo "stack: $*"; }
+die() { echo "stack: $*" >&2; exit 1; }
+
+# PostgreSQL refuses to run as root: as root, run its tools as the postgres user.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+secret() {  # secret FILE -> password, created on first use
+  local f="$SECRETS/$1"
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 >"$f")
+  fi
+  cat "$f"
+}
+
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+pg_pid() { [ -f "$PGDATA/postmaster.pid" ] && head -1 "$PGDATA/postmaster.pid" || true; }
+pidfile_pid() { [ -f "$1" ] && cat "$1" || true; }
+psql_admin() {
+  as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p "$PG_PORT" -U postgres "$@"
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local secs=$1 what=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$what did not become ready within ${secs}s (see $LOGS)"
+    sleep 0.1
+  done
+}
+
+prepare_dirs() {
+  mkdir -p "$HOME_DIR" "$SECRETS" "$LOGS" "$RUN" "$HOME_DIR/pg" "$PGSOCK" "$HOME_DIR/nats"
+  chmod 700 "$SECRETS"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$HOME_DIR/pg" "$PGSOCK"
+    touch "$LOGS/postgres.log"; chown postgres:postgres "$LOGS/postgres.log"
+    runuser -u postgres -- test -x "$HOME_DIR/pg" ||
+      die "the postgres user cannot reach $HOME_DIR; set MALLBOTS_HOME to a directory it can enter"
+  fi
+}
+
+pg_up() {
+  if alive "$(pg_pid)"; then log "postgres already running (pid $(pg_pid))"; return; fi
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    log "initdb $PGDATA"
+    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 >"$LOGS/initdb.log" 2>&1 ||
+      die "initdb failed (see $LOGS/initdb.log)"
+  fi
+  log "starting postgres on 127.0.0.1:$PG_PORT"
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t 60 start \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGSOCK" >/dev/null ||
+    die "postgres did not start (see $LOGS/postgres.log)"
+  wait_for 30 postgres "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
+}
+
+pg_provision() {  # one role and one database per service, each role reaching only its own
+  for svc in "${SERVICES[@]}"; do
+    local pw; pw=$(secret "pg-$svc.pass")
+    psql_admin -d postgres -v svc="$svc" -v pw="$pw" -v db="mallbots_$svc" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'svc')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'svc') \gexec
+ALTER ROLE :"svc" WITH LOGIN PASSWORD :'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE;
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'svc')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE :"db" TO :"svc";
+SQL
+  done
+  # The template and maintenance databases must not be reachable by the service roles either.
+  psql_admin -d postgres -c "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC" \
+    -c "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC"
+}
+
+nats_up() {
+  local pid; pid=$(pidfile_pid "$RUN/nats-server.pid")
+  if alive "$pid"; then log "nats-server already running (pid $pid)"; return; fi
+  bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" --secrets "$SECRETS" \
+    --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$HOME_DIR/nats.conf"
+  log "starting nats-server on 127.0.0.1:$NATS_PORT"
+  nohup nats-server -c "$HOME_DIR/nats.conf" >>"$LOGS/nats-server.log" 2>&1 </dev/null &
+  echo $! >"$RUN/nats-server.pid"
+  wait_for 30 nats-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO"
+}
+
+write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line
+  {
+    echo "MALLBOTS_PG_HOST=127.0.0.1"
+    echo "MALLBOTS_PG_PORT=$PG_PORT"
+    echo "MALLBOTS_NATS_URL=nats://127.0.0.1:$NATS_PORT"
+    echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
+  } >"$HOME_DIR/stack.env"
+  chmod 600 "$HOME_DIR/stack.env"
+}
+
+services_up() {
+  local started=0
+  for svc in "${SERVICES[@]}"; do
+    local bin="$BIN_DIR/services/$svc/$svc"
+    [ -x "$bin" ] || continue
+    local pid; pid=$(pidfile_pid "$RUN/$svc.pid")
+    if alive "$pid"; then log "$svc already running (pid $pid)"; continue; fi
+    # shellcheck disable=SC1090
+    . "$ROOT/deploy/local/service-env.sh" "$svc"
+    nohup "$bin" >>"$LOGS/$svc.log" 2>&1 </dev/null &
+    echo $! >"$RUN/$svc.pid"
+    started=1
+  done
+  [ $started -eq 1 ] || return 0
+  for svc in "${SERVICES[@]}"; do
+    [ -f "$RUN/$svc.pid" ] && alive "$(pidfile_pid "$RUN/$svc.pid")" || continue
+    . "$ROOT/deploy/local/service-env.sh" "$svc"
+    wait_for 60 "$svc" curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz"
+    log "$svc ready (grpc 127.0.0.1:$GRPC_PORT, http 127.0.0.1:$HTTP_PORT)"
+  done
+}
+
+stop_pid() {  # stop_pid NAME PID
+  local name=$1 pid=$2
+  alive "$pid" || return 0
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 300); do alive "$pid" || return 0; sleep 0.1; done
+  log "$name did not stop in 30s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cmd_up() {
+  command -v nats-server >/dev/null || die "nats-server is not installed (run make deps)"
+  prepare_dirs
+  pg_up
+  pg_provision
+  nats_up
+  write_env
+  services_up
+  log "up: postgres 127.0.0.1:$PG_PORT, nats 127.0.0.1:$NATS_PORT, state in $HOME_DIR"
+}
+
+cmd_down() {
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+    local svc=${SERVICES[$i]}
+    stop_pid "$svc" "$(pidfile_pid "$RUN/$svc.pid")"; rm -f "$RUN/$svc.pid"
+  done
+  stop_pid nats-server "$(pidfile_pid "$RUN/nats-server.pid")"; rm -f "$RUN/nats-server.pid"
+  local pid; pid=$(pg_pid)
+  if alive "$pid"; then
+    log "stopping postgres (pid $pid)"
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+  fi
+  if [ "${WIPE:-0}" = 1 ]; then
+    log "wiping $HOME_DIR"
+    rm -rf "$HOME_DIR"
+  fi
+}
+
+cmd_status() {
+  local rc=0
+  show() {  # show NAME PID DETAIL
+    if alive "$2"; then printf '%-14s running  pid %-7s %s\n' "$1" "$2" "$3"
+    else printf '%-14s stopped\n' "$1"; rc=1; fi
+  }
+  show postgres "$(pg_pid)" "127.0.0.1:$PG_PORT"
+  show nats-server "$(pidfile_pid "$RUN/nats-server.pid")" "127.0.0.1:$NATS_PORT"
+  for svc in "${SERVICES[@]}"; do
+    [ -f "$RUN/$svc.pid" ] || continue
+    show "$svc" "$(pidfile_pid "$RUN/$svc.pid")" ""
+  done
+  return $rc
+}
+
+cmd_logs() {
+  [ -d "$LOGS" ] || die "no logs yet: $LOGS does not exist"
+  exec tail -n 50 -F "$LOGS"/*.log
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) cmd_logs ;;
+  *) echo "usage: $0 up|down|status|logs" >&2; exit 2 ;;
+esac

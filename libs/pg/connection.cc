@@ -1,0 +1,131 @@
+#include "libs/pg/connection.h"
+
+#include <libpq-fe.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "libs/pg/errors.h"
+
+namespace eda::pg {
+
+Param::Param(double v) : value_(absl::StrCat(v)) {}
+
+Param Param::Bytes(absl::string_view bytes) {
+  Param p(bytes);
+  p.binary_ = true;
+  return p;
+}
+
+Result::Result(PgResultPtr result) : result_(std::move(result)) {}
+
+int Result::rows() const { return PQntuples(result_.get()); }
+int Result::columns() const { return PQnfields(result_.get()); }
+
+int64_t Result::affected() const {
+  int64_t n = 0;
+  return absl::SimpleAtoi(PQcmdTuples(result_.get()), &n) ? n : 0;
+}
+
+bool Result::IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+
+absl::string_view Result::Text(int row, int col) const {
+  return absl::string_view(PQgetvalue(result_.get(), row, col),
+                          static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+}
+
+absl::StatusOr<int64_t> Result::Int(int row, int col) const {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(Text(row, col), &v)) {
+    return absl::InternalError(absl::StrCat("column ", PQfname(result_.get(), col), ": '",
+                                            Text(row, col), "' is not an integer"));
+  }
+  return v;
+}
+
+absl::StatusOr<double> Result::Double(int row, int col) const {
+  double v = 0;
+  if (!absl::SimpleAtod(Text(row, col), &v)) {
+    return absl::InternalError(absl::StrCat("column ", PQfname(result_.get(), col), ": '",
+                                            Text(row, col), "' is not a number"));
+  }
+  return v;
+}
+
+bool Result::Bool(int row, int col) const { return Text(row, col) == "t"; }
+
+absl::StatusOr<std::string> Result::Bytes(int row, int col) const {
+  size_t len = 0;
+  unsigned char* raw =
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &len);
+  if (raw == nullptr) return absl::InternalError("bytea decode failed");
+  std::string out(reinterpret_cast<char*>(raw), len);
+  PQfreemem(raw);
+  return out;
+}
+
+absl::string_view Result::command_status() const { return PQcmdStatus(result_.get()); }
+
+int Result::Column(absl::string_view name) const {
+  return PQfnumber(result_.get(), std::string(name).c_str());
+}
+
+absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
+  PgConnPtr conn(PQconnectdb(dsn.c_str()));
+  if (conn == nullptr) return absl::ResourceExhaustedError("postgres connect: out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    absl::string_view msg = PQerrorMessage(conn.get());
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.remove_suffix(1);
+    return absl::UnavailableError(absl::StrCat("postgres connect: ", msg));
+  }
+  return Connection(std::move(conn));
+}
+
+absl::StatusOr<Result> Connection::Exec(absl::string_view sql, absl::Span<const Param> params) {
+  std::vector<const char*> values(params.size());
+  std::vector<int> lengths(params.size());
+  std::vector<int> formats(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::optional<std::string>& v = params[i].value();
+    values[i] = v.has_value() ? v->data() : nullptr;
+    lengths[i] = v.has_value() ? static_cast<int>(v->size()) : 0;
+    formats[i] = params[i].binary() ? 1 : 0;
+  }
+  PgResultPtr res(PQexecParams(conn_.get(), std::string(sql).c_str(),
+                               static_cast<int>(params.size()), nullptr, values.data(),
+                               lengths.data(), formats.data(), /*resultFormat=*/0));
+  const ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    return StatusFromResult(res.get(), conn_.get(), SqlContext(sql));
+  }
+  return Result(std::move(res));
+}
+
+absl::Status Connection::ExecScript(absl::string_view sql) {
+  // PQexec runs a multi-statement string as one implicit transaction unless it has its own
+  // BEGIN/COMMIT; the last result tells whether all of it succeeded.
+  PgResultPtr res(PQexec(conn_.get(), std::string(sql).c_str()));
+  const ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+    return StatusFromResult(res.get(), conn_.get(), "script");
+  }
+  return absl::OkStatus();
+}
+
+bool Connection::Connected() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+
+bool Connection::Healthy() const {
+  return Connected() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+}
+
+int Connection::BackendPid() const { return PQbackendPID(conn_.get()); }
+
+std::string SqlContext(absl::string_view sql) {
+  std::vector<absl::string_view> words =
+      absl::StrSplit(sql, absl::ByAnyChar(" \n\t"), absl::SkipEmpty());
+  std::string out;
+  for (size_t i = 0; i < words.size() && i < 4; ++i) absl::StrAppend(&out, i ? " " : "", words[i]);
+  return out;
+}
+
+}  // namespace eda::pg

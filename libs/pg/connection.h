@@ -1,0 +1,123 @@
+// File: connection.h
+// RAII over libpq: a Connection, the Result of a command, and query parameters.
+//
+// Queries are always parameterized ($1, $2, ...): values travel separately from the SQL text.
+// Results are in text format; Result converts to the usual C++ types and decodes bytea.
+//
+// A Connection is used by one thread at a time (libpq's rule); share connections through Pool.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "libs/common/c_handle.h"
+
+struct pg_conn;
+struct pg_result;
+extern "C" {
+void PQfinish(pg_conn*);
+void PQclear(pg_result*);
+}
+
+namespace eda::pg {
+
+using PgConnPtr = std::unique_ptr<pg_conn, CFree<&PQfinish>>;
+using PgResultPtr = std::unique_ptr<pg_result, CFree<&PQclear>>;
+
+// One query parameter, sent in text format, or binary for bytea (Param::Bytes).
+class Param final {
+ public:
+  Param(std::nullptr_t) {}  // NOLINT: SQL NULL
+  Param(absl::string_view v) : value_(std::string(v)) {}  // NOLINT
+  Param(const std::string& v) : value_(v) {}             // NOLINT
+  Param(const char* v) : value_(std::string(v)) {}       // NOLINT
+  Param(int v) : value_(std::to_string(v)) {}            // NOLINT
+  Param(int64_t v) : value_(std::to_string(v)) {}        // NOLINT
+  Param(double v);                                       // NOLINT
+  Param(bool v) : value_(v ? "t" : "f") {}               // NOLINT
+  template <typename T>
+  Param(const std::optional<T>& v) {  // NOLINT: nullopt is NULL
+    if (v.has_value()) *this = Param(*v);
+  }
+  // Raw bytes for a bytea parameter.
+  static Param Bytes(absl::string_view bytes);
+
+  const std::optional<std::string>& value() const { return value_; }
+  bool binary() const { return binary_; }
+
+ private:
+  std::optional<std::string> value_;
+  bool binary_ = false;
+};
+
+class Result final {
+ public:
+  explicit Result(PgResultPtr result);
+
+  int rows() const;
+  int columns() const;
+  // Rows changed by INSERT/UPDATE/DELETE (0 for other commands).
+  int64_t affected() const;
+
+  bool IsNull(int row, int col) const;
+  absl::string_view Text(int row, int col) const;  // "" for NULL
+  absl::StatusOr<int64_t> Int(int row, int col) const;
+  absl::StatusOr<double> Double(int row, int col) const;
+  bool Bool(int row, int col) const;
+  // Decodes a bytea column returned in text (hex) format.
+  absl::StatusOr<std::string> Bytes(int row, int col) const;
+  // The command tag, e.g. "INSERT 0 1" or "ROLLBACK".
+  absl::string_view command_status() const;
+  // Column index by name, or -1.
+  int Column(absl::string_view name) const;
+
+ private:
+  PgResultPtr result_;
+};
+
+class Connection final {
+ public:
+  // Connects with a libpq connection string ("host=... dbname=..." or a postgresql:// URI).
+  // Errors: Unavailable when the server cannot be reached or refuses the login.
+  static absl::StatusOr<Connection> Open(const std::string& dsn);
+
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&&) noexcept = default;
+
+  // Runs one parameterized statement. Errors are mapped by errors.h, prefixed with `sql`'s first
+  // words for context.
+  absl::StatusOr<Result> Exec(absl::string_view sql, absl::Span<const Param> params);
+  absl::StatusOr<Result> Exec(absl::string_view sql, std::initializer_list<Param> params = {}) {
+    return Exec(sql, absl::Span<const Param>(params.begin(), params.size()));
+  }
+  // Runs a script of several statements with no parameters (migrations). Returns the last error.
+  absl::Status ExecScript(absl::string_view sql);
+
+  // True while the link is up and no transaction is left open or failed.
+  bool Healthy() const;
+  // True while the link is up (CONNECTION_OK).
+  bool Connected() const;
+  // The server process id serving this connection.
+  int BackendPid() const;
+
+  pg_conn* raw() const { return conn_.get(); }
+
+ private:
+  explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
+
+  PgConnPtr conn_;
+};
+
+// Short description of a statement for error messages: its first few words.
+std::string SqlContext(absl::string_view sql);
+
+}  // namespace eda::pg

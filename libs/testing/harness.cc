@@ -1,0 +1,290 @@
+#include "libs/testing/harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/ids.h"
+
+namespace eda::testing {
+namespace {
+
+constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
+
+std::string ReadTail(const std::string& file, size_t max_bytes = 4000) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
+}
+
+bool TcpAnswers(int port, const std::string& expect_prefix) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (ok && !expect_prefix.empty()) {
+    timeval tv{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[16] = {};
+    ssize_t n = recv(fd, buf, expect_prefix.size(), MSG_WAITALL);
+    ok = n == static_cast<ssize_t>(expect_prefix.size()) && expect_prefix == std::string(buf, n);
+  }
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("EDA_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+bool WaitUntil(const std::function<bool()>& pred, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!pred()) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  char* p = mkdtemp(tmpl.data());
+  path_ = p != nullptr ? p : "";
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+absl::StatusOr<std::unique_ptr<Process>> Process::Start(const std::vector<std::string>& argv,
+                                                       const Options& options) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    // Child: own process group, output to the log, drop privileges if asked, exec.
+    setpgid(0, 0);
+    int fd = open(options.log_file.empty() ? "/dev/null" : options.log_file.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (options.gid.has_value() && setgid(*options.gid) != 0) _exit(126);
+    if (options.uid.has_value() && setuid(*options.uid) != 0) _exit(126);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return std::unique_ptr<Process>(new Process(pid));
+}
+
+Process::~Process() { Stop(); }
+
+bool Process::Running() {
+  if (reaped_) return false;
+  const pid_t r = waitpid(pid_, &wait_status_, WNOHANG);
+  if (r == pid_ || (r < 0 && errno == ECHILD)) reaped_ = true;
+  return !reaped_;
+}
+
+int Process::Wait() {
+  if (!reaped_) {
+    waitpid(pid_, &wait_status_, 0);
+    reaped_ = true;
+  }
+  return wait_status_;
+}
+
+int Process::Stop(int signal, absl::Duration grace) {
+  if (!Running()) return wait_status_;
+  kill(pid_, signal);
+  if (!WaitUntil([this] { return !Running(); }, grace)) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &wait_status_, 0);
+    reaped_ = true;
+  }
+  return wait_status_;
+}
+
+absl::Status RunCommand(const std::vector<std::string>& argv, const Process::Options& options) {
+  TempDir dir("eda-cmd");
+  Process::Options opts = options;
+  if (opts.log_file.empty()) opts.log_file = dir.path() + "/out.log";
+  auto process = Process::Start(argv, opts);
+  if (!process.ok()) return process.status();
+  const int status = (*process)->Wait();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat(absl::StrJoin(argv, " "), " failed (status ", status,
+                                            "):\n", ReadTail(opts.log_file)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
+  std::unique_ptr<PostgresServer> pg(new PostgresServer());
+  pg->dir_ = std::make_unique<TempDir>("eda-pg");
+  pg->data_dir_ = pg->dir_->path() + "/data";
+  if (geteuid() == 0) {
+    passwd* pw = getpwnam("postgres");
+    if (pw == nullptr) return absl::FailedPreconditionError("running as root needs a postgres user");
+    pg->uid_ = pw->pw_uid;
+    pg->gid_ = pw->pw_gid;
+    if (chown(pg->dir_->path().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return absl::InternalError("chown of the test cluster directory failed");
+    }
+  }
+  Process::Options as_pg{.log_file = "", .uid = pg->uid_, .gid = pg->gid_};
+  absl::Status init = RunCommand({absl::StrCat(kPgBin, "/initdb"), "-D", pg->data_dir_, "-U",
+                                  "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
+                                  "--no-sync"},
+                                 as_pg);
+  if (!init.ok()) return init;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    pg->port_ = PickFreePort();
+    absl::Status s = pg->Launch();
+    if (s.ok()) return pg;
+    if (attempt == 2) return s;
+  }
+  return absl::InternalError("unreachable");
+}
+
+absl::Status PostgresServer::Launch() {
+  const std::string log = dir_->path() + "/postgres.log";  // opened by the child before setuid
+  auto process = Process::Start(
+      {absl::StrCat(kPgBin, "/postgres"), "-D", data_dir_, "-p", std::to_string(port_), "-c",
+       "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c",
+       "full_page_writes=off", "-c", "max_connections=200"},
+      {.log_file = log, .uid = uid_, .gid = gid_});
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  const std::string dsn = Dsn();
+  const bool up = WaitUntil(
+      [&] { return !process_->Running() || PQping(dsn.c_str()) == PQPING_OK; }, absl::Seconds(30));
+  if (!up || !process_->Running()) {
+    process_.reset();
+    return absl::InternalError(absl::StrCat("postgres did not start:\n", ReadTail(log)));
+  }
+  return absl::OkStatus();
+}
+
+PostgresServer::~PostgresServer() { Stop(); }
+
+std::string PostgresServer::Dsn(const std::string& database) const {
+  return absl::StrCat("host=127.0.0.1 port=", port_, " user=postgres dbname=", database,
+                      " connect_timeout=5");
+}
+
+absl::StatusOr<std::string> PostgresServer::CreateDatabase(const std::string& prefix) {
+  const std::string name = absl::StrCat(prefix, "_", RandomHex(6));
+  PGconn* conn = PQconnectdb(Dsn().c_str());
+  PGresult* res = PQexec(conn, absl::StrCat("CREATE DATABASE ", name).c_str());
+  const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  std::string error = PQerrorMessage(conn);
+  PQclear(res);
+  PQfinish(conn);
+  if (!ok) return absl::InternalError("CREATE DATABASE failed: " + error);
+  return Dsn(name);
+}
+
+void PostgresServer::Stop() {
+  if (process_ != nullptr) process_->Stop(SIGINT, absl::Seconds(30));  // SIGINT = fast shutdown
+  process_.reset();
+}
+
+absl::Status PostgresServer::Restart() {
+  Stop();
+  return Launch();
+}
+
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const std::string& config) {
+  std::unique_ptr<NatsServer> nats(new NatsServer());
+  nats->dir_ = std::make_unique<TempDir>("eda-nats");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    nats->port_ = PickFreePort();
+    nats->config_file_ = nats->dir_->path() + "/nats.conf";
+    std::ofstream(nats->config_file_)
+        << config << "\nlisten: \"127.0.0.1:" << nats->port_ << "\"\njetstream {\n  store_dir: \""
+        << nats->dir_->path() << "/js\"\n}\n";
+    absl::Status s = nats->Launch();
+    if (s.ok()) return nats;
+    if (attempt == 2) return s;
+  }
+  return absl::InternalError("unreachable");
+}
+
+absl::Status NatsServer::Launch() {
+  const std::string log = dir_->path() + "/nats-server.log";
+  auto process = Process::Start({"nats-server", "-c", config_file_}, {.log_file = log});
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  const bool up = WaitUntil([&] { return !process_->Running() || TcpAnswers(port_, "INFO"); },
+                            absl::Seconds(30));
+  if (!up || !process_->Running()) {
+    process_.reset();
+    return absl::InternalError(absl::StrCat("nats-server did not start:\n", ReadTail(log)));
+  }
+  return absl::OkStatus();
+}
+
+NatsServer::~NatsServer() { Stop(); }
+
+std::string NatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
+
+void NatsServer::Stop() {
+  if (process_ != nullptr) process_->Stop(SIGTERM, absl::Seconds(10));
+  process_.reset();
+}
+
+absl::Status NatsServer::Restart() {
+  Stop();
+  return Launch();
+}
+
+}  // namespace eda::testing

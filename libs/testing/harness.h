@@ -1,0 +1,131 @@
+// File: harness.h
+// Real servers for integration tests: a private PostgreSQL cluster and nats-server, each started
+// on a free loopback port in a temporary directory and stopped by PID when the owner is destroyed.
+// Works as root (PostgreSQL then runs as the `postgres` user, as it refuses root) and as an
+// ordinary user.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace eda::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, released).
+int PickFreePort();
+
+// The source tree's root (EDA_SOURCE_DIR, set by ctest), for reading deploy/ and migrations.
+std::string SourceDir();
+
+// Polls `pred` every few milliseconds until it is true or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& pred, absl::Duration timeout);
+
+// A directory removed (recursively) when destroyed.
+class TempDir final {
+ public:
+  explicit TempDir(const std::string& prefix = "eda-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A child process, stopped (SIGTERM, then SIGKILL after the grace period) by its PID.
+class Process final {
+ public:
+  struct Options {
+    std::string log_file;           // stdout and stderr go here ("" = /dev/null)
+    std::optional<uid_t> uid;       // run as this user (requires root)
+    std::optional<gid_t> gid;
+  };
+  static absl::StatusOr<std::unique_ptr<Process>> Start(const std::vector<std::string>& argv,
+                                                       const Options& options);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool Running();
+  // Blocks until the process exits; returns its wait status.
+  int Wait();
+  // Sends `signal`, waits up to `grace` for the exit, then SIGKILLs. Returns the wait status.
+  int Stop(int signal = 15, absl::Duration grace = absl::Seconds(10));
+
+ private:
+  explicit Process(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+  bool reaped_ = false;
+  int wait_status_ = 0;
+};
+
+// Runs a command to completion. Errors: Internal with its output when it exits non-zero.
+absl::Status RunCommand(const std::vector<std::string>& argv, const Process::Options& options = {});
+
+class PostgresServer final {
+ public:
+  // initdb + postgres on a free port with trust authentication for 127.0.0.1, tuned for tests
+  // (fsync off). Errors: Internal with the server's log when it does not come up.
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start();
+  ~PostgresServer();
+
+  int port() const { return port_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  // DSN of the superuser on `database`.
+  std::string Dsn(const std::string& database = "postgres") const;
+  // Creates a fresh database with a unique name and returns its DSN.
+  absl::StatusOr<std::string> CreateDatabase(const std::string& prefix = "test");
+
+  // Stops the server (fast shutdown) / starts it again on the same port and data.
+  void Stop();
+  absl::Status Restart();
+
+ private:
+  PostgresServer() = default;
+  absl::Status Launch();
+
+  std::unique_ptr<TempDir> dir_;
+  std::string data_dir_;
+  int port_ = 0;
+  std::optional<uid_t> uid_;
+  std::optional<gid_t> gid_;
+  std::unique_ptr<Process> process_;
+};
+
+class NatsServer final {
+ public:
+  // Starts nats-server with JetStream. `config` is nats-server configuration text; the harness
+  // appends `listen` and `jetstream { store_dir }` (so it must not set them). Empty: no auth.
+  static absl::StatusOr<std::unique_ptr<NatsServer>> Start(const std::string& config = "");
+  ~NatsServer();
+
+  int port() const { return port_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  std::string url() const;
+  const std::string& dir() const { return dir_->path(); }
+
+  // Stops the server / starts it again on the same port with the same JetStream store.
+  void Stop();
+  absl::Status Restart();
+
+ private:
+  NatsServer() = default;
+  absl::Status Launch();
+
+  std::unique_ptr<TempDir> dir_;
+  std::string config_file_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace eda::testing
