@@ -40,7 +40,11 @@ secret() {  # secret FILE -> password, created on first use
   cat "$f"
 }
 
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A process that exited but was not reaped yet (a zombie) is not alive.
+alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null &&
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
 pg_pid() { [ -f "$PGDATA/postmaster.pid" ] && head -1 "$PGDATA/postmaster.pid" || true; }
 pidfile_pid() { [ -f "$1" ] && cat "$1" || true; }
 psql_admin() {

@@ -9,7 +9,7 @@
 namespace eda::obs {
 namespace {
 
-thread_local const SpanContext* current_span = nullptr;
+thread_local std::optional<SpanContext> current_span;
 
 std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng = [] {
@@ -104,13 +104,16 @@ std::string SpanContext::Traceparent() const {
 std::string SpanContext::TraceIdHex() const { return Hex(trace_id_); }
 std::string SpanContext::SpanIdHex() const { return Hex(span_id_); }
 
-const SpanContext* CurrentSpan() { return current_span; }
+const SpanContext* CurrentSpan() { return current_span.has_value() ? &*current_span : nullptr; }
 
-ScopedSpan::ScopedSpan(SpanContext span) : span_(std::move(span)), previous_(current_span) {
-  current_span = &span_;
+std::optional<SpanContext> SetCurrentSpan(std::optional<SpanContext> span) {
+  std::swap(span, current_span);
+  return span;
 }
 
-ScopedSpan::~ScopedSpan() { current_span = previous_; }
+ScopedSpan::ScopedSpan(SpanContext span) : span_(span), previous_(SetCurrentSpan(std::move(span))) {}
+
+ScopedSpan::~ScopedSpan() { SetCurrentSpan(std::move(previous_)); }
 
 void InjectTrace(const SpanContext& span, std::map<std::string, std::string>& metadata) {
   metadata["traceparent"] = span.Traceparent();

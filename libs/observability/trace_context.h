@@ -49,6 +49,11 @@ class SpanContext final {
 // The span the calling thread is working in, or nullptr.
 const SpanContext* CurrentSpan();
 
+// Sets the calling thread's current span (nullopt clears it) and returns the previous one. For
+// adapters whose scope is not a C++ block (interceptor hooks); prefer ScopedSpan elsewhere.
+// The thread keeps its own copy, so nothing dangles if the caller never restores it.
+std::optional<SpanContext> SetCurrentSpan(std::optional<SpanContext> span);
+
 // Makes `span` the current span of this thread for the scope's lifetime.
 class ScopedSpan final {
  public:
@@ -60,7 +65,7 @@ class ScopedSpan final {
 
  private:
   SpanContext span_;
-  const SpanContext* previous_;
+  std::optional<SpanContext> previous_;
 };
 
 // Message metadata (string keys, spec §3.3): writes `traceparent` (and `tracestate` when set).

@@ -167,6 +167,19 @@ absl::Status RunCommand(const std::vector<std::string>& argv, const Process::Opt
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> CommandOutput(const std::vector<std::string>& argv) {
+  TempDir dir("eda-cmd");
+  const std::string out = dir.path() + "/stdout";
+  std::vector<std::string> wrapped = {"/bin/sh", "-c", "exec \"$@\" > \"$0\"", out};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  absl::Status s = RunCommand(wrapped);
+  if (!s.ok()) return s;
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   std::unique_ptr<PostgresServer> pg(new PostgresServer());
   pg->dir_ = std::make_unique<TempDir>("eda-pg");
@@ -244,14 +257,21 @@ absl::Status PostgresServer::Restart() {
 }
 
 absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const std::string& config) {
+  return StartWith([config](int port, const std::string& store) -> absl::StatusOr<std::string> {
+    return absl::StrCat(config, "\nlisten: \"127.0.0.1:", port, "\"\njetstream {\n  store_dir: \"",
+                        store, "\"\n}\n");
+  });
+}
+
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::StartWith(const ConfigFn& make_config) {
   std::unique_ptr<NatsServer> nats(new NatsServer());
   nats->dir_ = std::make_unique<TempDir>("eda-nats");
   for (int attempt = 0; attempt < 3; ++attempt) {
     nats->port_ = PickFreePort();
     nats->config_file_ = nats->dir_->path() + "/nats.conf";
-    std::ofstream(nats->config_file_)
-        << config << "\nlisten: \"127.0.0.1:" << nats->port_ << "\"\njetstream {\n  store_dir: \""
-        << nats->dir_->path() << "/js\"\n}\n";
+    absl::StatusOr<std::string> config = make_config(nats->port_, nats->dir_->path() + "/js");
+    if (!config.ok()) return config.status();
+    std::ofstream(nats->config_file_) << *config;
     absl::Status s = nats->Launch();
     if (s.ok()) return nats;
     if (attempt == 2) return s;

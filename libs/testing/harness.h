@@ -71,6 +71,8 @@ class Process final {
 
 // Runs a command to completion. Errors: Internal with its output when it exits non-zero.
 absl::Status RunCommand(const std::vector<std::string>& argv, const Process::Options& options = {});
+// Runs a command to completion and returns its standard output.
+absl::StatusOr<std::string> CommandOutput(const std::vector<std::string>& argv);
 
 class PostgresServer final {
  public:
@@ -107,6 +109,10 @@ class NatsServer final {
   // Starts nats-server with JetStream. `config` is nats-server configuration text; the harness
   // appends `listen` and `jetstream { store_dir }` (so it must not set them). Empty: no auth.
   static absl::StatusOr<std::unique_ptr<NatsServer>> Start(const std::string& config = "");
+  // Starts nats-server with a complete configuration made for the chosen port and JetStream
+  // store directory (e.g. by deploy/local/gen-nats-conf.sh).
+  using ConfigFn = std::function<absl::StatusOr<std::string>(int port, const std::string& store)>;
+  static absl::StatusOr<std::unique_ptr<NatsServer>> StartWith(const ConfigFn& make_config);
   ~NatsServer();
 
   int port() const { return port_; }

@@ -1,0 +1,123 @@
+#include "libs/grpcserver/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "libs/grpcserver/interceptors.h"
+#include "libs/observability/logging.h"
+#include "libs/observability/ops_server.h"
+
+namespace eda::grpcserver {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) return grpc::InsecureServerCredentials();
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+  }
+  absl::StatusOr<std::string> cert = ReadFile(o.tls_cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(o.tls_key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                     std::vector<ServiceEntry> services,
+                                                     obs::MetricsRegistry& metrics,
+                                                     obs::OpsServer* ops) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options);
+  if (!creds.ok()) return creds.status();
+
+  // Both are process-wide switches that must be set before the builder runs.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<Server> server(new Server());
+  server->options_ = options;
+  server->ops_ = ops;
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.address, *creds, &server->port_);
+  for (const ServiceEntry& entry : services) {
+    builder.RegisterService(entry.service);
+    server->service_names_.push_back(entry.name);
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(NewObservabilityInterceptorFactory(metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("grpc: cannot listen on ", options.address));
+  }
+  server->SetServing(true);
+  LOG_INFO() << "grpc server listening" << KV("address", options.address)
+             << KV("port", server->port_) << KV("tls", !options.tls_cert_file.empty());
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);
+  for (const std::string& name : service_names_) health->SetServingStatus(name, serving);
+}
+
+void Server::Shutdown() {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_ || server_ == nullptr) return;
+    shut_down_ = true;
+  }
+  LOG_INFO() << "grpc server draining" << KV("drain_delay", options_.drain_delay)
+             << KV("shutdown_timeout", options_.shutdown_timeout);
+  // 1. Tell load balancers and probes first: health NOT_SERVING (and it stays so), /readyz 503.
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->Shutdown();
+  }
+  if (ops_ != nullptr) ops_->SetDraining(true);
+  // 2. Keep serving while they notice.
+  if (options_.drain_delay > absl::ZeroDuration()) absl::SleepFor(options_.drain_delay);
+  // 3. Stop accepting calls; in-flight calls run to completion until the deadline, then are
+  //    cancelled.
+  const absl::Time start = absl::Now();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_timeout));
+  server_->Wait();
+  LOG_INFO() << "grpc server stopped" << KV("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+}
+
+absl::Status CheckCancelled(const grpc::ServerContext& context) {
+  if (!const_cast<grpc::ServerContext&>(context).IsCancelled()) return absl::OkStatus();
+  if (RemainingTime(context) <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError("the call's deadline passed");
+  }
+  return absl::CancelledError("the call was cancelled by the client");
+}
+
+absl::Duration RemainingTime(const grpc::ServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteDuration();
+  return absl::FromChrono(deadline) - absl::Now();
+}
+
+}  // namespace eda::grpcserver

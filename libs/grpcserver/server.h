@@ -1,0 +1,87 @@
+// File: server.h
+// Assembles a service's gRPC server: its services, the standard health service (per-service
+// SERVING / NOT_SERVING), server reflection, and interceptors that log each call, count it by
+// method and code, time it, and make the caller's W3C trace context the handler's current span.
+//
+// Graceful shutdown (Shutdown(), e.g. on SIGTERM): health and /readyz flip to not-ready first,
+// then, after the configured drain delay, the server stops taking calls, lets in-flight calls
+// finish until the shutdown deadline, cancels what is left, and returns.
+//
+// Handlers are synchronous (gRPC's thread pool); a handler should return early once
+// context->IsCancelled() (the client went away or its deadline passed): see CheckCancelled().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace grpc {
+class Server;
+class Service;
+class ServerContext;
+}  // namespace grpc
+
+namespace eda::obs {
+class MetricsRegistry;
+class OpsServer;
+}  // namespace eda::obs
+
+namespace eda::grpcserver {
+
+struct ServerOptions {
+  std::string address = "0.0.0.0:9000";  // port 0 picks a free port; see Server::port()
+  absl::Duration shutdown_timeout = absl::Seconds(30);  // in-flight calls get this long
+  absl::Duration drain_delay = absl::ZeroDuration();    // not-ready but still serving, first
+  std::string tls_cert_file;  // both set: TLS; both empty: plaintext
+  std::string tls_key_file;
+};
+
+struct ServiceEntry {
+  grpc::Service* service;   // not owned; must outlive the Server
+  std::string name;         // full service name for health, e.g. "storespb.StoresService"
+};
+
+class Server final {
+ public:
+  // Builds and starts the server. `ops` (may be null) is told to drain on shutdown.
+  // Errors: Unavailable when the address cannot be bound; InvalidArgument for a bad TLS setup.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                      std::vector<ServiceEntry> services,
+                                                      obs::MetricsRegistry& metrics,
+                                                      obs::OpsServer* ops);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const { return port_; }
+
+  // Sets every registered service (and the overall "" entry) SERVING or NOT_SERVING.
+  void SetServing(bool serving);
+
+  // Graceful shutdown as described above. Idempotent; blocks until the server has stopped.
+  void Shutdown();
+
+ private:
+  Server() = default;
+
+  ServerOptions options_;
+  std::vector<std::string> service_names_;
+  obs::OpsServer* ops_ = nullptr;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+// Cancelled or DeadlineExceeded when the call is over from the client's side, else OK. Long
+// handlers call it between steps.
+absl::Status CheckCancelled(const grpc::ServerContext& context);
+
+// Time left before the call's deadline (InfiniteDuration when it has none).
+absl::Duration RemainingTime(const grpc::ServerContext& context);
+
+}  // namespace eda::grpcserver

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Brings the local stack up in a temporary state directory on random ports, checks what it
+# provisioned, brings it up again (idempotent), then down, and checks that nothing of it runs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STACK="$ROOT/deploy/local/stack.sh"
+SERVICES=(stores customers baskets ordering payments depot notifications search cosec)
+
+export MALLBOTS_HOME
+MALLBOTS_HOME=$(mktemp -d /tmp/eda-stack-XXXXXX)
+chmod 755 "$MALLBOTS_HOME"
+export MALLBOTS_BIN_DIR="$MALLBOTS_HOME/no-binaries"   # infrastructure only
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+export MALLBOTS_PG_PORT MALLBOTS_NATS_PORT
+MALLBOTS_PG_PORT=$(free_port)
+MALLBOTS_NATS_PORT=$(free_port)
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@" >/dev/null 2>&1; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+}
+cleanup() {
+  bash "$STACK" down >/dev/null 2>&1 || true
+  rm -rf "$MALLBOTS_HOME"
+}
+trap cleanup EXIT
+
+bash "$STACK" up
+pg_pid=$(head -1 "$MALLBOTS_HOME/pg/data/postmaster.pid")
+nats_pid=$(cat "$MALLBOTS_HOME/run/nats-server.pid")
+check "postgres running" kill -0 "$pg_pid"
+check "nats-server running" kill -0 "$nats_pid"
+check "status reports running" bash "$STACK" status
+
+psql_as() {  # psql_as ROLE DATABASE
+  PGPASSWORD=$(cat "$MALLBOTS_HOME/secrets/pg-$1.pass") psql -X -q -At -h 127.0.0.1 \
+    -p "$MALLBOTS_PG_PORT" -U "$1" -d "$2" -c "SELECT current_user"
+}
+for svc in "${SERVICES[@]}"; do
+  check "$svc reaches mallbots_$svc" test "$(psql_as "$svc" "mallbots_$svc")" = "$svc"
+done
+check "stores cannot reach mallbots_customers" bash -c "$(declare -f psql_as); ! psql_as stores mallbots_customers"
+check "customers cannot reach mallbots_stores" bash -c "$(declare -f psql_as); ! psql_as customers mallbots_stores"
+check "stores cannot reach postgres" bash -c "$(declare -f psql_as); ! psql_as stores postgres"
+check "stores is no superuser" test "$(PGPASSWORD=$(cat "$MALLBOTS_HOME/secrets/pg-stores.pass") psql -X -At \
+  -h 127.0.0.1 -p "$MALLBOTS_PG_PORT" -U stores -d mallbots_stores -c 'SHOW is_superuser')" = off
+
+users=$(grep -c 'user: "' "$MALLBOTS_HOME/nats.conf")
+check "nats has 9 service users and admin ($users)" test "$users" -eq 10
+check "stack.env written" grep -q "MALLBOTS_NATS_URL=nats://127.0.0.1:$MALLBOTS_NATS_PORT" "$MALLBOTS_HOME/stack.env"
+
+bash "$STACK" up
+check "second up reuses postgres" test "$(head -1 "$MALLBOTS_HOME/pg/data/postmaster.pid")" = "$pg_pid"
+check "second up reuses nats-server" test "$(cat "$MALLBOTS_HOME/run/nats-server.pid")" = "$nats_pid"
+
+bash "$STACK" down
+gone() {  # a stopped process may linger as a zombie when nobody reaps it: that counts as gone
+  ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+check "postgres stopped" gone "$pg_pid"
+check "nats-server stopped" gone "$nats_pid"
+if pgrep -f "(nats-server -c|postgres -D) $MALLBOTS_HOME" >/dev/null; then
+  echo "FAIL - processes of the stack left: $(pgrep -af "(nats-server -c|postgres -D) $MALLBOTS_HOME")"
+  failures=$((failures + 1))
+else
+  echo "ok   - no process of the stack left"
+fi
+check "status reports stopped" bash -c "! bash '$STACK' status"
+check "state kept without WIPE" test -f "$MALLBOTS_HOME/pg/data/PG_VERSION"
+WIPE=1 bash "$STACK" down
+check "WIPE=1 removes the state" test ! -e "$MALLBOTS_HOME"
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
