@@ -78,6 +78,9 @@ absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.remove_suffix(1);
     return absl::UnavailableError(absl::StrCat("postgres connect: ", msg));
   }
+  // Server notices ("relation already exists, skipping") are informational; libpq would print
+  // them on stderr, which would break the one-JSON-object-per-line log format.
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   return Connection(std::move(conn));
 }
 

@@ -38,8 +38,6 @@ absl::Status Listener::Connect() {
     PQfreemem(quoted);
     EDA_RETURN_IF_ERROR(conn.Exec(sql).status());
   }
-  // Notices (e.g. "terminating connection") are not ours to print; the status reports them.
-  PQsetNoticeProcessor(conn.raw(), [](void*, const char*) {}, nullptr);
   conn_.emplace(std::move(conn));
   return absl::OkStatus();
 }

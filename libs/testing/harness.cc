@@ -180,8 +180,9 @@ absl::StatusOr<std::string> CommandOutput(const std::vector<std::string>& argv) 
   return ss.str();
 }
 
-absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const Options& options) {
   std::unique_ptr<PostgresServer> pg(new PostgresServer());
+  pg->options_ = options;
   pg->dir_ = std::make_unique<TempDir>("eda-pg");
   pg->data_dir_ = pg->dir_->path() + "/data";
   if (geteuid() == 0) {
@@ -210,11 +211,15 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 
 absl::Status PostgresServer::Launch() {
   const std::string log = dir_->path() + "/postgres.log";  // opened by the child before setuid
-  auto process = Process::Start(
-      {absl::StrCat(kPgBin, "/postgres"), "-D", data_dir_, "-p", std::to_string(port_), "-c",
-       "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c",
-       "full_page_writes=off", "-c", "max_connections=200"},
-      {.log_file = log, .uid = uid_, .gid = gid_});
+  std::vector<std::string> argv = {absl::StrCat(kPgBin, "/postgres"), "-D", data_dir_, "-p",
+                                   std::to_string(port_), "-c", "listen_addresses=127.0.0.1",
+                                   "-c", "unix_socket_directories=", "-c", "max_connections=200"};
+  if (!options_.durable) {
+    for (const char* setting : {"fsync=off", "full_page_writes=off", "synchronous_commit=off"}) {
+      argv.insert(argv.end(), {"-c", setting});
+    }
+  }
+  auto process = Process::Start(argv, {.log_file = log, .uid = uid_, .gid = gid_});
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   const std::string dsn = Dsn();

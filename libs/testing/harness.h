@@ -76,9 +76,13 @@ absl::StatusOr<std::string> CommandOutput(const std::vector<std::string>& argv);
 
 class PostgresServer final {
  public:
-  // initdb + postgres on a free port with trust authentication for 127.0.0.1, tuned for tests
-  // (fsync off). Errors: Internal with the server's log when it does not come up.
-  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start();
+  struct Options {
+    bool durable = false;  // false: fsync off (tests); true: production durability (benchmarks)
+  };
+  // initdb + postgres on a free port with trust authentication for 127.0.0.1.
+  // Errors: Internal with the server's log when it does not come up.
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start() { return Start(Options{}); }
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start(const Options& options);
   ~PostgresServer();
 
   int port() const { return port_; }
@@ -101,6 +105,7 @@ class PostgresServer final {
   int port_ = 0;
   std::optional<uid_t> uid_;
   std::optional<gid_t> gid_;
+  Options options_;
   std::unique_ptr<Process> process_;
 };
 
