@@ -1,0 +1,280 @@
+#include "libs/messaging/consumer.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/observability/logging.h"
+#include "libs/observability/metrics.h"
+
+namespace eda::messaging {
+
+Outcome Outcome::ForError(absl::Status s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kCancelled:
+      return Retry(std::move(s));
+    default:
+      return DeadLetter(std::move(s));
+  }
+}
+
+struct PullConsumer::Instruments {
+  Instruments(obs::MetricsRegistry& m, std::string consumer)
+      : durable(std::move(consumer)),
+        received(m.Counter("messaging_consumer_received_total", "Messages fetched.")),
+        handled(m.Counter("messaging_consumer_handled_total", "Messages handled and acked.")),
+        failed(m.Counter("messaging_consumer_failed_total",
+                         "Handler failures (message naked for redelivery or dead-lettered).")),
+        duplicates(m.Counter("messaging_consumer_duplicates_total",
+                             "Messages acked without effects because they were already handled.")),
+        dead_lettered(m.Counter("messaging_consumer_dead_lettered_total",
+                                "Messages copied to the dead-letter stream and terminated.")),
+        latency(m.Histogram("messaging_consumer_handler_seconds",
+                            "Handler time per message (batch time divided by its size).")) {}
+  prometheus::Labels L(const std::string& name) const {
+    return {{"consumer", durable}, {"name", name}};
+  }
+  std::string durable;
+  prometheus::Family<prometheus::Counter>& received;
+  prometheus::Family<prometheus::Counter>& handled;
+  prometheus::Family<prometheus::Counter>& failed;
+  prometheus::Family<prometheus::Counter>& duplicates;
+  prometheus::Family<prometheus::Counter>& dead_lettered;
+  prometheus::Family<prometheus::Histogram>& latency;
+};
+
+PullConsumer::PullConsumer(Connection& conn, PullConsumerOptions options, BatchHandler handler,
+                           obs::MetricsRegistry& metrics)
+    : conn_(conn),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      instruments_(std::make_unique<Instruments>(metrics, options_.consumer.durable)) {}
+
+absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Start(Connection& conn,
+                                                                 PullConsumerOptions options,
+                                                                 BatchHandler handler,
+                                                                 obs::MetricsRegistry& metrics) {
+  EDA_RETURN_IF_ERROR(EnsureConsumer(conn.js(), options.consumer));
+  std::unique_ptr<PullConsumer> c(
+      new PullConsumer(conn, std::move(options), std::move(handler), metrics));
+  const ConsumerSpec& spec = c->options_.consumer;
+  for (int i = 0; i < c->options_.workers; ++i) {
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = spec.stream.c_str();
+    so.Consumer = spec.durable.c_str();
+    natsSubscription* sub = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    natsStatus s = js_PullSubscribe(&sub, conn.js(), spec.filter_subject.c_str(),
+                                    spec.durable.c_str(), nullptr, &so, &jerr);
+    EDA_RETURN_IF_ERROR(FromNats(s, absl::StrCat("bind to ", spec.durable), jerr));
+    c->subs_.emplace_back(sub);
+  }
+  {
+    absl::MutexLock lock(&c->mu_);
+    c->in_flight_.resize(c->options_.workers);
+  }
+  for (int i = 0; i < c->options_.workers; ++i) {
+    c->workers_.emplace_back([raw = c.get(), i] { raw->Work(raw->subs_[i].get()); });
+  }
+  c->keep_alive_ = std::thread([raw = c.get()] { raw->KeepAlive(); });
+  LOG_INFO() << "consumer started" << KV("durable", spec.durable) << KV("stream", spec.stream)
+             << KV("filter", spec.filter_subject) << KV("workers", c->options_.workers);
+  return c;
+}
+
+PullConsumer::~PullConsumer() { Stop(); }
+
+void PullConsumer::Stop() {
+  if (stopping_.exchange(true)) return;
+  for (std::thread& t : workers_) t.join();
+  keep_alive_.join();
+  // Unsubscribing a bound durable leaves the consumer (and its position) on the server.
+  for (NatsSubPtr& sub : subs_) natsSubscription_Unsubscribe(sub.get());
+  subs_.clear();
+  LOG_INFO() << "consumer stopped" << KV("durable", options_.consumer.durable);
+}
+
+absl::Duration PullConsumer::RetryDelay(uint64_t delivered) const {
+  absl::Duration d = options_.retry_base;
+  for (uint64_t i = 1; i < delivered && d < options_.retry_max; ++i) d *= 2;
+  return std::min(d, options_.retry_max);
+}
+
+void PullConsumer::Work(natsSubscription* sub) {
+  const int worker = static_cast<int>(std::find_if(subs_.begin(), subs_.end(),
+                                                   [sub](const NatsSubPtr& p) {
+                                                     return p.get() == sub;
+                                                   }) -
+                                      subs_.begin());
+  const int64_t wait_ms = absl::ToInt64Milliseconds(options_.fetch_wait);
+  absl::Time last_error_log = absl::InfinitePast();
+  while (!stopping_.load()) {
+    natsMsgList list = {nullptr, 0};
+    jsErrCode jerr = jsErrCode(0);
+    natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch, wait_ms, &jerr);
+    if (s == NATS_TIMEOUT) continue;
+    if (s != NATS_OK) {
+      if (absl::Now() - last_error_log > absl::Seconds(10)) {
+        LOG_WARN() << "fetch failed" << KV("durable", options_.consumer.durable)
+                   << KV("error", FromNats(s, "fetch", jerr));
+        last_error_log = absl::Now();
+      }
+      natsMsgList_Destroy(&list);
+      absl::SleepFor(absl::Milliseconds(100));
+      continue;
+    }
+    std::vector<Delivery> deliveries;
+    std::vector<natsMsg*> msgs;
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* msg = list.Msgs[i];
+      jsMsgMetaData* meta = nullptr;
+      uint64_t stream_seq = 0, delivered = 1;
+      if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+        stream_seq = meta->Sequence.Stream;
+        delivered = meta->NumDelivered;
+        jsMsgMetaData_Destroy(meta);
+      }
+      absl::StatusOr<Message> decoded = DecodeEnvelope(
+          natsMsg_GetSubject(msg),
+          absl::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+      if (!decoded.ok()) {
+        instruments_->received.Add(instruments_->L("")).Increment();
+        LOG_ERROR() << "undecodable message dead-lettered" << KV("durable", options_.consumer.durable)
+                    << KV("stream_seq", stream_seq) << KV("error", decoded.status());
+        DeadLetter(msg, "", stream_seq, delivered, decoded.status());
+        continue;
+      }
+      instruments_->received.Add(instruments_->L(decoded->name)).Increment();
+      deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered});
+      msgs.push_back(msg);
+    }
+    if (!deliveries.empty()) {
+      {
+        absl::MutexLock lock(&mu_);
+        in_flight_[worker] = msgs;
+      }
+      const absl::Time start = absl::Now();
+      std::vector<Outcome> outcomes = handler_(deliveries);
+      const double per_message =
+          absl::ToDoubleSeconds(absl::Now() - start) / static_cast<double>(deliveries.size());
+      {
+        absl::MutexLock lock(&mu_);
+        in_flight_[worker].clear();
+      }
+      for (size_t i = 0; i < deliveries.size(); ++i) {
+        const Outcome outcome = i < outcomes.size()
+                                    ? outcomes[i]
+                                    : Outcome::Retry(absl::InternalError("handler gave no outcome"));
+        instruments_->latency
+            .Add(instruments_->L(deliveries[i].message.name), obs::MetricsRegistry::LatencyBuckets())
+            .Observe(per_message);
+        Settle(msgs[i], deliveries[i], outcome);
+      }
+    }
+    natsMsgList_Destroy(&list);
+  }
+}
+
+void PullConsumer::Settle(natsMsg* msg, const Delivery& d, const Outcome& outcome) {
+  const prometheus::Labels labels = instruments_->L(d.message.name);
+  switch (outcome.kind) {
+    case Outcome::kAck:
+      natsMsg_Ack(msg, nullptr);
+      (outcome.duplicate ? instruments_->duplicates : instruments_->handled).Add(labels).Increment();
+      return;
+    case Outcome::kRetry:
+      instruments_->failed.Add(labels).Increment();
+      if (static_cast<int>(d.delivered) >= options_.consumer.max_deliver) {
+        LOG_ERROR() << "message failed on its last delivery; dead-lettered"
+                    << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
+                    << KV("name", d.message.name) << KV("deliveries", d.delivered)
+                    << KV("error", outcome.status);
+        DeadLetter(msg, d.message.name, d.stream_seq, d.delivered, outcome.status);
+      } else {
+        const absl::Duration delay = RetryDelay(d.delivered);
+        LOG_WARN() << "message failed; redelivery scheduled" << KV("durable", options_.consumer.durable)
+                   << KV("id", d.message.id) << KV("name", d.message.name)
+                   << KV("deliveries", d.delivered) << KV("delay", delay)
+                   << KV("error", outcome.status);
+        natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(delay), nullptr);
+      }
+      return;
+    case Outcome::kDeadLetter:
+      instruments_->failed.Add(labels).Increment();
+      LOG_ERROR() << "message failed permanently; dead-lettered"
+                  << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
+                  << KV("name", d.message.name) << KV("error", outcome.status);
+      DeadLetter(msg, d.message.name, d.stream_seq, d.delivered, outcome.status);
+      return;
+  }
+}
+
+void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t stream_seq,
+                              uint64_t delivered, const absl::Status& why) {
+  const ConsumerSpec& spec = options_.consumer;
+  const std::string subject =
+      absl::StrCat("mallbots.deadletter.", options_.service, ".", spec.durable);
+  natsMsg* raw = nullptr;
+  natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  NatsMsgPtr dead(raw);
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      if (absl::string_view(keys[i]) == "Nats-Msg-Id") continue;
+      const char** values = nullptr;
+      int n = 0;
+      if (natsMsgHeader_Values(msg, keys[i], &values, &n) == NATS_OK) {
+        for (int j = 0; j < n; ++j) natsMsgHeader_Add(dead.get(), keys[i], values[j]);
+        free(values);
+      }
+    }
+    free(keys);
+  }
+  const std::string original_id = Header(msg, "Nats-Msg-Id");
+  const std::string reason(why.ToString());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Reason", reason.c_str());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Consumer", spec.durable.c_str());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Stream", spec.stream.c_str());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Stream-Seq", std::to_string(stream_seq).c_str());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Subject", natsMsg_GetSubject(msg));
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Deliveries", std::to_string(delivered).c_str());
+  natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Original-Msg-Id", original_id.c_str());
+  // One dead letter per (consumer, stream sequence), even if this is retried.
+  const std::string dead_id = absl::StrCat(spec.stream, ":", stream_seq, ":", spec.durable);
+  natsMsgHeader_Set(dead.get(), "Nats-Msg-Id", dead_id.c_str());
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  natsStatus s = js_PublishMsg(&ack, conn_.js(), dead.get(), nullptr, &jerr);
+  jsPubAck_Destroy(ack);
+  if (s != NATS_OK) {
+    LOG_ERROR() << "dead-letter publish failed; message naked instead" << KV("durable", spec.durable)
+                << KV("stream_seq", stream_seq) << KV("error", FromNats(s, "dead letter", jerr));
+    natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(options_.retry_max), nullptr);
+    return;
+  }
+  natsMsg_Term(msg, nullptr);
+  instruments_->dead_lettered.Add(instruments_->L(name)).Increment();
+}
+
+void PullConsumer::KeepAlive() {
+  const absl::Duration every = std::max(options_.consumer.ack_wait / 3, absl::Milliseconds(100));
+  while (!stopping_.load()) {
+    // Sleep in small steps so Stop() is not delayed by a long ack wait.
+    const absl::Time until = absl::Now() + every;
+    while (!stopping_.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+    absl::MutexLock lock(&mu_);
+    for (const std::vector<natsMsg*>& batch : in_flight_) {
+      for (natsMsg* msg : batch) natsMsg_InProgress(msg, nullptr);
+    }
+  }
+}
+
+}  // namespace eda::messaging

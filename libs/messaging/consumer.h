@@ -1,0 +1,120 @@
+// File: consumer.h
+// Workers that fetch from a durable pull consumer in batches and settle every message:
+// acknowledged, redelivered later (nak with a growing delay), or dead-lettered.
+//
+// Per fetched batch: each message's envelope is decoded (an undecodable one is dead-lettered and
+// terminated at once); the decoded deliveries go to the BatchHandler, which answers one Outcome
+// per delivery; then:
+//   kAck        -> ack
+//   kRetry      -> nak with delay retry_base * 2^(delivered-1) (capped), or, on the last allowed
+//                  delivery, dead-letter + term
+//   kDeadLetter -> dead-letter + term (a permanent failure)
+// A message is terminated only after its copy is stored in the DEADLETTER stream; if that
+// publish fails it is nak'ed instead, so nothing is ever dropped. While a batch is being
+// handled, its messages' ack deadlines are extended (in-progress) every ack_wait / 3.
+//
+// Dead letters go to mallbots.deadletter.<service>.<durable> with the original body and headers
+// and the headers Mallbots-Dead-Reason, -Consumer, -Stream, -Stream-Seq, -Subject, -Deliveries,
+// -Original-Msg-Id.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/messaging/envelope.h"
+#include "libs/messaging/nats.h"
+#include "libs/messaging/streams.h"
+
+namespace eda::obs {
+class MetricsRegistry;
+}  // namespace eda::obs
+
+namespace eda::messaging {
+
+struct Delivery {
+  Message message;
+  uint64_t stream_seq = 0;
+  uint64_t delivered = 1;  // 1 on the first delivery
+};
+
+struct Outcome {
+  enum Kind { kAck, kRetry, kDeadLetter };
+  Kind kind = kAck;
+  absl::Status status;     // why (retry / dead letter)
+  bool duplicate = false;  // acked without effects (already processed)
+
+  static Outcome Ack() { return {}; }
+  static Outcome Duplicate() { return {kAck, absl::OkStatus(), true}; }
+  static Outcome Retry(absl::Status s) { return {kRetry, std::move(s)}; }
+  static Outcome DeadLetter(absl::Status s) { return {kDeadLetter, std::move(s)}; }
+  // Retry for transient failures (Unavailable, Aborted, DeadlineExceeded, ResourceExhausted,
+  // Internal, Unknown, Cancelled); dead-letter for the rest (bad input, missing entities, ...).
+  static Outcome ForError(absl::Status s);
+};
+
+// Returns exactly one outcome per delivery, in order. Runs on a worker thread.
+using BatchHandler = std::function<std::vector<Outcome>(const std::vector<Delivery>&)>;
+
+struct PullConsumerOptions {
+  std::string service;  // owner, for the dead-letter subject
+  ConsumerSpec consumer;
+  int batch = 64;
+  int workers = 1;
+  absl::Duration fetch_wait = absl::Seconds(1);  // longest idle fetch (shutdown latency)
+  absl::Duration retry_base = absl::Milliseconds(200);
+  absl::Duration retry_max = absl::Seconds(30);
+};
+
+class PullConsumer final {
+ public:
+  // Ensures the durable exists (EnsureConsumer), binds `workers` pull subscriptions to it and
+  // starts them. `conn` and `metrics` must outlive the consumer.
+  static absl::StatusOr<std::unique_ptr<PullConsumer>> Start(Connection& conn,
+                                                             PullConsumerOptions options,
+                                                             BatchHandler handler,
+                                                             obs::MetricsRegistry& metrics);
+  ~PullConsumer();
+  PullConsumer(const PullConsumer&) = delete;
+  PullConsumer& operator=(const PullConsumer&) = delete;
+
+  // Stops fetching, lets every worker settle the batch it holds, and joins. Idempotent.
+  void Stop();
+  bool running() const { return !stopping_.load(); }
+  const PullConsumerOptions& options() const { return options_; }
+
+ private:
+  struct Instruments;
+  PullConsumer(Connection& conn, PullConsumerOptions options, BatchHandler handler,
+               obs::MetricsRegistry& metrics);
+  void Work(natsSubscription* sub);
+  void Settle(natsMsg* msg, const Delivery& delivery, const Outcome& outcome);
+  // Publishes the dead letter, then terms; on a failed publish, naks instead.
+  void DeadLetter(natsMsg* msg, const std::string& name, uint64_t stream_seq, uint64_t delivered,
+                  const absl::Status& why);
+  void KeepAlive();
+  absl::Duration RetryDelay(uint64_t delivered) const;
+
+  Connection& conn_;
+  const PullConsumerOptions options_;
+  const BatchHandler handler_;
+  std::unique_ptr<Instruments> instruments_;
+  std::atomic<bool> stopping_{false};
+
+  absl::Mutex mu_;
+  // Messages being handled, per worker, for in-progress extensions.
+  std::vector<std::vector<natsMsg*>> in_flight_ ABSL_GUARDED_BY(mu_);
+
+  std::vector<NatsSubPtr> subs_;
+  std::vector<std::thread> workers_;  // last: joined before the members above go away
+  std::thread keep_alive_;
+};
+
+}  // namespace eda::messaging

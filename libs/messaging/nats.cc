@@ -1,0 +1,95 @@
+#include "libs/messaging/nats.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+
+namespace eda::messaging {
+
+absl::Status FromNats(natsStatus s, absl::string_view context, jsErrCode jerr) {
+  if (s == NATS_OK) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", natsStatus_GetText(s));
+  if (jerr != 0) absl::StrAppend(&msg, " (JetStream error ", static_cast<int>(jerr), ")");
+  if (const char* last = nats_GetLastError(nullptr); last != nullptr && *last != '\0') {
+    absl::StrAppend(&msg, ": ", last);
+  }
+  switch (s) {
+    case NATS_TIMEOUT: return absl::DeadlineExceededError(msg);
+    case NATS_NOT_FOUND: return absl::NotFoundError(msg);
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_STALE_CONNECTION:
+    case NATS_NO_RESPONDERS:
+    case NATS_IO_ERROR:
+      return absl::UnavailableError(msg);
+    case NATS_NOT_PERMITTED:
+    case NATS_CONNECTION_AUTH_FAILED:
+      return absl::PermissionDeniedError(msg);
+    case NATS_ILLEGAL_STATE:
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+      return absl::InvalidArgumentError(msg);
+    default:
+      if (jerr == JSStreamNotFoundErr || jerr == JSConsumerNotFoundErr) {
+        return absl::NotFoundError(msg);
+      }
+      return absl::InternalError(msg);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& options) {
+  natsOptions* raw = nullptr;
+  EDA_RETURN_IF_ERROR(FromNats(natsOptions_Create(&raw), "nats options"));
+  NatsOptionsPtr opts(raw);
+  EDA_RETURN_IF_ERROR(FromNats(natsOptions_SetURL(opts.get(), options.url.c_str()), "nats url"));
+  if (!options.user.empty()) {
+    natsOptions_SetUserInfo(opts.get(), options.user.c_str(), options.password.c_str());
+  }
+  if (!options.name.empty()) natsOptions_SetName(opts.get(), options.name.c_str());
+  if (!options.inbox_prefix.empty()) {
+    natsOptions_SetCustomInboxPrefix(opts.get(), options.inbox_prefix.c_str());
+  }
+  natsOptions_SetSendAsap(opts.get(), options.send_asap);
+  natsOptions_SetMaxReconnect(opts.get(), -1);  // forever
+  natsOptions_SetReconnectWait(opts.get(), 250);
+  natsOptions_SetReconnectJitter(opts.get(), 100, 1000);
+  natsOptions_SetReconnectBufSize(opts.get(), 8 * 1024 * 1024);
+  natsOptions_SetTimeout(opts.get(), 5000);
+
+  std::unique_ptr<Connection> conn(new Connection());
+  conn->options_ = options;
+  natsConnection* nc = nullptr;
+  EDA_RETURN_IF_ERROR(FromNats(natsConnection_Connect(&nc, opts.get()),
+                               absl::StrCat("nats connect ", options.url)));
+  conn->nc_.reset(nc);
+
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = options.js_wait_ms;
+  if (options.publish_async_max_pending > 0) {
+    jo.PublishAsync.MaxPending = options.publish_async_max_pending;
+  }
+  jo.PublishAsync.AckHandler = options.ack_handler;
+  jo.PublishAsync.AckHandlerClosure = options.ack_handler_closure;
+  jsCtx* js = nullptr;
+  EDA_RETURN_IF_ERROR(FromNats(natsConnection_JetStream(&js, nc, &jo), "jetstream context"));
+  conn->js_.reset(js);
+  return conn;
+}
+
+Connection::~Connection() {
+  js_.reset();
+  if (nc_ != nullptr) natsConnection_Close(nc_.get());
+}
+
+bool Connection::Connected() const {
+  return nc_ != nullptr && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+std::string Header(natsMsg* msg, const char* key) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, key, &value) != NATS_OK || value == nullptr) return "";
+  return value;
+}
+
+}  // namespace eda::messaging

@@ -1,0 +1,179 @@
+#include "libs/messaging/streams.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/common/status_macros.h"
+#include "libs/messaging/nats.h"
+
+namespace eda::messaging {
+namespace {
+
+int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
+
+struct StreamConfigHolder {
+  explicit StreamConfigHolder(const StreamSpec& spec) {
+    jsStreamConfig_Init(&cfg);
+    for (const std::string& s : spec.subjects) subjects.push_back(s.c_str());
+    cfg.Name = spec.name.c_str();
+    cfg.Subjects = subjects.data();
+    cfg.SubjectsLen = static_cast<int>(subjects.size());
+    cfg.Storage = js_FileStorage;
+    cfg.Duplicates = Nanos(spec.duplicates);
+    cfg.Replicas = spec.replicas;
+    cfg.MaxAge = Nanos(spec.max_age);
+  }
+  std::vector<const char*> subjects;
+  jsStreamConfig cfg;
+};
+
+std::string DescribeStream(const jsStreamConfig& c) {
+  std::vector<std::string> subjects(c.Subjects, c.Subjects + c.SubjectsLen);
+  return absl::StrCat("subjects=[", absl::StrJoin(subjects, ","), "] duplicates=",
+                      absl::FormatDuration(absl::Nanoseconds(c.Duplicates)),
+                      " replicas=", c.Replicas,
+                      " max_age=", absl::FormatDuration(absl::Nanoseconds(c.MaxAge)));
+}
+
+std::string DescribeConsumer(const jsConsumerConfig& c) {
+  std::vector<std::string> backoff;
+  for (int i = 0; i < c.BackOffLen; ++i) {
+    backoff.push_back(absl::FormatDuration(absl::Nanoseconds(c.BackOff[i])));
+  }
+  return absl::StrCat("filter=", c.FilterSubject != nullptr ? c.FilterSubject : "",
+                      " ack=", c.AckPolicy == js_AckExplicit ? "explicit" : "other",
+                      " ack_wait=", absl::FormatDuration(absl::Nanoseconds(c.AckWait)),
+                      " max_deliver=", c.MaxDeliver, " backoff=[", absl::StrJoin(backoff, ","),
+                      "] max_ack_pending=", c.MaxAckPending,
+                      c.DeliverSubject != nullptr ? " push" : " pull");
+}
+
+}  // namespace
+
+absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec) {
+  StreamConfigHolder wanted(spec);
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  natsStatus s = js_GetStreamInfo(&info, js, spec.name.c_str(), nullptr, &jerr);
+  if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+    jerr = jsErrCode(0);
+    s = js_AddStream(&info, js, &wanted.cfg, nullptr, &jerr);
+    jsStreamInfo_Destroy(info);
+    return FromNats(s, absl::StrCat("create stream ", spec.name), jerr);
+  }
+  if (s != NATS_OK) return FromNats(s, absl::StrCat("stream info ", spec.name), jerr);
+  const jsStreamConfig& have = *info->Config;
+  const std::string have_text = DescribeStream(have);
+  const std::string want_text = DescribeStream(wanted.cfg);
+  jsStreamInfo_Destroy(info);
+  if (have_text == want_text) return absl::OkStatus();
+  jsStreamInfo* updated = nullptr;
+  s = js_UpdateStream(&updated, js, &wanted.cfg, nullptr, &jerr);
+  jsStreamInfo_Destroy(updated);
+  if (s != NATS_OK) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream ", spec.name, " exists with ", have_text, "; wanted ", want_text,
+                     "; the update was refused: ", FromNats(s, "update", jerr).message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
+  std::vector<int64_t> backoff;
+  for (absl::Duration d : spec.backoff) backoff.push_back(Nanos(d));
+  jsConsumerConfig cfg;
+  jsConsumerConfig_Init(&cfg);
+  cfg.Durable = spec.durable.c_str();
+  cfg.FilterSubject = spec.filter_subject.c_str();
+  cfg.AckPolicy = js_AckExplicit;
+  cfg.AckWait = Nanos(spec.ack_wait);
+  cfg.MaxDeliver = spec.max_deliver;
+  cfg.BackOff = backoff.empty() ? nullptr : backoff.data();
+  cfg.BackOffLen = static_cast<int>(backoff.size());
+  cfg.MaxAckPending = spec.max_ack_pending;
+  cfg.DeliverPolicy = js_DeliverAll;
+  const std::string where = absl::StrCat("consumer ", spec.durable, " on ", spec.stream);
+
+  jsConsumerInfo* info = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  natsStatus s = js_GetConsumerInfo(&info, js, spec.stream.c_str(), spec.durable.c_str(), nullptr,
+                                    &jerr);
+  if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+    jerr = jsErrCode(0);
+    s = js_AddConsumer(&info, js, spec.stream.c_str(), &cfg, nullptr, &jerr);
+    jsConsumerInfo_Destroy(info);
+    return FromNats(s, absl::StrCat("create ", where), jerr);
+  }
+  if (s != NATS_OK) return FromNats(s, absl::StrCat("info of ", where), jerr);
+  const jsConsumerConfig& have = *info->Config;
+  const std::string have_text = DescribeConsumer(have);
+  const std::string want_text = DescribeConsumer(cfg);
+  const bool fixed_differs = have.DeliverSubject != nullptr || have.AckPolicy != cfg.AckPolicy ||
+                             std::string(have.FilterSubject ? have.FilterSubject : "") !=
+                                 spec.filter_subject;
+  jsConsumerInfo_Destroy(info);
+  if (have_text == want_text) return absl::OkStatus();
+  if (fixed_differs) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, " exists with ", have_text, "; wanted ", want_text,
+                     "; it cannot be changed in place (delete the consumer to recreate it, "
+                     "which restarts its position)"));
+  }
+  jsConsumerInfo* updated = nullptr;
+  s = js_UpdateConsumer(&updated, js, spec.stream.c_str(), &cfg, nullptr, &jerr);
+  jsConsumerInfo_Destroy(updated);
+  if (s != NATS_OK) {
+    return absl::FailedPreconditionError(absl::StrCat(where, " exists with ", have_text,
+                                                      "; wanted ", want_text, "; update refused: ",
+                                                      FromNats(s, "update", jerr).message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Topology> Topology::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("topology file ", path, " cannot be read"));
+  Topology t;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::vector<std::string> f = absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (f.empty()) continue;
+    if (f[0] == "stream" && f.size() >= 4) {
+      t.streams.push_back({f[1], StreamSpec{.name = f[2], .subjects = {f.begin() + 3, f.end()}}});
+    } else if (f[0] == "publish" && f.size() == 3) {
+      t.publishes.emplace_back(f[1], f[2]);
+    } else if (f[0] == "consume" && f.size() == 5) {
+      t.consumers.push_back(
+          {f[1], ConsumerSpec{.stream = f[3], .durable = f[2], .filter_subject = f[4]}});
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", n, ": cannot parse '", line, "'"));
+    }
+  }
+  return t;
+}
+
+std::vector<StreamSpec> Topology::StreamsOwnedBy(const std::string& service) const {
+  std::vector<StreamSpec> out;
+  for (const Stream& s : streams) {
+    if (s.owner == service) out.push_back(s.spec);
+  }
+  return out;
+}
+
+std::vector<ConsumerSpec> Topology::ConsumersOf(const std::string& service) const {
+  std::vector<ConsumerSpec> out;
+  for (const Consumer& c : consumers) {
+    if (c.service == service) out.push_back(c.spec);
+  }
+  return out;
+}
+
+StreamSpec DeadLetterStream() {
+  return StreamSpec{.name = "DEADLETTER", .subjects = {"mallbots.deadletter.>"}};
+}
+
+}  // namespace eda::messaging

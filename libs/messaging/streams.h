@@ -1,0 +1,70 @@
+// File: streams.h
+// Idempotent provisioning of JetStream streams and durable pull consumers, and the messaging
+// topology (deploy/topology.conf) that says which service owns which.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace eda::messaging {
+
+struct StreamSpec {
+  std::string name;                   // e.g. "STORES"
+  std::vector<std::string> subjects;  // e.g. {"mallbots.stores.>"}
+  absl::Duration duplicates = absl::Minutes(2);  // de-duplication window for Nats-Msg-Id
+  int replicas = 1;
+  absl::Duration max_age = absl::ZeroDuration();  // 0: keep until other limits
+};
+
+// Creates the stream, or updates it when its subjects, duplicate window, replicas or max age
+// differ. Errors: FailedPrecondition when the server refuses the update (e.g. fewer replicas
+// than nodes), naming the difference; PermissionDenied/Unavailable from NATS.
+absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec);
+
+struct ConsumerSpec {
+  std::string stream;
+  std::string durable;
+  std::string filter_subject;
+  absl::Duration ack_wait = absl::Seconds(30);
+  int max_deliver = 5;
+  std::vector<absl::Duration> backoff;  // redelivery delays after ack timeouts (optional)
+  int max_ack_pending = 1000;
+};
+
+// Creates the durable pull consumer with js_AddConsumer, or checks an existing one: settings
+// that can change in place are updated; a different filter subject, ack policy or a push
+// consumer of that name is FailedPrecondition with both configurations in the message (the
+// consumer is never deleted here: its position is data).
+absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec);
+
+// The messaging topology of the system (format in deploy/topology.conf).
+struct Topology {
+  struct Stream {
+    std::string owner;
+    StreamSpec spec;
+  };
+  struct Consumer {
+    std::string service;
+    ConsumerSpec spec;
+  };
+  std::vector<Stream> streams;
+  std::vector<std::pair<std::string, std::string>> publishes;  // (service, subject)
+  std::vector<Consumer> consumers;
+
+  // Errors: NotFound (no file), InvalidArgument naming the line that does not parse.
+  static absl::StatusOr<Topology> Load(const std::string& path);
+
+  std::vector<StreamSpec> StreamsOwnedBy(const std::string& service) const;
+  std::vector<ConsumerSpec> ConsumersOf(const std::string& service) const;
+};
+
+// The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>).
+StreamSpec DeadLetterStream();
+
+}  // namespace eda::messaging
