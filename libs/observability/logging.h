@@ -106,8 +106,10 @@ namespace eda {
 using log::KV;
 }  // namespace eda
 
-#define EDA_LOG_AT(level) \
-  if (!::eda::log::Enabled(level)) ; else ::eda::log::Line(level)
+// A for statement, not if/else, so that `if (x) LOG_INFO() << ...;` has no dangling else.
+#define EDA_LOG_AT(level)                                                          \
+  for (bool _eda_log_on = ::eda::log::Enabled(level); _eda_log_on; _eda_log_on = false) \
+  ::eda::log::Line(level)
 #define LOG_TRACE() EDA_LOG_AT(::eda::log::Level::kTrace)
 #define LOG_DEBUG() EDA_LOG_AT(::eda::log::Level::kDebug)
 #define LOG_INFO() EDA_LOG_AT(::eda::log::Level::kInfo)

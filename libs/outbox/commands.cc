@@ -1,0 +1,78 @@
+#include "libs/outbox/commands.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/ids.h"
+#include "libs/common/status_macros.h"
+
+namespace eda::outbox {
+namespace {
+
+bool Transient(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SendCommand(UnitOfWork& uow, const Command& command) {
+  messaging::Message m;
+  m.id = NewUuid();
+  m.name = command.name;
+  m.subject = command.subject;
+  m.payload = command.payload;
+  m.metadata[messaging::kCommandReplyChannel] = command.reply_channel;
+  m.metadata[messaging::kCommandSagaId] = command.saga_id;
+  m.metadata[messaging::kCommandSagaName] = command.saga_name;
+  m.occurred_at = absl::Now();
+  const std::string id = m.id;
+  EDA_RETURN_IF_ERROR(uow.Publish(std::move(m)));
+  return id;
+}
+
+MessageHandler CommandAdapter(CommandHandler handler) {
+  return [handler = std::move(handler)](UnitOfWork& uow, const messaging::Message& command)
+             -> absl::Status {
+    auto channel = command.metadata.find(messaging::kCommandReplyChannel);
+    if (channel == command.metadata.end() || channel->second.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("command ", command.name, " (", command.id, ") has no ",
+                       messaging::kCommandReplyChannel));
+    }
+    EDA_RETURN_IF_ERROR(uow.tx().Exec("SAVEPOINT command").status());
+    CommandResult result = handler(uow, command);
+    if (Transient(result.status)) return result.status;
+    if (result.status.ok()) {
+      EDA_RETURN_IF_ERROR(uow.tx().Exec("RELEASE SAVEPOINT command").status());
+    } else {
+      EDA_RETURN_IF_ERROR(uow.tx().Exec("ROLLBACK TO SAVEPOINT command").status());
+    }
+    messaging::Message reply;
+    reply.id = NewUuid();
+    reply.subject = channel->second;
+    if (result.reply.has_value()) {
+      reply.name = result.reply->name;
+      reply.payload = result.reply->payload;
+    } else {
+      reply.name = result.status.ok() ? kSuccessReply : kFailureReply;
+    }
+    for (const auto& [key, value] : command.metadata) {
+      if (absl::StartsWith(key, "COMMAND_") && key != "COMMAND_NAME") {
+        reply.metadata[absl::StrCat("REPLY_", key.substr(8))] = value;
+      }
+    }
+    reply.metadata[messaging::kReplyOutcome] = result.status.ok() ? "SUCCESS" : "FAILURE";
+    if (!result.status.ok()) reply.metadata["REPLY_ERROR"] = std::string(result.status.message());
+    reply.occurred_at = absl::Now();
+    return uow.Publish(std::move(reply));
+  };
+}
+
+}  // namespace eda::outbox

@@ -1,0 +1,80 @@
+#include "libs/outbox/inbox.h"
+
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/observability/trace_context.h"
+
+namespace eda::outbox {
+namespace {
+
+// Runs the handler as part of the unit of work; an exception counts as an Internal error.
+absl::Status Invoke(const MessageHandler& handler, UnitOfWork& uow, const messaging::Message& m) {
+  std::optional<obs::SpanContext> parent = obs::ExtractTrace(m.metadata);
+  obs::ScopedSpan span(parent.has_value() ? parent->NewChild() : obs::SpanContext::NewRoot());
+  try {
+    return handler(uow, m);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("handler threw: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("handler threw a non-standard exception");
+  }
+}
+
+// Handles one message in its own transaction. Returns its outcome.
+messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
+                             const MessageHandler& handler, const messaging::Message& m) {
+  absl::StatusOr<UnitOfWork> uow = UnitOfWork::Begin(pool);
+  if (!uow.ok()) return messaging::Outcome::Retry(uow.status());
+  absl::StatusOr<bool> fresh = RecordInbox(uow->tx(), consumer, m);
+  if (!fresh.ok()) return messaging::Outcome::Retry(fresh.status());
+  if (!*fresh) return messaging::Outcome::Duplicate();  // rolled back: nothing was written
+  if (absl::Status s = Invoke(handler, *uow, m); !s.ok()) return messaging::Outcome::ForError(s);
+  if (absl::Status s = uow->Commit(); !s.ok()) return messaging::Outcome::Retry(s);
+  return messaging::Outcome::Ack();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
+                                 const messaging::Message& message) {
+  EDA_ASSIGN_OR_RETURN(pg::Result r,
+                       tx.Exec("INSERT INTO inbox (consumer, id, name, subject) VALUES ($1, $2, "
+                               "$3, $4) ON CONFLICT (consumer, id) DO NOTHING",
+                               {consumer, message.id, message.name, message.subject}));
+  return r.affected() == 1;
+}
+
+messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
+                                             MessageHandler handler) {
+  return [&pool, consumer = std::move(consumer), handler = std::move(handler)](
+             const std::vector<messaging::Delivery>& batch) {
+    std::vector<messaging::Outcome> outcomes;
+    outcomes.reserve(batch.size());
+    if (batch.size() > 1) {
+      // Fast path: the whole batch in one transaction.
+      absl::Status batch_status = [&]() -> absl::Status {
+        EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
+        for (const messaging::Delivery& d : batch) {
+          EDA_ASSIGN_OR_RETURN(bool fresh, RecordInbox(uow.tx(), consumer, d.message));
+          if (!fresh) {
+            outcomes.push_back(messaging::Outcome::Duplicate());
+            continue;
+          }
+          EDA_RETURN_IF_ERROR(Invoke(handler, uow, d.message));
+          outcomes.push_back(messaging::Outcome::Ack());
+        }
+        return uow.Commit();
+      }();
+      if (batch_status.ok()) return outcomes;
+      outcomes.clear();  // rolled back: handle each message alone
+    }
+    for (const messaging::Delivery& d : batch) {
+      outcomes.push_back(HandleOne(pool, consumer, handler, d.message));
+    }
+    return outcomes;
+  };
+}
+
+}  // namespace eda::outbox

@@ -1,0 +1,36 @@
+// File: inbox.h
+// Idempotent, transactional handling of consumed messages: the inbox row (consumer, message id)
+// is written in the same transaction as the handler's effects and outgoing messages.
+//
+// TransactionalHandler() turns a per-message handler into the BatchHandler of a PullConsumer:
+// - one transaction for the whole fetched batch (inbox rows, effects, outbox rows), committed
+//   once, then every message is acked;
+// - if anything in the batch fails, the batch is rolled back and each message is handled again
+//   in a transaction of its own, so one bad message never holds back the others;
+// - a message whose inbox row exists already (redelivery, duplicate publish) is acked with no
+//   effects (INSERT ... ON CONFLICT DO NOTHING, so the transaction is not aborted);
+// - a handler error (or an exception thrown by it) rolls back its message's transaction:
+//   transient errors are retried, others dead-lettered (messaging::Outcome::ForError).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "libs/messaging/consumer.h"
+#include "libs/outbox/unit_of_work.h"
+#include "libs/pg/pool.h"
+
+namespace eda::outbox {
+
+using MessageHandler = std::function<absl::Status(UnitOfWork&, const messaging::Message&)>;
+
+// Records `message` as handled by `consumer`. Returns false when it was recorded before.
+absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
+                                 const messaging::Message& message);
+
+// `pool` must outlive the returned handler.
+messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
+                                             MessageHandler handler);
+
+}  // namespace eda::outbox

@@ -1,0 +1,493 @@
+// The outbox -> relay -> JetStream -> consumer -> inbox pipeline against a real PostgreSQL and
+// a real nats-server, including failures: duplicates, relay crashes, NATS outages, poison
+// messages, retries and dead letters.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/common/status_macros.h"
+#include "libs/messaging/consumer.h"
+#include "libs/messaging/nats.h"
+#include "libs/messaging/streams.h"
+#include "libs/observability/metrics.h"
+#include "libs/outbox/commands.h"
+#include "libs/outbox/inbox.h"
+#include "libs/outbox/relay.h"
+#include "libs/outbox/schema.h"
+#include "libs/outbox/unit_of_work.h"
+#include "libs/pg/migrations.h"
+#include "libs/testing/harness.h"
+
+namespace eda::outbox {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+
+testing::PostgresServer* pg_server = nullptr;
+testing::NatsServer* nats_server = nullptr;
+
+class Environment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    auto pg = testing::PostgresServer::Start();
+    ASSERT_TRUE(pg.ok()) << pg.status();
+    auto nats = testing::NatsServer::Start();
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    pg_ = *std::move(pg);
+    nats_ = *std::move(nats);
+    pg_server = pg_.get();
+    nats_server = nats_.get();
+  }
+  void TearDown() override {
+    nats_.reset();
+    pg_.reset();
+  }
+
+ private:
+  std::unique_ptr<testing::PostgresServer> pg_;
+  std::unique_ptr<testing::NatsServer> nats_;
+};
+const auto* const env = ::testing::AddGlobalTestEnvironment(new Environment);
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dsn = pg_server->CreateDatabase();
+    ASSERT_TRUE(dsn.ok()) << dsn.status();
+    dsn_ = *dsn;
+    auto conn = pg::Connection::Open(dsn_);
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE(pg::Migrate(*conn, PlatformMigrations()).ok());
+    ASSERT_TRUE(conn->Exec("CREATE TABLE effects (n bigserial, msg_id text, name text, body text)").ok());
+    ASSERT_TRUE(conn->Exec("CREATE TABLE business (id text PRIMARY KEY)").ok());
+    auto pool = pg::Pool::Create({.dsn = dsn_, .size = 8});
+    ASSERT_TRUE(pool.ok());
+    pool_ = *std::move(pool);
+    auto nats = messaging::Connection::Connect({.url = nats_server->url()});
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    nats_ = *std::move(nats);
+    tag_ = RandomHex(4);
+    stream_ = absl::StrCat("T", tag_);
+    subject_ = absl::StrCat("t", tag_, ".events.Thing");
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = stream_,
+                                                       .subjects = {absl::StrCat("t", tag_, ".>")}})
+                    .ok());
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream()).ok());
+  }
+  void TearDown() override {
+    consumer_.reset();
+    relay_.reset();
+  }
+
+  messaging::Message NewMessage(const std::string& body, const std::string& subject = "") {
+    messaging::Message m;
+    m.id = NewUuid();
+    m.name = "test.Thing";
+    m.subject = subject.empty() ? subject_ : subject;
+    m.payload = body;
+    m.occurred_at = absl::Now();
+    return m;
+  }
+
+  // A producer's unit of work: a business row and one outbox row.
+  absl::Status Produce(const messaging::Message& m) {
+    EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(*pool_));
+    EDA_RETURN_IF_ERROR(uow.tx().Exec("INSERT INTO business (id) VALUES ($1)", {m.id}).status());
+    EDA_RETURN_IF_ERROR(uow.Publish(m));
+    return uow.Commit();
+  }
+
+  void StartRelay(absl::Duration poll = absl::Seconds(1)) {
+    relay_ = Relay::Start({.pg_dsn = dsn_,
+                           .nats = {.url = nats_server->url()},
+                           .poll_interval = poll,
+                           .initial_backoff = absl::Milliseconds(20),
+                           .max_backoff = absl::Milliseconds(500)},
+                          metrics_);
+  }
+
+  // The consumer records each handled message in `effects`.
+  MessageHandler RecordEffect() {
+    return [](UnitOfWork& uow, const messaging::Message& m) {
+      return uow.tx()
+          .Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
+                {m.id, m.name, m.payload})
+          .status();
+    };
+  }
+
+  void StartConsumer(MessageHandler handler, int max_deliver = 5,
+                     absl::Duration retry_base = absl::Milliseconds(100), int workers = 1) {
+    messaging::PullConsumerOptions options{
+        .service = "test",
+        .consumer = {.stream = stream_,
+                     .durable = "c" + tag_,
+                     .filter_subject = absl::StrCat("t", tag_, ".>"),
+                     .ack_wait = absl::Seconds(5),
+                     .max_deliver = max_deliver},
+        .batch = 64,
+        .workers = workers,
+        .fetch_wait = absl::Milliseconds(200),
+        .retry_base = retry_base,
+        .retry_max = absl::Seconds(2)};
+    auto consumer = messaging::PullConsumer::Start(
+        *nats_, options, TransactionalHandler(*pool_, "c" + tag_, std::move(handler)), metrics_);
+    ASSERT_TRUE(consumer.ok()) << consumer.status();
+    consumer_ = *std::move(consumer);
+  }
+
+  int64_t Query(const std::string& sql) {
+    auto conn = pg::Connection::Open(dsn_);
+    auto r = conn->Exec(sql);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->Int(0, 0).value_or(-1) : -1;
+  }
+  int64_t Effects() { return Query("SELECT count(*) FROM effects"); }
+  bool WaitForEffects(int64_t n, absl::Duration timeout = absl::Seconds(30)) {
+    return testing::WaitUntil([&] { return Effects() >= n; }, timeout);
+  }
+
+  // Publishes a raw NATS message straight to JetStream (bypassing the outbox).
+  void PublishRaw(const std::string& subject, const std::string& body, const std::string& msg_id) {
+    natsMsg* msg = nullptr;
+    natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
+    natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
+    jsPubAck* ack = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), msg, nullptr, &jerr), NATS_OK);
+    jsPubAck_Destroy(ack);
+    natsMsg_Destroy(msg);
+  }
+
+  uint64_t StreamCount(const std::string& stream, const std::string& subject = "") {
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    jsOptions o;
+    jsOptions_Init(&o);
+    if (!subject.empty()) o.Stream.Info.SubjectsFilter = subject.c_str();
+    js_GetStreamInfo(&si, nats_->js(), stream.c_str(), &o, &jerr);
+    uint64_t n = 0;
+    if (si != nullptr && subject.empty()) {
+      n = si->State.Msgs;
+    } else if (si != nullptr && si->State.Subjects != nullptr) {
+      for (int i = 0; i < si->State.Subjects->Count; ++i) n += si->State.Subjects->List[i].Msgs;
+    }
+    jsStreamInfo_Destroy(si);
+    return n;
+  }
+
+  std::string dsn_;
+  obs::MetricsRegistry metrics_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<messaging::Connection> nats_;
+  std::string tag_, stream_, subject_;
+  std::unique_ptr<Relay> relay_;
+  std::unique_ptr<messaging::PullConsumer> consumer_;
+};
+
+TEST_F(PipelineTest, CommittedMessagesFlowEndToEndInOrder) {
+  StartRelay();
+  StartConsumer(RecordEffect());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    messaging::Message m = NewMessage(absl::StrCat(i));
+    ids.push_back(m.id);
+    ASSERT_TRUE(Produce(m).ok());
+  }
+  ASSERT_TRUE(WaitForEffects(200));
+  // Per-subject order: the consumer saw them in insertion order.
+  auto conn = pg::Connection::Open(dsn_);
+  auto r = conn->Exec("SELECT msg_id FROM effects ORDER BY n");
+  std::vector<std::string> seen;
+  for (int i = 0; i < r->rows(); ++i) seen.emplace_back(r->Text(i, 0));
+  EXPECT_THAT(seen, ElementsAreArray(ids));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+  EXPECT_TRUE(relay_->leader());
+}
+
+TEST_F(PipelineTest, RolledBackWorkPublishesNothing) {
+  StartRelay();
+  StartConsumer(RecordEffect());
+  {
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    ASSERT_TRUE(uow->Publish(NewMessage("never")).ok());
+    // destroyed without Commit: rolled back
+  }
+  messaging::Message kept = NewMessage("kept");
+  ASSERT_TRUE(Produce(kept).ok());
+  ASSERT_TRUE(WaitForEffects(1));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(StreamCount(stream_), 1u);
+}
+
+TEST_F(PipelineTest, SameMessageDeliveredTwiceHasOneEffect) {
+  StartConsumer(RecordEffect());
+  messaging::Message m = NewMessage("once");
+  const std::string body = messaging::EncodeEnvelope(m);
+  // Two deliveries of one message id (as after a lost ack or a re-publish past the duplicate
+  // window): different Nats-Msg-Ids so JetStream keeps both.
+  PublishRaw(subject_, body, m.id + "-a");
+  PublishRaw(subject_, body, m.id + "-b");
+  ASSERT_TRUE(WaitForEffects(1));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return metrics_.Exposition().find("messaging_consumer_duplicates_total") != std::string::npos; },
+      absl::Seconds(10)));
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 1);
+}
+
+TEST_F(PipelineTest, RelayCrashBetweenPublishAndMarkRepublishesWithOneEffect) {
+  StartConsumer(RecordEffect());
+  messaging::Message m = NewMessage("crash");
+  ASSERT_TRUE(Produce(m).ok());
+  // What a relay that died after publishing but before marking leaves behind: the message in the
+  // stream, the row still unpublished.
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(WaitForEffects(1));
+  StartRelay();  // a new relay publishes the row again
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
+      absl::Seconds(10)));
+  EXPECT_EQ(StreamCount(stream_), 1u);  // de-duplicated by Nats-Msg-Id
+  // Past the duplicate window JetStream would store it twice; the inbox still holds.
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id + "-late");
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(Effects(), 1);
+}
+
+TEST_F(PipelineTest, NatsOutageLosesNothing) {
+  StartRelay(absl::Milliseconds(200));
+  StartConsumer(RecordEffect());
+  std::atomic<int> produced{0};
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    while (!stop) {
+      if (Produce(NewMessage(absl::StrCat(produced.load()))).ok()) ++produced;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  ASSERT_TRUE(testing::WaitUntil([&] { return produced >= 20; }, absl::Seconds(10)));
+  nats_server->Stop();
+  absl::SleepFor(absl::Seconds(10));  // producers keep committing meanwhile
+  const int during = produced.load();
+  ASSERT_TRUE(nats_server->Restart().ok());
+  absl::SleepFor(absl::Seconds(1));
+  stop = true;
+  producer.join();
+  EXPECT_GT(during, 200);  // the database side never stopped
+  ASSERT_TRUE(WaitForEffects(produced.load(), absl::Seconds(60)))
+      << Effects() << " of " << produced.load();
+  EXPECT_EQ(Effects(), produced.load());
+  EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+}
+
+TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
+  std::unique_ptr<Relay> second = Relay::Start(
+      {.pg_dsn = dsn_, .nats = {.url = nats_server->url()}, .poll_interval = absl::Milliseconds(200)},
+      metrics_);
+  StartRelay(absl::Milliseconds(200));
+  StartConsumer(RecordEffect(), 5, absl::Milliseconds(100), 2);
+  std::vector<std::thread> producers;
+  for (int p = 0; p < 4; ++p) {
+    producers.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) ASSERT_TRUE(Produce(NewMessage("x")).ok());
+    });
+  }
+  for (auto& t : producers) t.join();
+  ASSERT_TRUE(WaitForEffects(400));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Effects(), 400);
+  EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), 400);
+  EXPECT_EQ(StreamCount(stream_), 400u);
+  EXPECT_NE(relay_->leader(), second->leader());  // exactly one relays
+  // When the leader stops, the other takes over.
+  Relay* standby = relay_->leader() ? second.get() : relay_.get();
+  (relay_->leader() ? relay_ : second)->Stop();
+  ASSERT_TRUE(testing::WaitUntil([&] { return standby->leader(); }, absl::Seconds(10)));
+  ASSERT_TRUE(Produce(NewMessage("after failover")).ok());
+  ASSERT_TRUE(WaitForEffects(401));
+}
+
+TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {
+  StartConsumer(RecordEffect());
+  const uint64_t dead_before = StreamCount("DEADLETTER");
+  PublishRaw(subject_, "\xff\xfe not an envelope", "poison-" + tag_);
+  messaging::Message good = NewMessage("good");
+  PublishRaw(subject_, messaging::EncodeEnvelope(good), good.id);
+  ASSERT_TRUE(WaitForEffects(1));
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
+                                 absl::Seconds(10)));
+  // The dead letter keeps the body and says why, where from and by whom.
+  natsMsg* dead = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
+  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
+            NATS_OK);
+  messaging::NatsMsgPtr owned(dead);
+  EXPECT_EQ(std::string(natsMsg_GetData(dead), natsMsg_GetDataLength(dead)),
+            "\xff\xfe not an envelope");
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("not a jetstream.StreamMessage"));
+  EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Consumer"), "c" + tag_);
+  EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Subject"), subject_);
+  EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Original-Msg-Id"), "poison-" + tag_);
+  EXPECT_EQ(Effects(), 1);
+}
+
+TEST_F(PipelineTest, TransientFailuresAreRetriedWithGrowingDelays) {
+  std::vector<absl::Time> attempts;
+  absl::Mutex mu;
+  StartConsumer(
+      [&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+        absl::MutexLock lock(&mu);
+        attempts.push_back(absl::Now());
+        if (attempts.size() <= 3) {
+          // Effects written before failing must vanish with the rollback.
+          (void)uow.tx().Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'partial')", {m.id});
+          return absl::UnavailableError("downstream not ready");
+        }
+        return uow.tx().Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'done')", {m.id}).status();
+      },
+      /*max_deliver=*/6, /*retry_base=*/absl::Milliseconds(150));
+  messaging::Message m = NewMessage("flaky");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(WaitForEffects(1, absl::Seconds(20)));
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(attempts.size(), 4u);
+  const absl::Duration d1 = attempts[1] - attempts[0], d2 = attempts[2] - attempts[1],
+                       d3 = attempts[3] - attempts[2];
+  EXPECT_GE(d1, absl::Milliseconds(140));
+  EXPECT_GE(d2, absl::Milliseconds(290));
+  EXPECT_GE(d3, absl::Milliseconds(590));
+  EXPECT_GT(d2, d1);
+  EXPECT_GT(d3, d2);
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM effects WHERE name = 'partial'"), 0);
+}
+
+TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
+  std::atomic<int> calls{0};
+  StartConsumer(
+      [&](UnitOfWork&, const messaging::Message& m) -> absl::Status {
+        if (m.payload == "bad") {
+          ++calls;
+          return absl::UnavailableError("always down");
+        }
+        return absl::OkStatus();
+      },
+      /*max_deliver=*/3, /*retry_base=*/absl::Milliseconds(50));
+  const uint64_t dead_before = StreamCount("DEADLETTER");
+  messaging::Message bad = NewMessage("bad");
+  PublishRaw(subject_, messaging::EncodeEnvelope(bad), bad.id);
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
+                                 absl::Seconds(20)));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(calls.load(), 3);  // never delivered again after the last allowed delivery
+  natsMsg* dead = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
+  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
+            NATS_OK);
+  messaging::NatsMsgPtr owned(dead);
+  EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Deliveries"), "3");
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("always down"));
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 0);  // never recorded as handled
+}
+
+TEST_F(PipelineTest, PermanentFailureIsDeadLetteredAtOnceAndOthersInTheBatchSucceed) {
+  StartConsumer([&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+    if (m.payload == "invalid") return absl::InvalidArgumentError("the thing has no name");
+    return uow.tx().Exec("INSERT INTO effects (msg_id, body) VALUES ($1, $2)", {m.id, m.payload}).status();
+  });
+  const uint64_t dead_before = StreamCount("DEADLETTER");
+  // One batch: good, invalid, good.
+  for (const char* body : {"a", "invalid", "b"}) {
+    messaging::Message m = NewMessage(body);
+    PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  }
+  ASSERT_TRUE(WaitForEffects(2));
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
+                                 absl::Seconds(10)));
+  EXPECT_EQ(Effects(), 2);
+}
+
+TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
+  const std::string commands = absl::StrCat("t", tag_, ".commands");
+  const std::string replies = absl::StrCat("t", tag_, ".replies.CreateOrder");
+  // Handler: fails for "disabled", succeeds otherwise; writes an effect either way (rolled back
+  // on failure).
+  MessageHandler handler = CommandAdapter([](UnitOfWork& uow, const messaging::Message& m) {
+    absl::Status effect =
+        uow.tx().Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
+                      {m.id, m.name, m.payload}).status();
+    if (!effect.ok()) return CommandResult{effect};
+    if (m.payload == "disabled") return CommandResult{absl::FailedPreconditionError("customer is disabled")};
+    return CommandResult{};
+  });
+  messaging::PullConsumerOptions options{
+      .service = "test",
+      .consumer = {.stream = stream_, .durable = "cmd" + tag_, .filter_subject = commands},
+      .fetch_wait = absl::Milliseconds(200)};
+  auto consumer = messaging::PullConsumer::Start(
+      *nats_, options, TransactionalHandler(*pool_, "cmd" + tag_, handler), metrics_);
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  StartRelay();
+
+  std::string ok_id, failed_id;
+  for (const char* payload : {"ok", "disabled"}) {
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    auto id = SendCommand(*uow, {.subject = commands, .name = "customersapi.AuthorizeCustomer",
+                                 .payload = payload, .reply_channel = replies,
+                                 .saga_id = std::string("saga-") + payload,
+                                 .saga_name = "cosec.CreateOrder"});
+    ASSERT_TRUE(id.ok());
+    (std::string(payload) == "ok" ? ok_id : failed_id) = *id;
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount(stream_, replies) == 2; },
+                                 absl::Seconds(20)));
+  // Redeliver the first command (as after a lost ack): no second reply, no second effect.
+  auto conn = pg::Connection::Open(dsn_);
+  auto row = conn->Exec("SELECT data FROM outbox WHERE id = $1", {ok_id});
+  ASSERT_TRUE(row.ok() && row->rows() == 1);
+  PublishRaw(commands, *row->Bytes(0, 0), ok_id + "-again");
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(StreamCount(stream_, replies), 2u);
+  EXPECT_EQ(Query("SELECT count(*) FROM effects"), 1);  // the failed command's effect rolled back
+
+  // Read both replies back from the stream.
+  std::map<std::string, messaging::Message> by_saga;
+  for (uint64_t seq = 1; seq <= StreamCount(stream_); ++seq) {
+    natsMsg* raw = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    if (js_GetMsg(&raw, nats_->js(), stream_.c_str(), seq, nullptr, &jerr) != NATS_OK) continue;
+    messaging::NatsMsgPtr msg(raw);
+    if (std::string(natsMsg_GetSubject(raw)) != replies) continue;
+    auto reply = messaging::DecodeEnvelope(replies, std::string(natsMsg_GetData(raw),
+                                                                natsMsg_GetDataLength(raw)));
+    ASSERT_TRUE(reply.ok());
+    by_saga[reply->metadata["REPLY_SAGA_ID"]] = *reply;
+  }
+  ASSERT_EQ(by_saga.size(), 2u);
+  const messaging::Message& success = by_saga["saga-ok"];
+  EXPECT_EQ(success.name, "am.Success");
+  EXPECT_EQ(success.metadata.at("REPLY_OUTCOME"), "SUCCESS");
+  EXPECT_EQ(success.metadata.at("REPLY_SAGA_NAME"), "cosec.CreateOrder");
+  EXPECT_EQ(success.metadata.at("REPLY_REPLY_CHANNEL"), replies);
+  const messaging::Message& failure = by_saga["saga-disabled"];
+  EXPECT_EQ(failure.name, "am.Failure");
+  EXPECT_EQ(failure.metadata.at("REPLY_OUTCOME"), "FAILURE");
+  (*consumer)->Stop();
+}
+
+}  // namespace
+}  // namespace eda::outbox

@@ -1,0 +1,383 @@
+#include "libs/outbox/relay.h"
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/common/status_macros.h"
+#include "libs/observability/logging.h"
+#include "libs/observability/metrics.h"
+#include "libs/outbox/unit_of_work.h"
+#include "libs/pg/connection.h"
+#include "libs/pg/listener.h"
+
+namespace eda::outbox {
+namespace {
+
+// All replicas of one service share the database, hence the lock.
+constexpr int64_t kRelayLockKey = 0x6f7574626f78;  // "outbox"
+
+struct Row {
+  int64_t seq;
+  std::string id;
+  std::string subject;
+  std::string data;
+};
+
+}  // namespace
+
+class Relay::Impl {
+ public:
+  Impl(RelayOptions options, obs::MetricsRegistry& metrics)
+      : options_(std::move(options)),
+        pending_(metrics.Gauge("outbox_pending_messages", "Outbox rows not yet published.").Add({})),
+        oldest_(metrics
+                    .Gauge("outbox_oldest_unpublished_seconds",
+                           "Age of the oldest unpublished outbox row (0 when none).")
+                    .Add({})),
+        published_total_(
+            metrics.Counter("outbox_published_total", "Outbox rows published and acknowledged.")
+                .Add({})),
+        errors_total_(metrics
+                          .Counter("outbox_publish_errors_total",
+                                   "Publish attempts that failed (row kept and retried).")
+                          .Add({})),
+        leader_gauge_(
+            metrics.Gauge("outbox_relay_leader", "1 while this process's relay holds the lock.")
+                .Add({})) {}
+
+  void Run();
+  void Stop() {
+    stopping_ = true;
+    Poke();
+  }
+  void Poke() {
+    absl::MutexLock lock(&listener_mu_);
+    if (listener_ != nullptr) listener_->Interrupt();
+    poked_ = true;
+  }
+
+  std::atomic<bool> leader{false};
+  std::atomic<int64_t> published{0};
+  std::thread thread;
+
+ private:
+  absl::Status EnsureConnections();
+  void DropDatabase();
+  absl::StatusOr<std::vector<Row>> Scan();
+  // Publishes the rows, returns the seqs JetStream acknowledged; `failed` counts the rest.
+  std::vector<int64_t> PublishBatch(const std::vector<Row>& rows, int* failed);
+  absl::Status Mark(const std::vector<int64_t>& seqs);
+  void MaybePrune();
+  void UpdateLag();
+  void Wait(absl::Duration d);
+  static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
+
+  const RelayOptions options_;
+  prometheus::Gauge& pending_;
+  prometheus::Gauge& oldest_;
+  prometheus::Counter& published_total_;
+  prometheus::Counter& errors_total_;
+  prometheus::Gauge& leader_gauge_;
+  std::atomic<bool> stopping_{false};
+
+  std::optional<pg::Connection> db_;
+  std::unique_ptr<messaging::Connection> nats_;
+  absl::Mutex listener_mu_;
+  std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
+  bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
+  absl::Time last_prune_ = absl::InfinitePast();
+  absl::Time last_lag_ = absl::InfinitePast();
+
+  // Filled by the ack handler (a nats.c thread) while a batch is out.
+  absl::Mutex acks_mu_;
+  std::map<std::string, int64_t> in_flight_ ABSL_GUARDED_BY(acks_mu_);  // msg id -> seq
+  std::vector<int64_t> acked_ ABSL_GUARDED_BY(acks_mu_);
+  int nacked_ ABSL_GUARDED_BY(acks_mu_) = 0;
+  std::string last_ack_error_ ABSL_GUARDED_BY(acks_mu_);
+};
+
+void Relay::Impl::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
+  auto* self = static_cast<Impl*>(closure);
+  const std::string id = messaging::Header(msg, "Nats-Msg-Id");
+  {
+    absl::MutexLock lock(&self->acks_mu_);
+    auto it = self->in_flight_.find(id);
+    if (it != self->in_flight_.end()) {
+      if (pa != nullptr) {
+        self->acked_.push_back(it->second);
+      } else {
+        ++self->nacked_;
+        if (pae != nullptr) {
+          self->last_ack_error_ = absl::StrCat(natsStatus_GetText(pae->Err),
+                                               pae->ErrText != nullptr ? pae->ErrText : "");
+        }
+      }
+      self->in_flight_.erase(it);
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+absl::Status Relay::Impl::EnsureConnections() {
+  if (!db_.has_value() || !db_->Connected()) {
+    db_.reset();
+    leader = false;
+    EDA_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options_.pg_dsn));
+    db_.emplace(std::move(conn));
+  }
+  bool need_listener;
+  {
+    absl::MutexLock lock(&listener_mu_);
+    need_listener = listener_ == nullptr;
+  }
+  if (need_listener) {
+    EDA_ASSIGN_OR_RETURN(std::unique_ptr<pg::Listener> listener,
+                         pg::Listener::Create(options_.pg_dsn, {kOutboxChannel}));
+    absl::MutexLock lock(&listener_mu_);
+    listener_ = std::move(listener);
+  }
+  if (nats_ == nullptr) {
+    messaging::ConnectOptions nats = options_.nats;
+    nats.publish_async_max_pending = std::max(options_.batch, 1);
+    nats.ack_handler = &Impl::OnAck;
+    nats.ack_handler_closure = this;
+    if (nats.name.empty()) nats.name = "outbox-relay";
+    EDA_ASSIGN_OR_RETURN(nats_, messaging::Connection::Connect(nats));
+  }
+  if (!leader) {
+    EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
+    leader = r.Bool(0, 0);
+    leader_gauge_.Set(leader ? 1 : 0);
+    if (leader) LOG_INFO() << "outbox relay is the leader";
+  }
+  return absl::OkStatus();
+}
+
+void Relay::Impl::DropDatabase() {
+  db_.reset();
+  leader = false;
+  leader_gauge_.Set(0);
+}
+
+absl::StatusOr<std::vector<Row>> Relay::Impl::Scan() {
+  EDA_ASSIGN_OR_RETURN(
+      pg::Result r,
+      db_->Exec("SELECT seq, id, subject, data FROM outbox WHERE published_at IS NULL "
+                "ORDER BY seq LIMIT $1",
+                {options_.batch}));
+  std::vector<Row> rows;
+  rows.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) {
+    EDA_ASSIGN_OR_RETURN(int64_t seq, r.Int(i, 0));
+    EDA_ASSIGN_OR_RETURN(std::string data, r.Bytes(i, 3));
+    rows.push_back(Row{seq, std::string(r.Text(i, 1)), std::string(r.Text(i, 2)), std::move(data)});
+  }
+  return rows;
+}
+
+std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int* failed) {
+  {
+    absl::MutexLock lock(&acks_mu_);
+    in_flight_.clear();
+    acked_.clear();
+    nacked_ = 0;
+    for (const Row& row : rows) in_flight_[row.id] = row.seq;
+  }
+  int not_sent = 0;
+  natsStatus send_error = NATS_OK;
+  for (const Row& row : rows) {
+    natsMsg* msg = nullptr;
+    natsMsg_Create(&msg, row.subject.c_str(), nullptr, row.data.data(),
+                   static_cast<int>(row.data.size()));
+    natsMsgHeader_Set(msg, "Nats-Msg-Id", row.id.c_str());
+    natsStatus s = js_PublishMsgAsync(nats_->js(), &msg, nullptr);
+    natsMsg_Destroy(msg);  // no-op when the library took it
+    if (s != NATS_OK) {
+      // Later rows wait for the retry, so a subject's messages never overtake each other here.
+      send_error = s;
+      not_sent = static_cast<int>(rows.size() - (&row - rows.data()));
+      absl::MutexLock lock(&acks_mu_);
+      for (const Row* r = &row; r != rows.data() + rows.size(); ++r) in_flight_.erase(r->id);
+      break;
+    }
+  }
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = absl::ToInt64Milliseconds(options_.publish_timeout);
+  if (js_PublishAsyncComplete(nats_->js(), &po) != NATS_OK) {
+    // Timed out: take the unacknowledged messages back; their rows stay unpublished.
+    natsMsgList pending = {nullptr, 0};
+    if (js_PublishAsyncGetPendingList(&pending, nats_->js()) == NATS_OK) {
+      natsMsgList_Destroy(&pending);
+    }
+  }
+  absl::MutexLock lock(&acks_mu_);
+  *failed = nacked_ + not_sent + static_cast<int>(in_flight_.size());
+  if (*failed > 0) {
+    LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", *failed)
+               << KV("acked", acked_.size())
+               << KV("error", send_error != NATS_OK ? natsStatus_GetText(send_error)
+                                                    : last_ack_error_.empty() ? "ack timeout"
+                                                                              : last_ack_error_);
+  }
+  in_flight_.clear();
+  return std::move(acked_);
+}
+
+absl::Status Relay::Impl::Mark(const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return absl::OkStatus();
+  // Losing this commit in a crash only means publishing again (de-duplicated), so it need not
+  // wait for the WAL flush.
+  std::string array = absl::StrCat("{", absl::StrJoin(seqs, ","), "}");
+  EDA_RETURN_IF_ERROR(db_->Exec("BEGIN").status());
+  EDA_RETURN_IF_ERROR(db_->Exec("SET LOCAL synchronous_commit = off").status());
+  absl::Status s = db_->Exec("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                             {array})
+                       .status();
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return s;
+  }
+  return db_->Exec("COMMIT").status();
+}
+
+void Relay::Impl::MaybePrune() {
+  if (absl::Now() - last_prune_ < options_.prune_every) return;
+  last_prune_ = absl::Now();
+  const std::string outbox_cutoff = absl::FormatTime(
+      absl::RFC3339_full, absl::Now() - options_.retention, absl::UTCTimeZone());
+  const std::string inbox_cutoff = absl::FormatTime(
+      absl::RFC3339_full, absl::Now() - options_.inbox_retention, absl::UTCTimeZone());
+  auto outbox = db_->Exec(
+      "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1::timestamptz "
+      "LIMIT 10000)",
+      {outbox_cutoff});
+  auto inbox = db_->Exec(
+      "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE received_at < $1::timestamptz "
+      "LIMIT 10000)",
+      {inbox_cutoff});
+  if (!outbox.ok() || !inbox.ok()) {
+    LOG_WARN() << "outbox/inbox pruning failed"
+               << KV("error", !outbox.ok() ? outbox.status() : inbox.status());
+  } else if (outbox->affected() + inbox->affected() > 0) {
+    LOG_DEBUG() << "pruned" << KV("outbox_rows", outbox->affected())
+                << KV("inbox_rows", inbox->affected());
+  }
+}
+
+void Relay::Impl::UpdateLag() {
+  if (absl::Now() - last_lag_ < absl::Seconds(1)) return;
+  last_lag_ = absl::Now();
+  auto r = db_->Exec(
+      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(sent_at)), 0) FROM outbox "
+      "WHERE published_at IS NULL");
+  if (!r.ok()) return;
+  pending_.Set(static_cast<double>(r->Int(0, 0).value_or(0)));
+  oldest_.Set(r->Double(0, 1).value_or(0));
+}
+
+void Relay::Impl::Wait(absl::Duration d) {
+  pg::Listener* listener;
+  {
+    absl::MutexLock lock(&listener_mu_);
+    if (poked_) {
+      poked_ = false;
+      return;
+    }
+    listener = listener_.get();
+  }
+  if (listener == nullptr) {
+    absl::SleepFor(std::min(d, absl::Milliseconds(100)));
+    return;
+  }
+  auto got = listener->Wait(d);
+  if (!got.ok()) {
+    // Lost the link: notifications may have been missed, so scan now; the next Wait reconnects.
+    LOG_WARN() << "outbox listener lost its connection" << KV("error", got.status());
+  }
+  absl::MutexLock lock(&listener_mu_);
+  poked_ = false;
+}
+
+void Relay::Impl::Run() {
+  absl::Duration backoff = options_.initial_backoff;
+  auto fail = [&](const absl::Status& s, absl::string_view what) {
+    errors_total_.Increment();
+    LOG_WARN() << "outbox relay: " << what << KV("error", s) << KV("retry_in", backoff);
+    const absl::Time until = absl::Now() + backoff;
+    while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  };
+  while (!stopping_) {
+    if (absl::Status s = EnsureConnections(); !s.ok()) {
+      DropDatabase();
+      fail(s, "cannot connect");
+      continue;
+    }
+    if (!leader) {  // stand by; the leader's session ending frees the lock
+      Wait(options_.poll_interval);
+      continue;
+    }
+    absl::StatusOr<std::vector<Row>> rows = Scan();
+    if (!rows.ok()) {
+      DropDatabase();
+      fail(rows.status(), "scan failed");
+      continue;
+    }
+    if (rows->empty()) {
+      backoff = options_.initial_backoff;
+      pending_.Set(0);
+      oldest_.Set(0);
+      MaybePrune();
+      Wait(options_.poll_interval);
+      continue;
+    }
+    int failed = 0;
+    std::vector<int64_t> acked = PublishBatch(*rows, &failed);
+    if (absl::Status s = Mark(acked); !s.ok()) {
+      DropDatabase();
+      fail(s, "marking published rows failed (they will be published again)");
+      continue;
+    }
+    published += static_cast<int64_t>(acked.size());
+    published_total_.Increment(static_cast<double>(acked.size()));
+    UpdateLag();
+    if (failed > 0) {
+      errors_total_.Increment(failed - 1);  // fail() counts one
+      fail(absl::UnavailableError(absl::StrCat(failed, " messages not acknowledged")),
+           "publish failed");
+    } else {
+      backoff = options_.initial_backoff;
+    }
+  }
+  // Release the lock promptly so a standby takes over without waiting for a timeout.
+  if (db_.has_value() && leader) (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
+}
+
+std::unique_ptr<Relay> Relay::Start(RelayOptions options, obs::MetricsRegistry& metrics) {
+  auto impl = std::make_unique<Impl>(std::move(options), metrics);
+  Impl* raw = impl.get();
+  raw->thread = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<Relay>(new Relay(std::move(impl)));
+}
+
+Relay::Relay(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Relay::~Relay() { Stop(); }
+
+void Relay::Stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->Stop();
+  impl_->thread.join();
+}
+
+void Relay::Poke() { impl_->Poke(); }
+bool Relay::leader() const { return impl_->leader.load(); }
+int64_t Relay::published() const { return impl_->published.load(); }
+
+}  // namespace eda::outbox

@@ -1,0 +1,75 @@
+// File: relay.h
+// The outbox relay: moves committed outbox rows to JetStream, in insertion order, and marks a
+// row published only after JetStream acknowledged it.
+//
+// - Woken by LISTEN/NOTIFY when a unit of work that wrote rows commits; polls every
+//   poll_interval as a fallback.
+// - Publishes a batch asynchronously (a window of pending acks), waits for the PubAcks, marks the
+//   acknowledged rows in one UPDATE. Rows that failed or timed out stay unpublished and are sent
+//   again after a back-off that grows to max_backoff; it never gives up and never stops on
+//   errors (lost database or NATS links are reconnected).
+// - Safe with several replicas: only the holder of a PostgreSQL advisory lock relays (the others
+//   stand by and take over when its session ends), so each row is normally published by one
+//   relay; a row published but not yet marked when a relay dies is published again, which
+//   JetStream de-duplicates by Nats-Msg-Id within the stream's duplicate window, and consumers
+//   by their inbox after that.
+// - Per-subject order follows insertion order. A failed publish inside a window can let later
+//   messages of the batch through before it is retried.
+// - Prunes published rows older than `retention`, and inbox rows older than `inbox_retention`.
+// - Metrics: outbox_pending_messages, outbox_oldest_unpublished_seconds, outbox_published_total,
+//   outbox_publish_errors_total, outbox_relay_leader.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/messaging/nats.h"
+
+namespace eda::obs {
+class MetricsRegistry;
+}  // namespace eda::obs
+
+namespace eda::outbox {
+
+struct RelayOptions {
+  std::string pg_dsn;
+  messaging::ConnectOptions nats;  // the relay opens its own connection with these
+  int batch = 256;                 // rows per scan = PubAcks pending at most
+  absl::Duration poll_interval = absl::Seconds(1);
+  absl::Duration publish_timeout = absl::Seconds(5);
+  absl::Duration initial_backoff = absl::Milliseconds(50);
+  absl::Duration max_backoff = absl::Seconds(5);
+  absl::Duration retention = absl::Hours(24);
+  absl::Duration inbox_retention = absl::Hours(24 * 7);
+  absl::Duration prune_every = absl::Minutes(1);
+};
+
+class Relay final {
+ public:
+  // Starts the relay thread. It connects (and reconnects) by itself, so Start succeeds even when
+  // PostgreSQL or NATS is down; readiness tells. `metrics` must outlive the relay.
+  static std::unique_ptr<Relay> Start(RelayOptions options, obs::MetricsRegistry& metrics);
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  // Stops after the batch in hand (its acks are awaited and marked). Idempotent.
+  void Stop();
+  // Wakes the relay now (e.g. from a producer in this process).
+  void Poke();
+
+  // Whether this relay holds the lock and relays.
+  bool leader() const;
+  // Rows this relay marked published.
+  int64_t published() const;
+
+ private:
+  class Impl;
+  explicit Relay(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eda::outbox

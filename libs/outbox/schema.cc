@@ -1,0 +1,61 @@
+#include "libs/outbox/schema.h"
+
+namespace eda::outbox {
+
+std::vector<pg::Migration> PlatformMigrations() {
+  return {
+      {1, "platform_outbox_inbox", R"sql(
+CREATE TABLE outbox (
+  seq          bigserial PRIMARY KEY,        -- insertion order = publish order
+  id           text NOT NULL UNIQUE,         -- message id = Nats-Msg-Id
+  name         text NOT NULL,
+  subject      text NOT NULL,
+  data         bytea NOT NULL,               -- the encoded jetstream.StreamMessage
+  sent_at      timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz
+);
+-- The relay scans unpublished rows in seq order; published rows are pruned after a retention
+-- period, so vacuum often to keep dead index entries from piling up.
+CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+CREATE INDEX outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL;
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.0, autovacuum_vacuum_threshold = 5000,
+                        autovacuum_analyze_scale_factor = 0.02);
+
+CREATE TABLE inbox (
+  consumer    text NOT NULL,                 -- durable consumer name
+  id          text NOT NULL,                 -- message id
+  name        text NOT NULL,
+  subject     text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, id)
+);
+CREATE INDEX inbox_received_at ON inbox (received_at);
+)sql"},
+      {2, "platform_event_store", R"sql(
+CREATE TABLE events (
+  stream_id      text NOT NULL,              -- aggregate id
+  stream_type    text NOT NULL,              -- aggregate type, e.g. stores.Store
+  stream_version integer NOT NULL,           -- 1, 2, 3, ... per stream
+  event_id       text NOT NULL,
+  event_name     text NOT NULL,
+  event_version  integer NOT NULL,           -- schema version of the payload (upcasting)
+  payload        bytea NOT NULL,
+  metadata       jsonb NOT NULL DEFAULT '{}',
+  occurred_at    timestamptz NOT NULL,
+  PRIMARY KEY (stream_id, stream_type, stream_version)
+);
+CREATE TABLE snapshots (
+  stream_id        text NOT NULL,
+  stream_type      text NOT NULL,
+  stream_version   integer NOT NULL,         -- the version the snapshot reflects
+  snapshot_name    text NOT NULL,
+  snapshot_version integer NOT NULL,
+  payload          bytea NOT NULL,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (stream_id, stream_type)
+);
+)sql"},
+  };
+}
+
+}  // namespace eda::outbox

@@ -1,0 +1,51 @@
+#include "libs/outbox/unit_of_work.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/observability/trace_context.h"
+
+namespace eda::outbox {
+
+absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message) {
+  if (message.id.empty() || message.name.empty() || message.subject.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("outbox: message needs an id, a name and a subject (name '", message.name,
+                     "', subject '", message.subject, "')"));
+  }
+  return tx
+      .Exec(
+          "INSERT INTO outbox (id, name, subject, data, sent_at) "
+          "VALUES ($1, $2, $3, $4, $5::timestamptz) ON CONFLICT (id) DO NOTHING",
+          {message.id, message.name, message.subject,
+           pg::Param::Bytes(messaging::EncodeEnvelope(message)),
+           absl::FormatTime(absl::RFC3339_full, message.sent_at, absl::UTCTimeZone())})
+      .status();
+}
+
+absl::StatusOr<UnitOfWork> UnitOfWork::Begin(pg::Pool& pool) {
+  EDA_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(pool));
+  return UnitOfWork(std::move(tx));
+}
+
+absl::Status UnitOfWork::Publish(messaging::Message message) {
+  if (message.metadata.find(messaging::kTraceparent) == message.metadata.end()) {
+    if (const obs::SpanContext* span = obs::CurrentSpan()) {
+      obs::InjectTrace(span->NewChild(), message.metadata);
+    }
+  }
+  if (message.sent_at == absl::UnixEpoch()) message.sent_at = absl::Now();
+  EDA_RETURN_IF_ERROR(WriteOutbox(tx_, message));
+  ++published_;
+  return absl::OkStatus();
+}
+
+absl::Status UnitOfWork::Commit() {
+  EDA_RETURN_IF_ERROR(tx_.Commit());
+  if (published_ > 0) {
+    // Best effort: the relay also polls, so a lost notification only delays publishing.
+    (void)tx_.connection().Exec(absl::StrCat("NOTIFY ", kOutboxChannel));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eda::outbox

@@ -1,0 +1,53 @@
+// File: unit_of_work.h
+// One request or one consumed message = one unit of work (spec §2.5): a database transaction that
+// holds the business rows, the read-model updates, the outgoing messages (outbox) and the inbox
+// row, committed together or not at all.
+//
+//   EDA_ASSIGN_OR_RETURN(outbox::UnitOfWork uow, outbox::UnitOfWork::Begin(pool));
+//   EDA_RETURN_IF_ERROR(uow.tx().Exec("INSERT INTO stores ...", {...}).status());
+//   EDA_RETURN_IF_ERROR(uow.Publish(message));   // an outbox row in the same transaction
+//   EDA_RETURN_IF_ERROR(uow.Commit());           // then wakes the relay (NOTIFY after COMMIT)
+//
+// The relay is woken with NOTIFY issued after the commit, never inside the transaction: a NOTIFY
+// inside a transaction takes a cluster-wide lock through the commit's flush and serialises every
+// committing producer.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/messaging/envelope.h"
+#include "libs/pg/pool.h"
+#include "libs/pg/transaction.h"
+
+namespace eda::outbox {
+
+// The channel the relay listens on.
+inline constexpr char kOutboxChannel[] = "mallbots_outbox";
+
+// Inserts `message` into the outbox in `tx`. A message whose id is already there is left alone
+// (re-publishing is idempotent). Errors: InvalidArgument without id/name/subject; database errors.
+absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message);
+
+class UnitOfWork final {
+ public:
+  static absl::StatusOr<UnitOfWork> Begin(pg::Pool& pool);
+
+  pg::Transaction& tx() { return tx_; }
+
+  // Writes an outgoing message (event, command or reply) to the outbox. Messages without a
+  // traceparent get the current span's (observability/trace_context.h).
+  absl::Status Publish(messaging::Message message);
+  int published() const { return published_; }
+
+  // Commits; on success, if anything was published, notifies the relay.
+  absl::Status Commit();
+
+ private:
+  explicit UnitOfWork(pg::Transaction tx) : tx_(std::move(tx)) {}
+
+  pg::Transaction tx_;
+  int published_ = 0;
+};
+
+}  // namespace eda::outbox
