@@ -2,7 +2,7 @@
 # The local stack: a private PostgreSQL 15 cluster and nats-server with JetStream, both under one
 # state directory, plus the service binaries once they exist.
 #
-#   stack.sh up | down | status | logs | env
+#   stack.sh up | down | status | logs
 #
 # Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
 # (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
@@ -40,10 +40,13 @@ secret() {  # secret FILE -> password, created on first use
   cat "$f"
 }
 
-# A process that exited but was not reaped yet (a zombie) is not alive.
+# alive PID [PATTERN]: the process runs (a zombie does not count) and, when PATTERN is given, its
+# command line contains it, so a stale PID file whose number was reused by an unrelated process
+# is never taken for ours (nor signalled by `down`).
 alive() {
-  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null &&
-    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 1
+  [ -z "${2:-}" ] || tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 pg_pid() { [ -f "$PGDATA/postmaster.pid" ] && head -1 "$PGDATA/postmaster.pid" || true; }
 pidfile_pid() { [ -f "$1" ] && cat "$1" || true; }
@@ -72,7 +75,7 @@ prepare_dirs() {
 }
 
 pg_up() {
-  if alive "$(pg_pid)"; then log "postgres already running (pid $(pg_pid))"; return; fi
+  if alive "$(pg_pid)" "$PGDATA"; then log "postgres already running (pid $(pg_pid))"; return; fi
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
     log "initdb $PGDATA"
     as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
@@ -80,8 +83,10 @@ pg_up() {
       die "initdb failed (see $LOGS/initdb.log)"
   fi
   log "starting postgres on 127.0.0.1:$PG_PORT"
+  # The superuser logs in through the socket without a password, so only we may reach it.
+  chmod 700 "$PGSOCK"
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t 60 start \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGSOCK" >/dev/null ||
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGSOCK -c unix_socket_permissions=0700" >/dev/null ||
     die "postgres did not start (see $LOGS/postgres.log)"
   wait_for 30 postgres "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
 }
@@ -89,7 +94,9 @@ pg_up() {
 pg_provision() {  # one role and one database per service, each role reaching only its own
   for svc in "${SERVICES[@]}"; do
     local pw; pw=$(secret "pg-$svc.pass")
-    psql_admin -d postgres -v svc="$svc" -v pw="$pw" -v db="mallbots_$svc" <<'SQL'
+    # The password goes in on stdin, not on a command line that `ps` would show.
+    psql_admin -d postgres -v svc="$svc" -v db="mallbots_$svc" <<SQL
+\\set pw '$pw'
 SELECT format('CREATE ROLE %I LOGIN', :'svc')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'svc') \gexec
 ALTER ROLE :"svc" WITH LOGIN PASSWORD :'pw' NOSUPERUSER NOCREATEDB NOCREATEROLE;
@@ -106,16 +113,20 @@ SQL
 
 nats_up() {
   local pid; pid=$(pidfile_pid "$RUN/nats-server.pid")
-  if alive "$pid"; then log "nats-server already running (pid $pid)"; return; fi
-  bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" --secrets "$SECRETS" \
-    --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$HOME_DIR/nats.conf"
+  if alive "$pid" "$HOME_DIR/nats.conf"; then log "nats-server already running (pid $pid)"; return; fi
+  (umask 077; bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" \
+    --secrets "$SECRETS" --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$HOME_DIR/nats.conf")
   log "starting nats-server on 127.0.0.1:$NATS_PORT"
   nohup nats-server -c "$HOME_DIR/nats.conf" >>"$LOGS/nats-server.log" 2>&1 </dev/null &
-  echo $! >"$RUN/nats-server.pid"
-  wait_for 30 nats-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO"
+  pid=$!
+  echo "$pid" >"$RUN/nats-server.pid"
+  # Ours must be the one answering: if the port was taken, our server exits.
+  wait_for 30 nats-server bash -c "kill -0 $pid && exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO"
+  alive "$pid" || die "nats-server exited (port $NATS_PORT taken?); see $LOGS/nats-server.log"
 }
 
 write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line
+  umask 077
   {
     echo "MALLBOTS_PG_HOST=127.0.0.1"
     echo "MALLBOTS_PG_PORT=$PG_PORT"
@@ -131,7 +142,7 @@ services_up() {
     local bin="$BIN_DIR/services/$svc/$svc"
     [ -x "$bin" ] || continue
     local pid; pid=$(pidfile_pid "$RUN/$svc.pid")
-    if alive "$pid"; then log "$svc already running (pid $pid)"; continue; fi
+    if alive "$pid" "$bin"; then log "$svc already running (pid $pid)"; continue; fi
     # shellcheck disable=SC1090
     . "$ROOT/deploy/local/service-env.sh" "$svc"
     nohup "$bin" >>"$LOGS/$svc.log" 2>&1 </dev/null &
@@ -140,16 +151,16 @@ services_up() {
   done
   [ $started -eq 1 ] || return 0
   for svc in "${SERVICES[@]}"; do
-    [ -f "$RUN/$svc.pid" ] && alive "$(pidfile_pid "$RUN/$svc.pid")" || continue
+    [ -f "$RUN/$svc.pid" ] && alive "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc" || continue
     . "$ROOT/deploy/local/service-env.sh" "$svc"
     wait_for 60 "$svc" curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz"
     log "$svc ready (grpc 127.0.0.1:$GRPC_PORT, http 127.0.0.1:$HTTP_PORT)"
   done
 }
 
-stop_pid() {  # stop_pid NAME PID
-  local name=$1 pid=$2
-  alive "$pid" || return 0
+stop_pid() {  # stop_pid NAME PID PATTERN
+  local name=$1 pid=$2 pattern=$3
+  alive "$pid" "$pattern" || return 0
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 300); do alive "$pid" || return 0; sleep 0.1; done
@@ -171,11 +182,12 @@ cmd_up() {
 cmd_down() {
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
     local svc=${SERVICES[$i]}
-    stop_pid "$svc" "$(pidfile_pid "$RUN/$svc.pid")"; rm -f "$RUN/$svc.pid"
+    stop_pid "$svc" "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc"; rm -f "$RUN/$svc.pid"
   done
-  stop_pid nats-server "$(pidfile_pid "$RUN/nats-server.pid")"; rm -f "$RUN/nats-server.pid"
+  stop_pid nats-server "$(pidfile_pid "$RUN/nats-server.pid")" "$HOME_DIR/nats.conf"
+  rm -f "$RUN/nats-server.pid"
   local pid; pid=$(pg_pid)
-  if alive "$pid"; then
+  if alive "$pid" "$PGDATA"; then
     log "stopping postgres (pid $pid)"
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
   fi
@@ -187,15 +199,15 @@ cmd_down() {
 
 cmd_status() {
   local rc=0
-  show() {  # show NAME PID DETAIL
-    if alive "$2"; then printf '%-14s running  pid %-7s %s\n' "$1" "$2" "$3"
+  show() {  # show NAME PID PATTERN DETAIL
+    if alive "$2" "$3"; then printf '%-14s running  pid %-7s %s\n' "$1" "$2" "$4"
     else printf '%-14s stopped\n' "$1"; rc=1; fi
   }
-  show postgres "$(pg_pid)" "127.0.0.1:$PG_PORT"
-  show nats-server "$(pidfile_pid "$RUN/nats-server.pid")" "127.0.0.1:$NATS_PORT"
+  show postgres "$(pg_pid)" "$PGDATA" "127.0.0.1:$PG_PORT"
+  show nats-server "$(pidfile_pid "$RUN/nats-server.pid")" "$HOME_DIR/nats.conf" "127.0.0.1:$NATS_PORT"
   for svc in "${SERVICES[@]}"; do
     [ -f "$RUN/$svc.pid" ] || continue
-    show "$svc" "$(pidfile_pid "$RUN/$svc.pid")" ""
+    show "$svc" "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc" ""
   done
   return $rc
 }

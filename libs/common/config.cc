@@ -19,7 +19,7 @@ std::string VariableFromFlag(absl::string_view flag) {
 
 }  // namespace
 
-Config::Config(int argc, const char* const* argv) {
+Config::Config(int argc, const char* const* argv) : from_flags_(true) {
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg.substr(0, 2) != "--" || arg.size() == 2) {
@@ -51,6 +51,7 @@ std::string Config::FlagName(absl::string_view variable) {
 }
 
 std::optional<std::string> Config::Lookup(absl::string_view name) {
+  read_.insert(std::string(name));
   if (auto it = overrides_.find(std::string(name)); it != overrides_.end()) return it->second;
   if (use_environment_) {
     if (const char* v = std::getenv(std::string(name).c_str()); v != nullptr) return std::string(v);
@@ -115,9 +116,17 @@ absl::Duration Config::Duration(absl::string_view name, absl::Duration default_v
 }
 
 absl::Status Config::Check() const {
-  if (errors_.empty()) return absl::OkStatus();
+  std::vector<std::string> errors = errors_;
+  if (from_flags_) {
+    for (const auto& [name, value] : overrides_) {
+      if (read_.count(name) == 0) {
+        errors.push_back(absl::StrCat("unknown flag ", FlagName(name), "=", value));
+      }
+    }
+  }
+  if (errors.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid configuration:\n  ", absl::StrJoin(errors_, "\n  ")));
+      absl::StrCat("invalid configuration:\n  ", absl::StrJoin(errors, "\n  ")));
 }
 
 }  // namespace eda

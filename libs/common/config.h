@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
@@ -38,7 +39,8 @@ class Config final {
   // Accepts Go/absl duration syntax: "30s", "250ms", "1m30s", "0".
   absl::Duration Duration(absl::string_view name, absl::Duration default_value);
 
-  // OK, or InvalidArgument listing every problem found so far (one per line).
+  // OK, or InvalidArgument listing every problem found so far (one per line), including flags
+  // that name no variable asked for before the call (misspellings).
   absl::Status Check() const;
 
   // Maps a variable name to its flag: GRPC_PORT -> --grpc-port.
@@ -50,6 +52,8 @@ class Config final {
 
   std::map<std::string, std::string> overrides_;  // from flags, keyed by variable name
   bool use_environment_ = true;
+  bool from_flags_ = false;
+  std::set<std::string> read_;  // names asked for, to report flags nobody asked for
   std::vector<std::string> errors_;
 };
 

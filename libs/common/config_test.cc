@@ -52,6 +52,13 @@ TEST(ConfigTest, DurationsUseGoSyntax) {
   EXPECT_TRUE(config.Check().ok());
 }
 
+TEST(ConfigTest, UnknownFlagsAreReported) {
+  const char* argv[] = {"prog", "--rcp-port=1", "--rpc-port=2"};
+  Config config(3, argv);
+  EXPECT_EQ(config.Int("RPC_PORT", 9000, 0, 65535), 2);
+  EXPECT_THAT(config.Check().message(), HasSubstr("unknown flag --rcp-port=1"));
+}
+
 TEST(ConfigTest, StrayArgumentsAndFlagsWithoutValueAreErrors) {
   const char* argv[] = {"prog", "positional", "--grpc-port"};
   Config config(3, argv);

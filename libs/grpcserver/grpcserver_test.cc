@@ -171,7 +171,7 @@ TEST_F(GrpcServerTest, ClientDeadlineCancelsTheHandler) {
 }
 
 TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
-  StartServer({.shutdown_timeout = absl::Seconds(10), .drain_delay = absl::Milliseconds(300)});
+  StartServer({.shutdown_timeout = absl::Seconds(10), .drain_delay = absl::Seconds(2)});
   // A watcher sees the health change as it happens.
   grpc::ClientContext watch_ctx;
   HealthCheckRequest watch_req;
@@ -188,7 +188,7 @@ TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
   std::thread slow([&] {
     EchoRequest req;
     req.set_message("slow");
-    req.set_delay_ms(700);
+    req.set_delay_ms(2500);
     slow_status = Echo(req, &slow_resp);
   });
   ASSERT_TRUE(testing::WaitUntil([&] { return echo_.started == 1; }, absl::Seconds(5)));

@@ -55,6 +55,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->ops_ = ops;
 
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second process could bind the same port and take half
+  // the calls. A collision must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.address, *creds, &server->port_);
   for (const ServiceEntry& entry : services) {
     builder.RegisterService(entry.service);
@@ -66,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
+    server->stopped_.Notify();
     return absl::UnavailableError(absl::StrCat("grpc: cannot listen on ", options.address));
   }
   server->SetServing(true);
@@ -84,10 +88,15 @@ void Server::SetServing(bool serving) {
 }
 
 void Server::Shutdown() {
+  bool first;
   {
     absl::MutexLock lock(&shutdown_mu_);
-    if (shut_down_ || server_ == nullptr) return;
+    first = !shut_down_;
     shut_down_ = true;
+  }
+  if (!first || server_ == nullptr) {
+    stopped_.WaitForNotification();  // a concurrent caller returns when the server has stopped
+    return;
   }
   LOG_INFO() << "grpc server draining" << KV("drain_delay", options_.drain_delay)
              << KV("shutdown_timeout", options_.shutdown_timeout);
@@ -104,6 +113,7 @@ void Server::Shutdown() {
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_timeout));
   server_->Wait();
   LOG_INFO() << "grpc server stopped" << KV("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  stopped_.Notify();
 }
 
 absl::Status CheckCancelled(const grpc::ServerContext& context) {

@@ -53,7 +53,7 @@ std::string DescribeConsumer(const jsConsumerConfig& c) {
 
 }  // namespace
 
-absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec) {
+absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec, bool update) {
   StreamConfigHolder wanted(spec);
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = jsErrCode(0);
@@ -69,7 +69,7 @@ absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec) {
   const std::string have_text = DescribeStream(have);
   const std::string want_text = DescribeStream(wanted.cfg);
   jsStreamInfo_Destroy(info);
-  if (have_text == want_text) return absl::OkStatus();
+  if (have_text == want_text || !update) return absl::OkStatus();
   jsStreamInfo* updated = nullptr;
   s = js_UpdateStream(&updated, js, &wanted.cfg, nullptr, &jerr);
   jsStreamInfo_Destroy(updated);
@@ -86,6 +86,9 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
   for (absl::Duration d : spec.backoff) backoff.push_back(Nanos(d));
   jsConsumerConfig cfg;
   jsConsumerConfig_Init(&cfg);
+  // Name + FilterSubject make nats.c use $JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>, the
+  // only consumer-creating subject a service's NATS user is granted.
+  cfg.Name = spec.durable.c_str();
   cfg.Durable = spec.durable.c_str();
   cfg.FilterSubject = spec.filter_subject.c_str();
   cfg.AckPolicy = js_AckExplicit;

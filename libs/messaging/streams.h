@@ -25,7 +25,9 @@ struct StreamSpec {
 // Creates the stream, or updates it when its subjects, duplicate window, replicas or max age
 // differ. Errors: FailedPrecondition when the server refuses the update (e.g. fewer replicas
 // than nodes), naming the difference; PermissionDenied/Unavailable from NATS.
-absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec);
+// With update = false an existing stream is left as it is (for shared streams such as
+// DEADLETTER, which services may create but not change).
+absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec, bool update = true);
 
 struct ConsumerSpec {
   std::string stream;

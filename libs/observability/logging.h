@@ -54,7 +54,10 @@ struct Field {
 
 template <typename T>
 Field KV(absl::string_view key, const T& value) {
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
+                std::is_same_v<T, unsigned char>) {
+    return Field{std::string(key), std::string(1, static_cast<char>(value)), false};
+  } else if constexpr (std::is_same_v<T, bool>) {
     return Field{std::string(key), value ? "true" : "false", true};
   } else if constexpr (std::is_arithmetic_v<T>) {
     std::ostringstream os;

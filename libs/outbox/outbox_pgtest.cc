@@ -77,7 +77,7 @@ class PipelineTest : public ::testing::Test {
     ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = stream_,
                                                        .subjects = {absl::StrCat("t", tag_, ".>")}})
                     .ok());
-    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream()).ok());
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false).ok());
   }
   void TearDown() override {
     consumer_.reset();

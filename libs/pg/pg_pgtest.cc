@@ -149,7 +149,7 @@ TEST_F(PgTest, CommitAfterAFailedStatementIsAborted) {
   ASSERT_TRUE(tx.ok());
   ASSERT_TRUE(tx->Exec("INSERT INTO items VALUES ('a')").ok());
   EXPECT_FALSE(tx->Exec("SELECT * FROM missing_table").ok());
-  EXPECT_EQ(tx->Commit().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(tx->Commit().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Count(conn, "items"), 0);
 }
 

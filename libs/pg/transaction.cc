@@ -47,7 +47,9 @@ absl::Status Transaction::Commit() {
   if (!r.ok()) return r.status();
   // COMMIT of a transaction that had failed reports success but rolls back.
   if (r->command_status() == "ROLLBACK") {
-    return absl::AbortedError("commit: the transaction had failed and was rolled back");
+    // Not retryable: an earlier statement failed and its error was ignored by the caller.
+    return absl::FailedPreconditionError(
+        "commit: a statement of the transaction had failed, so it was rolled back");
   }
   return absl::OkStatus();
 }

@@ -40,6 +40,7 @@ class Transaction final {
   }
 
   // Commits. After an error the transaction is finished (rolled back by the server).
+  // FailedPrecondition when an earlier statement had failed (the server rolled back instead).
   absl::Status Commit();
   // Rolls back now. Idempotent.
   absl::Status Rollback();

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <grp.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -117,8 +119,14 @@ absl::StatusOr<std::unique_ptr<Process>> Process::Start(const std::vector<std::s
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (options.gid.has_value() && setgid(*options.gid) != 0) _exit(126);
+    if (options.gid.has_value() && (setgroups(0, nullptr) != 0 || setgid(*options.gid) != 0)) {
+      _exit(126);
+    }
     if (options.uid.has_value() && setuid(*options.uid) != 0) _exit(126);
+    // A test that crashes or is killed must not leave its servers behind. (Set after the
+    // credential change, which clears it.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) _exit(125);
     execvp(args[0], args.data());
     _exit(127);
   }
