@@ -22,6 +22,23 @@ absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message)
       .status();
 }
 
+absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(UnitOfWork&)>& fn,
+                           int max_attempts) {
+  absl::Duration pause = absl::Milliseconds(1);
+  absl::Status last;
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+    last = [&]() -> absl::Status {
+      EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
+      EDA_RETURN_IF_ERROR(fn(uow));
+      return uow.Commit();
+    }();
+    if (last.code() != absl::StatusCode::kAborted) return last;
+    absl::SleepFor(pause);
+    pause *= 2;
+  }
+  return Annotate(last, absl::StrCat("still conflicting after ", max_attempts, " attempts"));
+}
+
 absl::StatusOr<UnitOfWork> UnitOfWork::Begin(pg::Pool& pool) {
   EDA_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(pool));
   return UnitOfWork(std::move(tx));

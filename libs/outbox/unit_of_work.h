@@ -13,6 +13,7 @@
 // committing producer.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -49,5 +50,11 @@ class UnitOfWork final {
   pg::Transaction tx_;
   int published_ = 0;
 };
+
+// Runs fn in a unit of work and commits it. When that fails with Aborted (a concurrent change of
+// an aggregate, a serialization failure), runs it again, up to max_attempts times in all, with a
+// short growing pause. fn must be safe to run again.
+absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(UnitOfWork&)>& fn,
+                           int max_attempts = 5);
 
 }  // namespace eda::outbox
