@@ -295,6 +295,14 @@ TEST_F(GrpcServerTest, CallMetricsAreExposedAndPassPromtool) {
   EXPECT_EQ(code, 0) << lint << "\n" << text;
 }
 
+TEST_F(GrpcServerTest, PortCollisionFailsInsteadOfSharing) {
+  StartServer();
+  EchoImpl other;
+  auto second = Server::Start({.address = "127.0.0.1:" + std::to_string(server_->port())},
+                              {{&other, kEchoName}}, metrics_, nullptr);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
 TEST_F(GrpcServerTest, BadTlsConfigurationIsRejected) {
   auto server = Server::Start({.address = "127.0.0.1:0", .tls_cert_file = "/nonexistent.pem"},
                               {{&echo_, kEchoName}}, metrics_, nullptr);

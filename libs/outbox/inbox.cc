@@ -1,6 +1,7 @@
 #include "libs/outbox/inbox.h"
 
 #include <exception>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
@@ -35,6 +36,26 @@ messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
   return messaging::Outcome::Ack();
 }
 
+// Records the batch in the inbox; returns the ids that were not recorded before.
+absl::StatusOr<std::set<std::string>> RecordInboxBatch(pg::Transaction& tx, const std::string& consumer,
+                                                       const std::vector<messaging::Delivery>& batch) {
+  std::vector<std::string> ids, names, subjects;
+  for (const messaging::Delivery& d : batch) {
+    ids.push_back(d.message.id);
+    names.push_back(d.message.name);
+    subjects.push_back(d.message.subject);
+  }
+  EDA_ASSIGN_OR_RETURN(
+      pg::Result r,
+      tx.Exec("INSERT INTO inbox (consumer, id, name, subject) "
+              "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) "
+              "ON CONFLICT (consumer, id) DO NOTHING RETURNING id",
+              {consumer, pg::TextArray(ids), pg::TextArray(names), pg::TextArray(subjects)}));
+  std::set<std::string> fresh;
+  for (int i = 0; i < r.rows(); ++i) fresh.emplace(r.Text(i, 0));
+  return fresh;
+}
+
 }  // namespace
 
 absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
@@ -53,12 +74,13 @@ messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consume
     std::vector<messaging::Outcome> outcomes;
     outcomes.reserve(batch.size());
     if (batch.size() > 1) {
-      // Fast path: the whole batch in one transaction.
+      // Fast path: the whole batch in one transaction, its inbox rows in one statement.
       absl::Status batch_status = [&]() -> absl::Status {
         EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
+        EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids, RecordInboxBatch(uow.tx(), consumer, batch));
         for (const messaging::Delivery& d : batch) {
-          EDA_ASSIGN_OR_RETURN(bool fresh, RecordInbox(uow.tx(), consumer, d.message));
-          if (!fresh) {
+          // erase(): a message twice in one batch is handled once.
+          if (fresh_ids.erase(d.message.id) == 0) {
             outcomes.push_back(messaging::Outcome::Duplicate());
             continue;
           }

@@ -287,6 +287,8 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
   EXPECT_EQ(Effects(), produced.load());
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+  EXPECT_EQ(relay_->published(), produced.load());
+  EXPECT_THAT(metrics_.Exposition(), ::testing::Not(HasSubstr("outbox_publish_errors_total 0\n")));
 }
 
 TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
@@ -417,6 +419,90 @@ TEST_F(PipelineTest, PermanentFailureIsDeadLetteredAtOnceAndOthersInTheBatchSucc
   ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
                                  absl::Seconds(10)));
   EXPECT_EQ(Effects(), 2);
+}
+
+TEST_F(PipelineTest, LongHandlerKeepsItsMessageWithoutRedelivery) {
+  std::atomic<int> calls{0};
+  messaging::PullConsumerOptions options{
+      .service = "test",
+      .consumer = {.stream = stream_, .durable = "slow" + tag_, .filter_subject = subject_,
+                   .ack_wait = absl::Seconds(1)},
+      .fetch_wait = absl::Milliseconds(200)};
+  auto consumer = messaging::PullConsumer::Start(
+      *nats_, options,
+      TransactionalHandler(*pool_, "slow" + tag_,
+                           [&](UnitOfWork& uow, const messaging::Message& m) {
+                             ++calls;
+                             absl::SleepFor(absl::Milliseconds(2500));  // 2.5 x the ack wait
+                             return uow.tx().Exec("INSERT INTO effects (msg_id) VALUES ($1)", {m.id}).status();
+                           }),
+      metrics_);
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  messaging::Message m = NewMessage("slow");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(WaitForEffects(1, absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(1500));
+  EXPECT_EQ(calls.load(), 1);  // in-progress acks kept the server from redelivering
+  EXPECT_EQ(Effects(), 1);
+}
+
+TEST_F(PipelineTest, StopDrainsTheBatchInHand) {
+  std::atomic<bool> started{false};
+  StartConsumer([&](UnitOfWork& uow, const messaging::Message& m) {
+    started = true;
+    absl::SleepFor(absl::Milliseconds(500));
+    return uow.tx().Exec("INSERT INTO effects (msg_id) VALUES ($1)", {m.id}).status();
+  });
+  messaging::Message m = NewMessage("draining");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(testing::WaitUntil([&] { return started.load(); }, absl::Seconds(10)));
+  consumer_->Stop();  // returns after the handler finished and the message was acked
+  EXPECT_EQ(Effects(), 1);
+  // Nothing is left for the next consumer of the durable: it was acked, not abandoned.
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        jsConsumerInfo_Destroy(ci);
+        ci = nullptr;
+        js_GetConsumerInfo(&ci, nats_->js(), stream_.c_str(), ("c" + tag_).c_str(), nullptr, &jerr);
+        return ci != nullptr && ci->NumAckPending == 0 && ci->NumPending == 0;
+      },
+      absl::Seconds(5)));
+  jsConsumerInfo_Destroy(ci);
+}
+
+TEST_F(PipelineTest, ConsumerConfigurationMismatchIsReported) {
+  messaging::ConsumerSpec spec{.stream = stream_, .durable = "cfg" + tag_, .filter_subject = subject_};
+  ASSERT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());
+  ASSERT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());  // idempotent
+  spec.ack_wait = absl::Seconds(45);                                 // changeable in place
+  EXPECT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());
+  spec.filter_subject = absl::StrCat("t", tag_, ".other");          // not changeable
+  absl::Status s = messaging::EnsureConsumer(nats_->js(), spec);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("filter=" + subject_));
+  EXPECT_THAT(s.message(), HasSubstr("wanted filter=t" + tag_ + ".other"));
+}
+
+TEST_F(PipelineTest, RelayPrunesPublishedRowsAndExportsItsMetrics) {
+  relay_ = Relay::Start({.pg_dsn = dsn_,
+                         .nats = {.url = nats_server->url()},
+                         .poll_interval = absl::Milliseconds(100),
+                         .retention = absl::ZeroDuration(),
+                         .prune_every = absl::Milliseconds(100)},
+                        metrics_);
+  StartConsumer(RecordEffect());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Produce(NewMessage("p")).ok());
+  ASSERT_TRUE(WaitForEffects(5));
+  ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT count(*) FROM outbox") == 0; },
+                                 absl::Seconds(10)));
+  const std::string text = metrics_.Exposition();
+  EXPECT_THAT(text, HasSubstr("outbox_published_total 5"));
+  EXPECT_THAT(text, HasSubstr("outbox_pending_messages 0"));
+  EXPECT_THAT(text, HasSubstr("outbox_relay_leader 1"));
+  EXPECT_THAT(text, HasSubstr("messaging_consumer_handled_total{consumer=\"c" + tag_ +
+                              "\",name=\"test.Thing\"} 5"));
 }
 
 TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {

@@ -57,12 +57,11 @@ absl::Status UnitOfWork::Publish(messaging::Message message) {
 }
 
 absl::Status UnitOfWork::Commit() {
-  EDA_RETURN_IF_ERROR(tx_.Commit());
-  if (published_ > 0) {
-    // Best effort: the relay also polls, so a lost notification only delays publishing.
-    (void)tx_.connection().Exec(absl::StrCat("NOTIFY ", kOutboxChannel));
-  }
-  return absl::OkStatus();
+  if (published_ == 0) return tx_.Commit();
+  // NOTIFY after the COMMIT, in the same round trip but outside the transaction. A failed NOTIFY
+  // after a good commit only delays the relay until its next poll, so its status is not used.
+  absl::Status notify;
+  return tx_.Commit(absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
 }
 
 }  // namespace eda::outbox

@@ -115,6 +115,89 @@ absl::Status Connection::ExecScript(absl::string_view sql) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Parameter arrays for PQexecParams/PQsendQueryParams.
+struct ParamArrays {
+  explicit ParamArrays(absl::Span<const Param> params)
+      : values(params.size()), lengths(params.size()), formats(params.size()) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const std::optional<std::string>& v = params[i].value();
+      values[i] = v.has_value() ? v->data() : nullptr;
+      lengths[i] = v.has_value() ? static_cast<int>(v->size()) : 0;
+      formats[i] = params[i].binary() ? 1 : 0;
+    }
+  }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+bool Succeeded(const PGresult* r) {
+  const ExecStatusType st = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+absl::StatusOr<Result> Connection::ExecAfter(absl::string_view first, absl::string_view sql,
+                                             absl::Span<const Param> params) {
+  PGconn* c = conn_.get();
+  if (PQenterPipelineMode(c) != 1) return StatusFromResult(nullptr, c, SqlContext(first));
+  const ParamArrays arrays(params);
+  const std::string first_sql(first), main_sql(sql);
+  bool sent = PQsendQueryParams(c, first_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+              PQsendQueryParams(c, main_sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
+                                0) == 1 &&
+              PQpipelineSync(c) == 1;
+  absl::Status error;
+  std::optional<Result> result;
+  // Each query yields its result and then a NULL; the sync point ends the pipeline.
+  for (int query = 0; sent;) {
+    PgResultPtr r(PQgetResult(c));
+    if (r == nullptr) {
+      if (PQstatus(c) != CONNECTION_OK) break;
+      ++query;
+      continue;
+    }
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_PIPELINE_SYNC) break;
+    if (st == PGRES_PIPELINE_ABORTED) continue;  // skipped after an earlier error
+    if (!Succeeded(r.get())) {
+      if (error.ok()) error = StatusFromResult(r.get(), c, SqlContext(query == 0 ? first : sql));
+    } else if (query == 1) {
+      result.emplace(std::move(r));
+    }
+  }
+  const bool exited = PQexitPipelineMode(c) == 1;
+  if (!sent || PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, SqlContext(sql));
+  if (!error.ok()) return error;
+  if (!exited || !result.has_value()) {
+    return absl::InternalError(absl::StrCat(SqlContext(sql), ": pipeline ended without a result"));
+  }
+  return *std::move(result);
+}
+
+absl::Status Connection::ExecBatch(absl::string_view sql, std::vector<std::string>* tags) {
+  PGconn* c = conn_.get();
+  tags->clear();
+  if (PQsendQuery(c, std::string(sql).c_str()) != 1) {
+    return StatusFromResult(nullptr, c, SqlContext(sql));
+  }
+  absl::Status error;
+  while (PgResultPtr r{PQgetResult(c)}) {
+    if (!Succeeded(r.get())) {
+      if (error.ok()) error = StatusFromResult(r.get(), c, SqlContext(sql));
+      continue;
+    }
+    tags->emplace_back(PQcmdStatus(r.get()));
+  }
+  if (!error.ok()) return error;
+  if (PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, SqlContext(sql));
+  return absl::OkStatus();
+}
+
 bool Connection::Connected() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
 
 bool Connection::Healthy() const {
@@ -122,6 +205,20 @@ bool Connection::Healthy() const {
 }
 
 int Connection::BackendPid() const { return PQbackendPID(conn_.get()); }
+
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 std::string SqlContext(absl::string_view sql) {
   std::vector<absl::string_view> words =

@@ -102,6 +102,16 @@ class Connection final {
   // Runs a script of several statements with no parameters (migrations). Returns the last error.
   absl::Status ExecScript(absl::string_view sql);
 
+  // Sends `first` (no parameters, e.g. "BEGIN") and then `sql` in one round trip (libpq pipeline
+  // mode) and returns the result of `sql`. If `first` fails, its error is returned.
+  absl::StatusOr<Result> ExecAfter(absl::string_view first, absl::string_view sql,
+                                   absl::Span<const Param> params);
+
+  // Runs several parameterless statements in one round trip (simple query protocol). `tags`
+  // receives the command tag of each statement that succeeded, in order (e.g. {"COMMIT",
+  // "NOTIFY"}); the server skips the statements after a failed one. Returns the first error.
+  absl::Status ExecBatch(absl::string_view sql, std::vector<std::string>* tags);
+
   // True while the link is up and no transaction is left open or failed.
   bool Healthy() const;
   // True while the link is up (CONNECTION_OK).
@@ -116,6 +126,9 @@ class Connection final {
 
   PgConnPtr conn_;
 };
+
+// A text[] literal for a parameter: {"a","b\"c"} (every element quoted and escaped).
+std::string TextArray(const std::vector<std::string>& values);
 
 // Short description of a statement for error messages: its first few words.
 std::string SqlContext(absl::string_view sql);

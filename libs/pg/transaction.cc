@@ -19,34 +19,59 @@ const char* BeginSql(Isolation isolation) {
 
 }  // namespace
 
+// BEGIN is not sent here: it goes out with the first statement, saving a round trip.
 absl::StatusOr<Transaction> Transaction::Begin(Pool& pool, Isolation isolation) {
   EDA_ASSIGN_OR_RETURN(Lease lease, pool.Acquire());
   Connection* conn = &*lease;
-  EDA_RETURN_IF_ERROR(conn->Exec(BeginSql(isolation)).status());
-  return Transaction(std::move(lease), conn);
+  return Transaction(std::move(lease), conn, BeginSql(isolation));
 }
 
 absl::StatusOr<Transaction> Transaction::Begin(Connection& conn, Isolation isolation) {
-  EDA_RETURN_IF_ERROR(conn.Exec(BeginSql(isolation)).status());
-  return Transaction(std::nullopt, &conn);
+  return Transaction(std::nullopt, &conn, BeginSql(isolation));
 }
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : lease_(std::move(other.lease_)), conn_(other.conn_), active_(other.active_) {
+    : lease_(std::move(other.lease_)),
+      conn_(other.conn_),
+      begin_sql_(other.begin_sql_),
+      active_(other.active_) {
   other.active_ = false;
+}
+
+absl::StatusOr<Result> Transaction::Exec(absl::string_view sql, absl::Span<const Param> params) {
+  if (!active_) return absl::FailedPreconditionError("transaction already finished");
+  if (begin_sql_ != nullptr) {
+    const char* begin = begin_sql_;
+    begin_sql_ = nullptr;
+    return conn_->ExecAfter(begin, sql, params);
+  }
+  return conn_->Exec(sql, params);
 }
 
 Transaction::~Transaction() {
   if (active_) (void)Rollback();
 }
 
-absl::Status Transaction::Commit() {
+absl::Status Transaction::Commit(absl::string_view then, absl::Status* then_status) {
   if (!active_) return absl::FailedPreconditionError("transaction already finished");
   active_ = false;
-  absl::StatusOr<Result> r = conn_->Exec("COMMIT");
-  if (!r.ok()) return r.status();
+  std::vector<std::string> tags;
+  if (begin_sql_ != nullptr) {  // nothing was sent: nothing to commit
+    begin_sql_ = nullptr;
+    if (!then.empty()) {
+      absl::Status s = conn_->ExecBatch(then, &tags);
+      if (then_status != nullptr) *then_status = s;
+    }
+    return absl::OkStatus();
+  }
+  absl::Status s =
+      conn_->ExecBatch(then.empty() ? std::string("COMMIT") : absl::StrCat("COMMIT; ", then), &tags);
+  if (tags.empty()) {  // the COMMIT itself failed (or the link did)
+    return s.ok() ? absl::InternalError("commit: no result") : s;
+  }
+  if (then_status != nullptr) *then_status = s;
   // COMMIT of a transaction that had failed reports success but rolls back.
-  if (r->command_status() == "ROLLBACK") {
+  if (tags.front() == "ROLLBACK") {
     // Not retryable: an earlier statement failed and its error was ignored by the caller.
     return absl::FailedPreconditionError(
         "commit: a statement of the transaction had failed, so it was rolled back");
@@ -57,6 +82,7 @@ absl::Status Transaction::Commit() {
 absl::Status Transaction::Rollback() {
   if (!active_) return absl::OkStatus();
   active_ = false;
+  if (begin_sql_ != nullptr) return absl::OkStatus();  // never began on the server
   return conn_->Exec("ROLLBACK").status();
 }
 

@@ -32,16 +32,18 @@ class Transaction final {
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
 
-  absl::StatusOr<Result> Exec(absl::string_view sql, absl::Span<const Param> params) {
-    return conn_->Exec(sql, params);
-  }
+  // The first statement also carries the BEGIN (one round trip for both).
+  absl::StatusOr<Result> Exec(absl::string_view sql, absl::Span<const Param> params);
   absl::StatusOr<Result> Exec(absl::string_view sql, std::initializer_list<Param> params = {}) {
-    return conn_->Exec(sql, params);
+    return Exec(sql, absl::Span<const Param>(params.begin(), params.size()));
   }
 
   // Commits. After an error the transaction is finished (rolled back by the server).
   // FailedPrecondition when an earlier statement had failed (the server rolled back instead).
-  absl::Status Commit();
+  // `then` (parameterless statements, e.g. "NOTIFY x") runs right after the commit, outside the
+  // transaction, in the same round trip; its own outcome goes to *then_status (if given) and
+  // does not change the commit's.
+  absl::Status Commit(absl::string_view then = "", absl::Status* then_status = nullptr);
   // Rolls back now. Idempotent.
   absl::Status Rollback();
 
@@ -49,11 +51,12 @@ class Transaction final {
   bool active() const { return active_; }
 
  private:
-  Transaction(std::optional<Lease> lease, Connection* conn)
-      : lease_(std::move(lease)), conn_(conn) {}
+  Transaction(std::optional<Lease> lease, Connection* conn, const char* begin_sql)
+      : lease_(std::move(lease)), conn_(conn), begin_sql_(begin_sql) {}
 
   std::optional<Lease> lease_;  // declared first: outlives the use of conn_
   Connection* conn_;
+  const char* begin_sql_;       // sent with the first statement; nullptr once sent
   bool active_ = true;
 };
 
