@@ -46,13 +46,14 @@ MessageHandler CommandAdapter(CommandHandler handler) {
           absl::StrCat("command ", command.name, " (", command.id, ") has no ",
                        messaging::kCommandReplyChannel));
     }
-    EDA_RETURN_IF_ERROR(uow.tx().Exec("SAVEPOINT command").status());
+    EDA_RETURN_IF_ERROR(uow.Savepoint("command"));
     CommandResult result = handler(uow, command);
     if (Transient(result.status)) return result.status;
     if (result.status.ok()) {
-      EDA_RETURN_IF_ERROR(uow.tx().Exec("RELEASE SAVEPOINT command").status());
+      EDA_RETURN_IF_ERROR(uow.ReleaseSavepoint("command"));
     } else {
-      EDA_RETURN_IF_ERROR(uow.tx().Exec("ROLLBACK TO SAVEPOINT command").status());
+      // Forgets the effects and the messages the handler published before it failed.
+      EDA_RETURN_IF_ERROR(uow.RollbackToSavepoint("command"));
     }
     messaging::Message reply;
     reply.id = NewUuid();

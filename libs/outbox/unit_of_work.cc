@@ -6,20 +6,42 @@
 
 namespace eda::outbox {
 
-absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message) {
+namespace {
+
+absl::Status Validate(const messaging::Message& message) {
   if (message.id.empty() || message.name.empty() || message.subject.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("outbox: message needs an id, a name and a subject (name '", message.name,
                      "', subject '", message.subject, "')"));
   }
-  return tx
-      .Exec(
-          "INSERT INTO outbox (id, name, subject, data, sent_at) "
-          "VALUES ($1, $2, $3, $4, $5::timestamptz) ON CONFLICT (id) DO NOTHING",
-          {message.id, message.name, message.subject,
-           pg::Param::Bytes(messaging::EncodeEnvelope(message)),
-           absl::FormatTime(absl::RFC3339_full, message.sent_at, absl::UTCTimeZone())})
-      .status();
+  return absl::OkStatus();
+}
+
+// One INSERT for all the messages; an id already present is left alone.
+pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& messages) {
+  pg::Connection::Statement st;
+  st.sql = "INSERT INTO outbox (id, name, subject, data, sent_at) VALUES ";
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const messaging::Message& m = messages[i];
+    const size_t p = st.params.size();
+    absl::StrAppend(&st.sql, i > 0 ? ", " : "", "($", p + 1, ", $", p + 2, ", $", p + 3, ", $",
+                    p + 4, ", $", p + 5, "::timestamptz)");
+    st.params.emplace_back(m.id);
+    st.params.emplace_back(m.name);
+    st.params.emplace_back(m.subject);
+    st.params.push_back(pg::Param::Bytes(messaging::EncodeEnvelope(m)));
+    st.params.emplace_back(absl::FormatTime(absl::RFC3339_full, m.sent_at, absl::UTCTimeZone()));
+  }
+  st.sql += " ON CONFLICT (id) DO NOTHING";
+  return st;
+}
+
+}  // namespace
+
+absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message) {
+  EDA_RETURN_IF_ERROR(Validate(message));
+  pg::Connection::Statement st = InsertOutbox({message});
+  return tx.Exec(st.sql, st.params).status();
 }
 
 absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(UnitOfWork&)>& fn,
@@ -51,17 +73,38 @@ absl::Status UnitOfWork::Publish(messaging::Message message) {
     }
   }
   if (message.sent_at == absl::UnixEpoch()) message.sent_at = absl::Now();
-  EDA_RETURN_IF_ERROR(WriteOutbox(tx_, message));
-  ++published_;
+  EDA_RETURN_IF_ERROR(Validate(message));
+  outgoing_.push_back(std::move(message));
+  return absl::OkStatus();
+}
+
+absl::Status UnitOfWork::Savepoint(const std::string& name) {
+  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("SAVEPOINT ", name)).status());
+  savepoints_[name] = outgoing_.size();
+  return absl::OkStatus();
+}
+
+absl::Status UnitOfWork::RollbackToSavepoint(const std::string& name) {
+  auto it = savepoints_.find(name);
+  if (it == savepoints_.end()) return absl::FailedPreconditionError("no savepoint " + name);
+  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("ROLLBACK TO SAVEPOINT ", name)).status());
+  outgoing_.resize(it->second);
+  return absl::OkStatus();
+}
+
+absl::Status UnitOfWork::ReleaseSavepoint(const std::string& name) {
+  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("RELEASE SAVEPOINT ", name)).status());
+  savepoints_.erase(name);
   return absl::OkStatus();
 }
 
 absl::Status UnitOfWork::Commit() {
-  if (published_ == 0) return tx_.Commit();
-  // NOTIFY after the COMMIT, in the same round trip but outside the transaction. A failed NOTIFY
-  // after a good commit only delays the relay until its next poll, so its status is not used.
+  if (outgoing_.empty()) return tx_.Commit();
+  // Outbox rows, COMMIT and NOTIFY (after the commit, outside the transaction) in one round
+  // trip. A failed NOTIFY after a good commit only delays the relay until its next poll, so its
+  // status is not used.
   absl::Status notify;
-  return tx_.Commit(absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
+  return tx_.CommitWith({InsertOutbox(outgoing_)}, absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
 }
 
 }  // namespace eda::outbox

@@ -14,7 +14,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/messaging/envelope.h"
@@ -36,19 +38,28 @@ class UnitOfWork final {
 
   pg::Transaction& tx() { return tx_; }
 
-  // Writes an outgoing message (event, command or reply) to the outbox. Messages without a
-  // traceparent get the current span's (observability/trace_context.h).
+  // Adds an outgoing message (event, command or reply) to the unit of work. The outbox rows are
+  // written with the COMMIT, in its round trip. Messages without a traceparent get the current
+  // span's (observability/trace_context.h). Errors: InvalidArgument without id/name/subject.
   absl::Status Publish(messaging::Message message);
-  int published() const { return published_; }
+  int published() const { return static_cast<int>(outgoing_.size()); }
 
-  // Commits; on success, if anything was published, notifies the relay.
+  // Savepoints that also cover the messages published since (a rollback to the savepoint
+  // forgets them).
+  absl::Status Savepoint(const std::string& name);
+  absl::Status RollbackToSavepoint(const std::string& name);
+  absl::Status ReleaseSavepoint(const std::string& name);
+
+  // Writes the outbox rows and commits, in one round trip; on success, if anything was
+  // published, notifies the relay (NOTIFY after the COMMIT, same round trip).
   absl::Status Commit();
 
  private:
   explicit UnitOfWork(pg::Transaction tx) : tx_(std::move(tx)) {}
 
   pg::Transaction tx_;
-  int published_ = 0;
+  std::vector<messaging::Message> outgoing_;
+  std::map<std::string, size_t> savepoints_;  // name -> outgoing_.size() when taken
 };
 
 // Runs fn in a unit of work and commits it. When that fails with Aborted (a concurrent change of

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -140,21 +142,24 @@ bool Succeeded(const PGresult* r) {
 
 }  // namespace
 
-absl::StatusOr<Result> Connection::ExecAfter(absl::string_view first, absl::string_view sql,
-                                             absl::Span<const Param> params) {
+absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
+                                      std::vector<Result>* results_out) {
   PGconn* c = conn_.get();
-  if (PQenterPipelineMode(c) != 1) return StatusFromResult(nullptr, c, SqlContext(first));
-  const ParamArrays arrays(params);
-  const std::string first_sql(first), main_sql(sql);
-  bool sent = PQsendQueryParams(c, first_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-              PQsendQueryParams(c, main_sql.c_str(), static_cast<int>(params.size()), nullptr,
-                                arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
-                                0) == 1 &&
-              PQpipelineSync(c) == 1;
+  std::vector<Result>& results = *results_out;
+  results.clear();
+  if (statements.empty()) return absl::OkStatus();
+  if (PQenterPipelineMode(c) != 1) return StatusFromResult(nullptr, c, "pipeline");
+  bool sent = true;
+  for (const Statement& st : statements) {
+    const ParamArrays arrays(st.params);
+    sent = sent && PQsendQueryParams(c, st.sql.c_str(), static_cast<int>(st.params.size()), nullptr,
+                                     arrays.values.data(), arrays.lengths.data(),
+                                     arrays.formats.data(), 0) == 1;
+  }
+  sent = sent && PQpipelineSync(c) == 1;
   absl::Status error;
-  std::optional<Result> result;
-  // Each query yields its result and then a NULL; the sync point ends the pipeline.
-  for (int query = 0; sent;) {
+  // Each statement yields its result and then a NULL; the sync point ends the pipeline.
+  for (size_t query = 0; sent;) {
     PgResultPtr r(PQgetResult(c));
     if (r == nullptr) {
       if (PQstatus(c) != CONNECTION_OK) break;
@@ -165,18 +170,21 @@ absl::StatusOr<Result> Connection::ExecAfter(absl::string_view first, absl::stri
     if (st == PGRES_PIPELINE_SYNC) break;
     if (st == PGRES_PIPELINE_ABORTED) continue;  // skipped after an earlier error
     if (!Succeeded(r.get())) {
-      if (error.ok()) error = StatusFromResult(r.get(), c, SqlContext(query == 0 ? first : sql));
-    } else if (query == 1) {
-      result.emplace(std::move(r));
+      if (error.ok()) {
+        error = StatusFromResult(r.get(), c,
+                                 SqlContext(statements[std::min(query, statements.size() - 1)].sql));
+      }
+    } else {
+      results.emplace_back(std::move(r));
     }
   }
   const bool exited = PQexitPipelineMode(c) == 1;
-  if (!sent || PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, SqlContext(sql));
+  if (!sent || PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, "pipeline");
   if (!error.ok()) return error;
-  if (!exited || !result.has_value()) {
-    return absl::InternalError(absl::StrCat(SqlContext(sql), ": pipeline ended without a result"));
+  if (!exited || results.size() != statements.size()) {
+    return absl::InternalError("pipeline ended without every result");
   }
-  return *std::move(result);
+  return absl::OkStatus();
 }
 
 absl::Status Connection::ExecBatch(absl::string_view sql, std::vector<std::string>* tags) {

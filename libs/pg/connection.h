@@ -102,10 +102,14 @@ class Connection final {
   // Runs a script of several statements with no parameters (migrations). Returns the last error.
   absl::Status ExecScript(absl::string_view sql);
 
-  // Sends `first` (no parameters, e.g. "BEGIN") and then `sql` in one round trip (libpq pipeline
-  // mode) and returns the result of `sql`. If `first` fails, its error is returned.
-  absl::StatusOr<Result> ExecAfter(absl::string_view first, absl::string_view sql,
-                                   absl::Span<const Param> params);
+  // Sends several statements in one round trip (libpq pipeline mode). `results` receives the
+  // result of each statement that succeeded, in order; the server skips the statements after a
+  // failed one. Returns the first error, annotated with that statement.
+  struct Statement {
+    std::string sql;
+    std::vector<Param> params;
+  };
+  absl::Status ExecPipeline(const std::vector<Statement>& statements, std::vector<Result>* results);
 
   // Runs several parameterless statements in one round trip (simple query protocol). `tags`
   // receives the command tag of each statement that succeeded, in order (e.g. {"COMMIT",

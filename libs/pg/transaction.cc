@@ -43,9 +43,42 @@ absl::StatusOr<Result> Transaction::Exec(absl::string_view sql, absl::Span<const
   if (begin_sql_ != nullptr) {
     const char* begin = begin_sql_;
     begin_sql_ = nullptr;
-    return conn_->ExecAfter(begin, sql, params);
+    std::vector<Result> results;
+    EDA_RETURN_IF_ERROR(conn_->ExecPipeline(
+        {{begin, {}}, {std::string(sql), std::vector<Param>(params.begin(), params.end())}},
+        &results));
+    return std::move(results.back());
   }
   return conn_->Exec(sql, params);
+}
+
+absl::Status Transaction::CommitWith(std::vector<Connection::Statement> before,
+                                     absl::string_view then, absl::Status* then_status) {
+  if (!active_) return absl::FailedPreconditionError("transaction already finished");
+  if (before.empty()) return Commit(then, then_status);
+  std::vector<Connection::Statement> statements;
+  statements.reserve(before.size() + 3);
+  if (begin_sql_ != nullptr) statements.push_back({begin_sql_, {}});
+  begin_sql_ = nullptr;
+  for (Connection::Statement& st : before) statements.push_back(std::move(st));
+  statements.push_back({"COMMIT", {}});
+  const size_t commit_index = statements.size() - 1;
+  if (!then.empty()) statements.push_back({std::string(then), {}});
+  std::vector<Result> results;
+  absl::Status s = conn_->ExecPipeline(statements, &results);
+  if (results.size() > commit_index) {  // the COMMIT ran; `s` can only concern `then`
+    active_ = false;
+    if (then_status != nullptr) *then_status = s;
+    if (results[commit_index].command_status() == "ROLLBACK") {
+      return absl::FailedPreconditionError(
+          "commit: a statement of the transaction had failed, so it was rolled back");
+    }
+    return absl::OkStatus();
+  }
+  // Something before the COMMIT failed (the COMMIT was skipped), or the link did: the
+  // transaction is not committed; roll it back (the destructor would, too).
+  (void)Rollback();
+  return s.ok() ? absl::InternalError("commit: no result") : s;
 }
 
 Transaction::~Transaction() {

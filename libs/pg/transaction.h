@@ -44,6 +44,11 @@ class Transaction final {
   // transaction, in the same round trip; its own outcome goes to *then_status (if given) and
   // does not change the commit's.
   absl::Status Commit(absl::string_view then = "", absl::Status* then_status = nullptr);
+
+  // Sends `before` (the last statements of the transaction), COMMIT and `then` in one round
+  // trip. An error in `before` rolls the transaction back and is returned.
+  absl::Status CommitWith(std::vector<Connection::Statement> before, absl::string_view then = "",
+                          absl::Status* then_status = nullptr);
   // Rolls back now. Idempotent.
   absl::Status Rollback();
 
