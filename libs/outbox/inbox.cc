@@ -32,7 +32,8 @@ messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
   if (!fresh.ok()) return messaging::Outcome::Retry(fresh.status());
   if (!*fresh) return messaging::Outcome::Duplicate();  // rolled back: nothing was written
   if (absl::Status s = Invoke(handler, *uow, m); !s.ok()) return messaging::Outcome::ForError(s);
-  if (absl::Status s = uow->Commit(); !s.ok()) return messaging::Outcome::Retry(s);
+  // Deferred writes run with the commit, so its error may be the handler's (e.g. a constraint).
+  if (absl::Status s = uow->Commit(); !s.ok()) return messaging::Outcome::ForError(s);
   return messaging::Outcome::Ack();
 }
 

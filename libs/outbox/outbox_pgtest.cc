@@ -227,6 +227,47 @@ TEST_F(PipelineTest, RolledBackWorkPublishesNothing) {
   EXPECT_EQ(StreamCount(stream_), 1u);
 }
 
+TEST_F(PipelineTest, DeferredWritesAreReadableCommittedOrReportedAtCommit) {
+  {
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d1"});
+    // tx() sends what was deferred first, so the unit of work reads its own writes.
+    auto seen = uow->tx().Exec("SELECT count(*) FROM business WHERE id = 'd1'");
+    ASSERT_TRUE(seen.ok());
+    EXPECT_EQ(*seen->Int(0, 0), 1);
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d2"});
+    ASSERT_TRUE(uow->Publish(NewMessage("with deferred")).ok());
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM business"), 2);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 1);
+  {
+    // A deferred write that fails surfaces at Commit, and nothing of the unit is kept.
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d3"});
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d1"});  // duplicate key
+    ASSERT_TRUE(uow->Publish(NewMessage("lost")).ok());
+    EXPECT_EQ(uow->Commit().code(), absl::StatusCode::kAlreadyExists);
+  }
+  {
+    // A rollback to a savepoint forgets the writes and messages queued after it.
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d4"});
+    ASSERT_TRUE(uow->Savepoint("s").ok());
+    uow->Defer("INSERT INTO business (id) VALUES ($1)", {"d5"});
+    ASSERT_TRUE(uow->Publish(NewMessage("forgotten")).ok());
+    ASSERT_TRUE(uow->RollbackToSavepoint("s").ok());
+    EXPECT_EQ(uow->published(), 0);
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  EXPECT_EQ(Query("SELECT count(*) FROM business WHERE id IN ('d3', 'd5')"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM business WHERE id = 'd4'"), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 1);
+}
+
 TEST_F(PipelineTest, SameMessageDeliveredTwiceHasOneEffect) {
   StartConsumer(RecordEffect());
   messaging::Message m = NewMessage("once");

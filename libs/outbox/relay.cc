@@ -69,6 +69,9 @@ class Relay::Impl {
   absl::Status EnsureConnections();
   void DropDatabase();
   absl::StatusOr<std::vector<Row>> Scan();
+  static absl::StatusOr<std::vector<Row>> Rows(const pg::Result& r);
+  // Marks the acknowledged rows and scans for the next batch, in one round trip.
+  absl::StatusOr<std::vector<Row>> MarkAndScan(const std::vector<int64_t>& seqs);
   // Publishes the rows, returns the seqs JetStream acknowledged; `failed` counts the rest.
   std::vector<int64_t> PublishBatch(const std::vector<Row>& rows, int* failed);
   absl::Status Mark(const std::vector<int64_t>& seqs);
@@ -167,12 +170,15 @@ void Relay::Impl::DropDatabase() {
   leader_gauge_.Set(0);
 }
 
+constexpr char kScanSql[] =
+    "SELECT seq, id, subject, data FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1";
+
 absl::StatusOr<std::vector<Row>> Relay::Impl::Scan() {
-  EDA_ASSIGN_OR_RETURN(
-      pg::Result r,
-      db_->Exec("SELECT seq, id, subject, data FROM outbox WHERE published_at IS NULL "
-                "ORDER BY seq LIMIT $1",
-                {options_.batch}));
+  EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec(kScanSql, {options_.batch}));
+  return Rows(r);
+}
+
+absl::StatusOr<std::vector<Row>> Relay::Impl::Rows(const pg::Result& r) {
   std::vector<Row> rows;
   rows.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
@@ -230,6 +236,17 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
   }
   in_flight_.clear();
   return std::move(acked_);
+}
+
+absl::StatusOr<std::vector<Row>> Relay::Impl::MarkAndScan(const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return Scan();
+  std::vector<pg::Result> results;
+  EDA_RETURN_IF_ERROR(db_->ExecPipeline(
+      {{"UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+        {absl::StrCat("{", absl::StrJoin(seqs, ","), "}")}},
+       {kScanSql, {options_.batch}}},
+      &results));
+  return Rows(results.back());
 }
 
 absl::Status Relay::Impl::Mark(const std::vector<int64_t>& seqs) {
@@ -307,9 +324,12 @@ void Relay::Impl::Run() {
     while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
     backoff = std::min(backoff * 2, options_.max_backoff);
   };
+  // Rows fetched together with the previous batch's marks, if any.
+  std::optional<std::vector<Row>> prefetched;
   while (!stopping_) {
     if (absl::Status s = EnsureConnections(); !s.ok()) {
       DropDatabase();
+      prefetched.reset();
       fail(s, "cannot connect");
       continue;
     }
@@ -317,7 +337,9 @@ void Relay::Impl::Run() {
       Wait(options_.poll_interval);
       continue;
     }
-    absl::StatusOr<std::vector<Row>> rows = Scan();
+    absl::StatusOr<std::vector<Row>> rows =
+        prefetched.has_value() ? std::move(*prefetched) : Scan();
+    prefetched.reset();
     if (!rows.ok()) {
       DropDatabase();
       fail(rows.status(), "scan failed");
@@ -333,7 +355,15 @@ void Relay::Impl::Run() {
     }
     int failed = 0;
     std::vector<int64_t> acked = PublishBatch(*rows, &failed);
-    if (absl::Status s = Mark(acked); !s.ok()) {
+    if (failed == 0) {
+      absl::StatusOr<std::vector<Row>> next = MarkAndScan(acked);
+      if (!next.ok()) {
+        DropDatabase();
+        fail(next.status(), "marking published rows failed (they will be published again)");
+        continue;
+      }
+      prefetched = *std::move(next);
+    } else if (absl::Status s = Mark(acked); !s.ok()) {
       DropDatabase();
       fail(s, "marking published rows failed (they will be published again)");
       continue;

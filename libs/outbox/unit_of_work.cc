@@ -78,8 +78,22 @@ absl::Status UnitOfWork::Publish(messaging::Message message) {
   return absl::OkStatus();
 }
 
+pg::Transaction& UnitOfWork::tx() {
+  if (!deferred_.empty()) {
+    absl::Status s = tx_.ExecPipeline(std::move(deferred_));
+    deferred_.clear();
+    if (deferred_error_.ok()) deferred_error_ = s;
+  }
+  return tx_;
+}
+
+void UnitOfWork::Defer(std::string sql, std::vector<pg::Param> params) {
+  deferred_.push_back({std::move(sql), std::move(params)});
+}
+
 absl::Status UnitOfWork::Savepoint(const std::string& name) {
-  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("SAVEPOINT ", name)).status());
+  EDA_RETURN_IF_ERROR(tx().Exec(absl::StrCat("SAVEPOINT ", name)).status());
+  EDA_RETURN_IF_ERROR(deferred_error_);
   savepoints_[name] = outgoing_.size();
   return absl::OkStatus();
 }
@@ -87,24 +101,31 @@ absl::Status UnitOfWork::Savepoint(const std::string& name) {
 absl::Status UnitOfWork::RollbackToSavepoint(const std::string& name) {
   auto it = savepoints_.find(name);
   if (it == savepoints_.end()) return absl::FailedPreconditionError("no savepoint " + name);
+  deferred_.clear();  // queued after the savepoint: forgotten with it
   EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("ROLLBACK TO SAVEPOINT ", name)).status());
+  deferred_error_ = absl::OkStatus();  // a deferred write that failed after the savepoint
   outgoing_.resize(it->second);
   return absl::OkStatus();
 }
 
 absl::Status UnitOfWork::ReleaseSavepoint(const std::string& name) {
-  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("RELEASE SAVEPOINT ", name)).status());
+  EDA_RETURN_IF_ERROR(tx().Exec(absl::StrCat("RELEASE SAVEPOINT ", name)).status());
+  EDA_RETURN_IF_ERROR(deferred_error_);
   savepoints_.erase(name);
   return absl::OkStatus();
 }
 
 absl::Status UnitOfWork::Commit() {
-  if (outgoing_.empty()) return tx_.Commit();
-  // Outbox rows, COMMIT and NOTIFY (after the commit, outside the transaction) in one round
-  // trip. A failed NOTIFY after a good commit only delays the relay until its next poll, so its
-  // status is not used.
+  EDA_RETURN_IF_ERROR(deferred_error_);  // the destructor rolls back
+  std::vector<pg::Connection::Statement> last = std::move(deferred_);
+  deferred_.clear();
+  if (outgoing_.empty()) return tx_.CommitWith(std::move(last));
+  // Deferred writes, outbox rows, COMMIT and NOTIFY (after the commit, outside the transaction)
+  // in one round trip. A failed NOTIFY after a good commit only delays the relay until its next
+  // poll, so its status is not used.
+  last.push_back(InsertOutbox(outgoing_));
   absl::Status notify;
-  return tx_.CommitWith({InsertOutbox(outgoing_)}, absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
+  return tx_.CommitWith(std::move(last), absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
 }
 
 }  // namespace eda::outbox

@@ -36,7 +36,13 @@ class UnitOfWork final {
  public:
   static absl::StatusOr<UnitOfWork> Begin(pg::Pool& pool);
 
-  pg::Transaction& tx() { return tx_; }
+  // The transaction, for statements whose results the caller needs. Deferred writes are sent
+  // first, so the unit of work reads its own writes.
+  pg::Transaction& tx();
+
+  // Queues a write whose result is not needed; it is sent with the next tx() use or with the
+  // COMMIT, in the same round trip. Its error, if any, is returned by Commit().
+  void Defer(std::string sql, std::vector<pg::Param> params);
 
   // Adds an outgoing message (event, command or reply) to the unit of work. The outbox rows are
   // written with the COMMIT, in its round trip. Messages without a traceparent get the current
@@ -58,6 +64,8 @@ class UnitOfWork final {
   explicit UnitOfWork(pg::Transaction tx) : tx_(std::move(tx)) {}
 
   pg::Transaction tx_;
+  std::vector<pg::Connection::Statement> deferred_;
+  absl::Status deferred_error_;
   std::vector<messaging::Message> outgoing_;
   std::map<std::string, size_t> savepoints_;  // name -> outgoing_.size() when taken
 };

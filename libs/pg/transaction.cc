@@ -52,6 +52,16 @@ absl::StatusOr<Result> Transaction::Exec(absl::string_view sql, absl::Span<const
   return conn_->Exec(sql, params);
 }
 
+absl::Status Transaction::ExecPipeline(std::vector<Connection::Statement> statements) {
+  if (!active_) return absl::FailedPreconditionError("transaction already finished");
+  if (begin_sql_ != nullptr) {
+    statements.insert(statements.begin(), Connection::Statement{begin_sql_, {}});
+    begin_sql_ = nullptr;
+  }
+  std::vector<Result> results;
+  return conn_->ExecPipeline(statements, &results);
+}
+
 absl::Status Transaction::CommitWith(std::vector<Connection::Statement> before,
                                      absl::string_view then, absl::Status* then_status) {
   if (!active_) return absl::FailedPreconditionError("transaction already finished");

@@ -38,6 +38,10 @@ class Transaction final {
     return Exec(sql, absl::Span<const Param>(params.begin(), params.size()));
   }
 
+  // Runs the statements in one round trip (with the BEGIN, if not sent yet). Errors: the first
+  // failing statement's (the transaction is then failed and will roll back).
+  absl::Status ExecPipeline(std::vector<Connection::Statement> statements);
+
   // Commits. After an error the transaction is finished (rolled back by the server).
   // FailedPrecondition when an earlier statement had failed (the server rolled back instead).
   // `then` (parameterless statements, e.g. "NOTIFY x") runs right after the commit, outside the
