@@ -7,7 +7,8 @@
 // Latency is measured from the producer's commit returning to the consumer's commit returning.
 // Runs: paced 100 msg/s, paced 500 msg/s, then rising paced rates to find the highest rate the
 // pipeline sustains (producers on schedule, backlog bounded, p99 <= 50 ms). Each pipeline run is
-// paired with a raw PostgreSQL commit-rate run taken right before it (fsync speed drifts).
+// paired with raw PostgreSQL commit-rate runs taken right before and right after it (fsync speed
+// drifts), and compared with their mean.
 //
 //   make bench     (or: build/release/bench/pipeline_bench)
 #include <algorithm>
@@ -88,7 +89,7 @@ class Pipeline {
                                                      .filter_subject = "bench.events.Thing",
                                                      .max_ack_pending = 20000},
                                         .batch = 128,
-                                        .workers = 1,
+                                        .workers = 2,
                                         .fetch_wait = absl::Milliseconds(500)},
                                        timed, metrics_));
     return absl::OkStatus();
@@ -229,10 +230,12 @@ int main() {
   if (absl::Status s = pipeline.Start(*dsn, (*nats)->url()); !s.ok()) return Fail(s);
   pipeline.Run(200, absl::Seconds(1));  // warm-up
 
+  // The raw rate beside a run: the mean of one measurement right before and one right after.
   auto paired = [&](double rate, absl::Duration d) {
-    auto raw = bench::MeasurePgCommits(*raw_dsn, 4, absl::Seconds(2));
+    auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
     RunResult r = pipeline.Run(rate, d);
-    r.paired_raw_pg = raw.ok() ? raw->commits_per_s : 0;
+    auto after = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
+    r.paired_raw_pg = before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
     std::printf("paced %6.0f msg/s: consumed %6.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  %s  "
                 "(raw PostgreSQL beside it: %.0f commits/s; at the end: outbox backlog %d, "
                 "stream backlog %d, producers %.0f ms behind)\n",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -87,23 +88,11 @@ absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
 }
 
 absl::StatusOr<Result> Connection::Exec(absl::string_view sql, absl::Span<const Param> params) {
-  std::vector<const char*> values(params.size());
-  std::vector<int> lengths(params.size());
-  std::vector<int> formats(params.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    const std::optional<std::string>& v = params[i].value();
-    values[i] = v.has_value() ? v->data() : nullptr;
-    lengths[i] = v.has_value() ? static_cast<int>(v->size()) : 0;
-    formats[i] = params[i].binary() ? 1 : 0;
-  }
-  PgResultPtr res(PQexecParams(conn_.get(), std::string(sql).c_str(),
-                               static_cast<int>(params.size()), nullptr, values.data(),
-                               lengths.data(), formats.data(), /*resultFormat=*/0));
-  const ExecStatusType st = res != nullptr ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return StatusFromResult(res.get(), conn_.get(), SqlContext(sql));
-  }
-  return Result(std::move(res));
+  std::vector<Result> results;
+  absl::Status s = ExecPipeline(
+      {Statement{std::string(sql), std::vector<Param>(params.begin(), params.end())}}, &results);
+  if (!s.ok()) return s;
+  return std::move(results.front());
 }
 
 absl::Status Connection::ExecScript(absl::string_view sql) {
@@ -142,6 +131,15 @@ bool Succeeded(const PGresult* r) {
 
 }  // namespace
 
+bool Connection::Preparable(absl::string_view sql) {
+  for (absl::string_view verb : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}) {
+    if (sql.size() >= verb.size() && absl::EqualsIgnoreCase(sql.substr(0, verb.size()), verb)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
                                       std::vector<Result>* results_out) {
   PGconn* c = conn_.get();
@@ -149,31 +147,54 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
   results.clear();
   if (statements.empty()) return absl::OkStatus();
   if (PQenterPipelineMode(c) != 1) return StatusFromResult(nullptr, c, "pipeline");
+  // What was sent, in order: a statement to prepare (then its execution), or an execution.
+  struct Sent {
+    size_t statement;
+    bool prepare;
+    std::string name;  // prepared statement name, "" for an unnamed one
+  };
+  std::vector<Sent> sent_items;
   bool sent = true;
-  for (const Statement& st : statements) {
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const Statement& st = statements[i];
     const ParamArrays arrays(st.params);
-    sent = sent && PQsendQueryParams(c, st.sql.c_str(), static_cast<int>(st.params.size()), nullptr,
-                                     arrays.values.data(), arrays.lengths.data(),
-                                     arrays.formats.data(), 0) == 1;
+    const int n = static_cast<int>(st.params.size());
+    // Statements run often are parsed and planned once per connection (prepared statements).
+    std::string name;
+    if (auto it = prepared_.find(st.sql); it != prepared_.end()) {
+      name = it->second;
+    } else if (Preparable(st.sql) && prepared_.size() + sent_items.size() < kMaxPrepared) {
+      name = absl::StrCat("eda_", next_prepared_++);
+      sent = PQsendPrepare(c, name.c_str(), st.sql.c_str(), n, nullptr) == 1;
+      sent_items.push_back({i, true, name});
+    }
+    if (!sent) break;
+    sent = name.empty()
+               ? PQsendQueryParams(c, st.sql.c_str(), n, nullptr, arrays.values.data(),
+                                   arrays.lengths.data(), arrays.formats.data(), 0) == 1
+               : PQsendQueryPrepared(c, name.c_str(), n, arrays.values.data(),
+                                     arrays.lengths.data(), arrays.formats.data(), 0) == 1;
+    sent_items.push_back({i, false, name});
   }
   sent = sent && PQpipelineSync(c) == 1;
   absl::Status error;
-  // Each statement yields its result and then a NULL; the sync point ends the pipeline.
-  for (size_t query = 0; sent;) {
+  // Each item yields its result and then a NULL; the sync point ends the pipeline.
+  for (size_t item = 0; sent;) {
     PgResultPtr r(PQgetResult(c));
     if (r == nullptr) {
       if (PQstatus(c) != CONNECTION_OK) break;
-      ++query;
+      ++item;
       continue;
     }
     const ExecStatusType st = PQresultStatus(r.get());
     if (st == PGRES_PIPELINE_SYNC) break;
+    if (item >= sent_items.size()) continue;
+    const Sent& what = sent_items[item];
     if (st == PGRES_PIPELINE_ABORTED) continue;  // skipped after an earlier error
     if (!Succeeded(r.get())) {
-      if (error.ok()) {
-        error = StatusFromResult(r.get(), c,
-                                 SqlContext(statements[std::min(query, statements.size() - 1)].sql));
-      }
+      if (error.ok()) error = StatusFromResult(r.get(), c, SqlContext(statements[what.statement].sql));
+    } else if (what.prepare) {
+      prepared_.emplace(statements[what.statement].sql, what.name);
     } else {
       results.emplace_back(std::move(r));
     }

@@ -2,6 +2,8 @@
 // RAII over libpq: a Connection, the Result of a command, and query parameters.
 //
 // Queries are always parameterized ($1, $2, ...): values travel separately from the SQL text.
+// SELECT/INSERT/UPDATE/DELETE/WITH statements are prepared once per connection (by their text)
+// and executed by name afterwards, so repeated statements are parsed and planned once.
 // Results are in text format; Result converts to the usual C++ types and decodes bytea.
 //
 // A Connection is used by one thread at a time (libpq's rule); share connections through Pool.
@@ -9,6 +11,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,8 +130,14 @@ class Connection final {
 
  private:
   explicit Connection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  static bool Preparable(absl::string_view sql);
+
+  // At most this many statements are prepared per connection; others are sent unnamed.
+  static constexpr size_t kMaxPrepared = 256;
 
   PgConnPtr conn_;
+  std::map<std::string, std::string> prepared_;  // SQL text -> prepared statement name
+  int next_prepared_ = 0;
 };
 
 // A text[] literal for a parameter: {"a","b\"c"} (every element quoted and escaped).
