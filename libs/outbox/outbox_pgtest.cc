@@ -210,6 +210,23 @@ TEST_F(PipelineTest, CommittedMessagesFlowEndToEndInOrder) {
   EXPECT_TRUE(relay_->leader());
 }
 
+TEST_F(PipelineTest, ProducersElsewhereWakeTheRelayWithNotify) {
+  StartRelay(/*poll=*/absl::Seconds(30));  // only a wake-up can make it publish in time
+  StartConsumer(RecordEffect());
+  ASSERT_TRUE(testing::WaitUntil([&] { return relay_->leader(); }, absl::Seconds(10)));
+  // Another replica: same database, but no relay of its own in this process for its DSN.
+  auto other = pg::Pool::Create({.dsn = dsn_ + " application_name=replica2", .size = 1});
+  ASSERT_TRUE(other.ok());
+  auto uow = UnitOfWork::Begin(**other);
+  ASSERT_TRUE(uow.ok());
+  ASSERT_TRUE(uow->Publish(NewMessage("from another replica")).ok());
+  ASSERT_TRUE(uow->Commit().ok());
+  EXPECT_TRUE(WaitForEffects(1, absl::Seconds(5)));  // woken by NOTIFY, not by the 30 s poll
+  // And one from this process: woken directly.
+  ASSERT_TRUE(Produce(NewMessage("local")).ok());
+  EXPECT_TRUE(WaitForEffects(2, absl::Seconds(5)));
+}
+
 TEST_F(PipelineTest, RolledBackWorkPublishesNothing) {
   StartRelay();
   StartConsumer(RecordEffect());

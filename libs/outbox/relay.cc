@@ -30,8 +30,10 @@ struct Row {
 
 }  // namespace
 
-class Relay::Impl {
+class Relay::Impl final : public RelayWaker {
  public:
+  void Wake() override { Poke(); }
+
   Impl(RelayOptions options, obs::MetricsRegistry& metrics)
       : options_(std::move(options)),
         pending_(metrics.Gauge("outbox_pending_messages", "Outbox rows not yet published.").Add({})),
@@ -128,8 +130,7 @@ void Relay::Impl::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, vo
 
 absl::Status Relay::Impl::EnsureConnections() {
   if (!db_.has_value() || !db_->Connected()) {
-    db_.reset();
-    leader = false;
+    DropDatabase();
     EDA_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options_.pg_dsn));
     // The relay only writes published_at marks. Losing one in a crash means publishing the row
     // again (de-duplicated downstream), so they need not wait for the WAL flush.
@@ -159,12 +160,16 @@ absl::Status Relay::Impl::EnsureConnections() {
     EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
     leader = r.Bool(0, 0);
     leader_gauge_.Set(leader ? 1 : 0);
-    if (leader) LOG_INFO() << "outbox relay is the leader";
+    if (leader) {
+      LOG_INFO() << "outbox relay is the leader";
+      RelayWaker::Register(options_.pg_dsn, this);
+    }
   }
   return absl::OkStatus();
 }
 
 void Relay::Impl::DropDatabase() {
+  if (leader) RelayWaker::Unregister(options_.pg_dsn, this);
   db_.reset();
   leader = false;
   leader_gauge_.Set(0);
@@ -380,6 +385,7 @@ void Relay::Impl::Run() {
     }
   }
   // Release the lock promptly so a standby takes over without waiting for a timeout.
+  RelayWaker::Unregister(options_.pg_dsn, this);
   if (db_.has_value() && leader) (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
 }
 

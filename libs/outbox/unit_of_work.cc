@@ -61,9 +61,38 @@ absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(Unit
   return Annotate(last, absl::StrCat("still conflicting after ", max_attempts, " attempts"));
 }
 
+namespace {
+
+absl::Mutex wakers_mu(absl::kConstInit);
+std::map<std::string, RelayWaker*>& Wakers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wakers_mu) {
+  static auto* wakers = new std::map<std::string, RelayWaker*>();
+  return *wakers;
+}
+
+}  // namespace
+
+void RelayWaker::Register(const std::string& dsn, RelayWaker* waker) {
+  absl::MutexLock lock(&wakers_mu);
+  Wakers()[dsn] = waker;
+}
+
+void RelayWaker::Unregister(const std::string& dsn, RelayWaker* waker) {
+  absl::MutexLock lock(&wakers_mu);
+  auto it = Wakers().find(dsn);
+  if (it != Wakers().end() && it->second == waker) Wakers().erase(it);
+}
+
+bool RelayWaker::WakeLocal(const std::string& dsn) {
+  absl::MutexLock lock(&wakers_mu);
+  auto it = Wakers().find(dsn);
+  if (it == Wakers().end()) return false;
+  it->second->Wake();
+  return true;
+}
+
 absl::StatusOr<UnitOfWork> UnitOfWork::Begin(pg::Pool& pool) {
   EDA_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(pool));
-  return UnitOfWork(std::move(tx));
+  return UnitOfWork(std::move(tx), &pool.dsn());
 }
 
 absl::Status UnitOfWork::Publish(messaging::Message message) {
@@ -124,6 +153,20 @@ absl::Status UnitOfWork::Commit() {
   // in one round trip. A failed NOTIFY after a good commit only delays the relay until its next
   // poll, so its status is not used.
   last.push_back(InsertOutbox(outgoing_));
+  bool local;
+  {
+    absl::MutexLock lock(&wakers_mu);
+    local = Wakers().count(*dsn_) > 0;
+  }
+  if (local) {
+    // The relay leading for this database runs in this process: wake it directly after the
+    // commit (cheaper than a NOTIFY, which PostgreSQL has to queue and deliver).
+    EDA_RETURN_IF_ERROR(tx_.CommitWith(std::move(last)));
+    if (!RelayWaker::WakeLocal(*dsn_)) {  // it stopped leading meanwhile: tell the new leader
+      (void)tx_.connection().Exec(absl::StrCat("NOTIFY ", kOutboxChannel));
+    }
+    return absl::OkStatus();
+  }
   absl::Status notify;
   return tx_.CommitWith(std::move(last), absl::StrCat("NOTIFY ", kOutboxChannel), &notify);
 }

@@ -32,6 +32,19 @@ inline constexpr char kOutboxChannel[] = "mallbots_outbox";
 // (re-publishing is idempotent). Errors: InvalidArgument without id/name/subject; database errors.
 absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message);
 
+// Wakes the relay after a commit that wrote outbox rows. Registered by a relay for its database
+// (its DSN) while it leads; producers in the same process then wake it directly instead of
+// sending NOTIFY through PostgreSQL. Thread-safe.
+class RelayWaker {
+ public:
+  virtual ~RelayWaker() = default;
+  virtual void Wake() = 0;
+  static void Register(const std::string& dsn, RelayWaker* waker);
+  static void Unregister(const std::string& dsn, RelayWaker* waker);
+  // Wakes the leading relay of `dsn` in this process; false when there is none.
+  static bool WakeLocal(const std::string& dsn);
+};
+
 class UnitOfWork final {
  public:
   static absl::StatusOr<UnitOfWork> Begin(pg::Pool& pool);
@@ -61,9 +74,10 @@ class UnitOfWork final {
   absl::Status Commit();
 
  private:
-  explicit UnitOfWork(pg::Transaction tx) : tx_(std::move(tx)) {}
+  UnitOfWork(pg::Transaction tx, const std::string* dsn) : tx_(std::move(tx)), dsn_(dsn) {}
 
   pg::Transaction tx_;
+  const std::string* dsn_;  // the pool's
   std::vector<pg::Connection::Statement> deferred_;
   absl::Status deferred_error_;
   std::vector<messaging::Message> outgoing_;
