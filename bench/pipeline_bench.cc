@@ -18,7 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/floors.h"
 #include "libs/common/ids.h"
@@ -211,8 +214,16 @@ int Fail(const absl::Status& s) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   log::Init({.service = "bench", .level = log::Level::kError});
+  // --rate=N [--seconds=S]: one paced run only (for profiling a given load).
+  double only_rate = 0;
+  int only_seconds = 10;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--rate=")) (void)absl::SimpleAtod(arg, &only_rate);
+    if (absl::ConsumePrefix(&arg, "--seconds=")) (void)absl::SimpleAtoi(arg, &only_seconds);
+  }
   auto pg = testing::PostgresServer::Start({.durable = true});
   if (!pg.ok()) return Fail(pg.status());
   auto nats = testing::NatsServer::Start();
@@ -229,6 +240,15 @@ int main() {
   Pipeline pipeline;
   if (absl::Status s = pipeline.Start(*dsn, (*nats)->url()); !s.ok()) return Fail(s);
   pipeline.Run(200, absl::Seconds(1));  // warm-up
+  if (only_rate > 0) {
+    RunResult r = pipeline.Run(only_rate, absl::Seconds(only_seconds));
+    std::printf("paced %.0f msg/s: consumed %.0f msg/s p50 %.2f ms p99 %.2f ms %s; outbox backlog "
+                "%d, stream backlog %d\n",
+                r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
+                r.outbox_backlog, r.stream_backlog);
+    pipeline.Stop();
+    return 0;
+  }
 
   // The raw rate beside a run: the mean of one measurement right before and one right after.
   auto paired = [&](double rate, absl::Duration d) {

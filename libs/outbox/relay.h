@@ -36,7 +36,7 @@ namespace eda::outbox {
 struct RelayOptions {
   std::string pg_dsn;
   messaging::ConnectOptions nats;  // the relay opens its own connection with these
-  int batch = 256;                 // rows per scan = PubAcks pending at most
+  int batch = 1000;                // rows per scan = PubAcks pending at most
   absl::Duration poll_interval = absl::Seconds(1);
   absl::Duration publish_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(50);
