@@ -93,8 +93,12 @@ PullConsumer::~PullConsumer() { Stop(); }
 
 void PullConsumer::Stop() {
   if (stopping_.exchange(true)) return;
-  for (std::thread& t : workers_) t.join();
-  keep_alive_.join();
+  // Workers settle the batch in hand first; their messages stay extended meanwhile.
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  keep_alive_stop_ = true;
+  if (keep_alive_.joinable()) keep_alive_.join();
   // Unsubscribing a bound durable leaves the consumer (and its position) on the server.
   for (NatsSubPtr& sub : subs_) natsSubscription_Unsubscribe(sub.get());
   subs_.clear();
@@ -152,6 +156,15 @@ void PullConsumer::Work(natsSubscription* sub) {
         continue;
       }
       instruments_->received.Add(instruments_->L(decoded->name)).Increment();
+      const int max = options_.consumer.max_deliver;
+      if (max > 0 && delivered > static_cast<uint64_t>(max)) {
+        // Its last allowed delivery failed without being dead-lettered (a crash, an ack wait
+        // that ran out, or a failed dead-letter publish): dead-letter it now, unhandled.
+        DeadLetter(msg, decoded->name, stream_seq, delivered,
+                   absl::ResourceExhaustedError(absl::StrCat(
+                       "delivered ", delivered, " times; at most ", max, " allowed")));
+        continue;
+      }
       deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered});
       msgs.push_back(msg);
     }
@@ -164,11 +177,11 @@ void PullConsumer::Work(natsSubscription* sub) {
       std::vector<Outcome> outcomes = handler_(deliveries);
       const double per_message =
           absl::ToDoubleSeconds(absl::Now() - start) / static_cast<double>(deliveries.size());
-      {
-        absl::MutexLock lock(&mu_);
-        in_flight_[worker].clear();
-      }
       for (size_t i = 0; i < deliveries.size(); ++i) {
+        {
+          absl::MutexLock lock(&mu_);  // no in-progress for a message while it is settled
+          in_flight_[worker][i] = nullptr;
+        }
         const Outcome outcome = i < outcomes.size()
                                     ? outcomes[i]
                                     : Outcome::Retry(absl::InternalError("handler gave no outcome"));
@@ -177,6 +190,8 @@ void PullConsumer::Work(natsSubscription* sub) {
             .Observe(per_message);
         Settle(msgs[i], deliveries[i], outcome);
       }
+      absl::MutexLock lock(&mu_);  // extended until settled, then no longer
+      in_flight_[worker].clear();
     }
     natsMsgList_Destroy(&list);
   }
@@ -191,7 +206,8 @@ void PullConsumer::Settle(natsMsg* msg, const Delivery& d, const Outcome& outcom
       return;
     case Outcome::kRetry:
       instruments_->failed.Add(labels).Increment();
-      if (static_cast<int>(d.delivered) >= options_.consumer.max_deliver) {
+      if (options_.consumer.max_deliver > 0 &&
+          d.delivered >= static_cast<uint64_t>(options_.consumer.max_deliver)) {
         LOG_ERROR() << "message failed on its last delivery; dead-lettered"
                     << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
                     << KV("name", d.message.name) << KV("deliveries", d.delivered)
@@ -266,13 +282,15 @@ void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t st
 
 void PullConsumer::KeepAlive() {
   const absl::Duration every = std::max(options_.consumer.ack_wait / 3, absl::Milliseconds(100));
-  while (!stopping_.load()) {
+  while (!keep_alive_stop_.load()) {
     // Sleep in small steps so Stop() is not delayed by a long ack wait.
     const absl::Time until = absl::Now() + every;
-    while (!stopping_.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+    while (!keep_alive_stop_.load() && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
     absl::MutexLock lock(&mu_);
     for (const std::vector<natsMsg*>& batch : in_flight_) {
-      for (natsMsg* msg : batch) natsMsg_InProgress(msg, nullptr);
+      for (natsMsg* msg : batch) {
+        if (msg != nullptr) natsMsg_InProgress(msg, nullptr);
+      }
     }
   }
 }

@@ -107,6 +107,7 @@ class PullConsumer final {
   const BatchHandler handler_;
   std::unique_ptr<Instruments> instruments_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> keep_alive_stop_{false};
 
   absl::Mutex mu_;
   // Messages being handled, per worker, for in-progress extensions.

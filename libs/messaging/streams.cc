@@ -93,7 +93,9 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
   cfg.FilterSubject = spec.filter_subject.c_str();
   cfg.AckPolicy = js_AckExplicit;
   cfg.AckWait = Nanos(spec.ack_wait);
-  cfg.MaxDeliver = spec.max_deliver;
+  // The server redelivers without limit; the consumer enforces max_deliver itself and
+  // dead-letters, so a message whose dead-lettering failed is delivered again, not dropped.
+  cfg.MaxDeliver = -1;
   cfg.BackOff = backoff.empty() ? nullptr : backoff.data();
   cfg.BackOffLen = static_cast<int>(backoff.size());
   cfg.MaxAckPending = spec.max_ack_pending;

@@ -34,7 +34,7 @@ struct ConsumerSpec {
   std::string durable;
   std::string filter_subject;
   absl::Duration ack_wait = absl::Seconds(30);
-  int max_deliver = 5;
+  int max_deliver = 5;  // enforced by the consumer (the server's limit is unlimited)
   std::vector<absl::Duration> backoff;  // redelivery delays after ack timeouts (optional)
   int max_ack_pending = 1000;
 };

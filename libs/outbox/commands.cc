@@ -1,6 +1,7 @@
 #include "libs/outbox/commands.h"
 
 #include "absl/strings/match.h"
+#include "libs/messaging/consumer.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
@@ -8,16 +9,11 @@
 namespace eda::outbox {
 namespace {
 
+// Failures of the infrastructure, not of the command: the command is retried (and in the end
+// dead-lettered) rather than answered with a failure the saga would compensate for. The same
+// classification as the consumer's retries.
 bool Transient(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kAborted:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kResourceExhausted:
-      return true;
-    default:
-      return false;
-  }
+  return !s.ok() && messaging::Outcome::ForError(s).kind == messaging::Outcome::kRetry;
 }
 
 }  // namespace
@@ -48,6 +44,8 @@ MessageHandler CommandAdapter(CommandHandler handler) {
     }
     EDA_RETURN_IF_ERROR(uow.Savepoint("command"));
     CommandResult result = handler(uow, command);
+    // The handler's deferred writes belong to its outcome: send them before deciding.
+    if (absl::Status flushed = uow.Flush(); !flushed.ok()) result.status = flushed;
     if (Transient(result.status)) return result.status;
     if (result.status.ok()) {
       EDA_RETURN_IF_ERROR(uow.ReleaseSavepoint("command"));

@@ -15,7 +15,8 @@ absl::Status Invoke(const MessageHandler& handler, UnitOfWork& uow, const messag
   std::optional<obs::SpanContext> parent = obs::ExtractTrace(m.metadata);
   obs::ScopedSpan span(parent.has_value() ? parent->NewChild() : obs::SpanContext::NewRoot());
   try {
-    return handler(uow, m);
+    absl::Status s = handler(uow, m);
+    return !s.ok() && !uow.deferred_error().ok() ? uow.deferred_error() : s;
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("handler threw: ", e.what()));
   } catch (...) {

@@ -462,6 +462,41 @@ TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
   EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 0);  // never recorded as handled
 }
 
+TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
+  std::atomic<int> calls{0};
+  StartConsumer(
+      [&](UnitOfWork&, const messaging::Message&) -> absl::Status {
+        ++calls;
+        return absl::UnavailableError("always down");
+      },
+      /*max_deliver=*/2, /*retry_base=*/absl::Milliseconds(50));
+  // No DEADLETTER stream at first: the dead-letter publish after the last delivery fails.
+  jsErrCode jerr = jsErrCode(0);
+  ASSERT_EQ(js_DeleteStream(nats_->js(), "DEADLETTER", nullptr, &jerr), NATS_OK);
+  messaging::Message m = NewMessage("unlucky");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(testing::WaitUntil([&] { return calls.load() == 2; }, absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false).ok());
+  // Redelivered (the server's limit is not the consumer's), then dead-lettered unhandled.
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == 1; }, absl::Seconds(15)));
+  EXPECT_EQ(calls.load(), 2);
+  natsMsg* dead = nullptr;
+  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
+  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
+            NATS_OK);
+  messaging::NatsMsgPtr owned(dead);
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("at most 2 allowed"));
+}
+
+TEST_F(PipelineTest, OversizedMessageIsRefusedWhenWritten) {
+  auto uow = UnitOfWork::Begin(*pool_);
+  ASSERT_TRUE(uow.ok());
+  absl::Status s = uow->Publish(NewMessage(std::string(2 * 1024 * 1024, 'x')));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("bytes; at most"));
+}
+
 TEST_F(PipelineTest, PermanentFailureIsDeadLetteredAtOnceAndOthersInTheBatchSucceed) {
   StartConsumer([&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
     if (m.payload == "invalid") return absl::InvalidArgumentError("the thing has no name");

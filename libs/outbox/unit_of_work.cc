@@ -8,11 +8,20 @@ namespace eda::outbox {
 
 namespace {
 
+// NATS's default max_payload. A larger message could never be published and would hold up
+// every message behind it, so it is refused when written.
+constexpr size_t kMaxMessageBytes = 1024 * 1024;
+
 absl::Status Validate(const messaging::Message& message) {
   if (message.id.empty() || message.name.empty() || message.subject.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("outbox: message needs an id, a name and a subject (name '", message.name,
                      "', subject '", message.subject, "')"));
+  }
+  if (message.payload.size() + 1024 > kMaxMessageBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("outbox: message ", message.name, " is ",
+                                                   message.payload.size(), " bytes; at most ",
+                                                   kMaxMessageBytes - 1024, " are allowed"));
   }
   return absl::OkStatus();
 }
@@ -51,7 +60,9 @@ absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(Unit
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     last = [&]() -> absl::Status {
       EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
-      EDA_RETURN_IF_ERROR(fn(uow));
+      if (absl::Status s = fn(uow); !s.ok()) {
+        return uow.deferred_error().ok() ? s : uow.deferred_error();
+      }
       return uow.Commit();
     }();
     if (last.code() != absl::StatusCode::kAborted) return last;
@@ -121,8 +132,9 @@ void UnitOfWork::Defer(std::string sql, std::vector<pg::Param> params) {
 }
 
 absl::Status UnitOfWork::Savepoint(const std::string& name) {
-  EDA_RETURN_IF_ERROR(tx().Exec(absl::StrCat("SAVEPOINT ", name)).status());
+  tx();  // sends deferred writes: their error is the one to report
   EDA_RETURN_IF_ERROR(deferred_error_);
+  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("SAVEPOINT ", name)).status());
   savepoints_[name] = outgoing_.size();
   return absl::OkStatus();
 }
@@ -138,8 +150,9 @@ absl::Status UnitOfWork::RollbackToSavepoint(const std::string& name) {
 }
 
 absl::Status UnitOfWork::ReleaseSavepoint(const std::string& name) {
-  EDA_RETURN_IF_ERROR(tx().Exec(absl::StrCat("RELEASE SAVEPOINT ", name)).status());
+  tx();
   EDA_RETURN_IF_ERROR(deferred_error_);
+  EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("RELEASE SAVEPOINT ", name)).status());
   savepoints_.erase(name);
   return absl::OkStatus();
 }

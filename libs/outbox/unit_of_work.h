@@ -56,6 +56,14 @@ class UnitOfWork final {
   // Queues a write whose result is not needed; it is sent with the next tx() use or with the
   // COMMIT, in the same round trip. Its error, if any, is returned by Commit().
   void Defer(std::string sql, std::vector<pg::Param> params);
+  // Sends the deferred writes now; returns their error (also remembered for Commit()).
+  absl::Status Flush() {
+    tx();
+    return deferred_error_;
+  }
+  // The error of a deferred write, if one failed. Statements after it fail with "transaction
+  // aborted"; this is the cause to report.
+  const absl::Status& deferred_error() const { return deferred_error_; }
 
   // Adds an outgoing message (event, command or reply) to the unit of work. The outbox rows are
   // written with the COMMIT, in its round trip. Messages without a traceparent get the current

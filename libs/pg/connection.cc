@@ -146,6 +146,12 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
   std::vector<Result>& results = *results_out;
   results.clear();
   if (statements.empty()) return absl::OkStatus();
+  for (const Statement& st : statements) {
+    if (st.params.size() > 65535) {  // the protocol's limit per statement
+      return absl::InvalidArgumentError(absl::StrCat(SqlContext(st.sql), ": ", st.params.size(),
+                                                     " parameters; at most 65535 are allowed"));
+    }
+  }
   if (PQenterPipelineMode(c) != 1) return StatusFromResult(nullptr, c, "pipeline");
   // What was sent, in order: a statement to prepare (then its execution), or an execution.
   struct Sent {
@@ -199,8 +205,15 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
       results.emplace_back(std::move(r));
     }
   }
+  if (!sent) {
+    // Half a pipeline went out and its results cannot be matched any more: close the
+    // connection so that nobody (the pool, a rollback) uses it again.
+    absl::Status s = StatusFromResult(nullptr, c, "pipeline send");
+    conn_.reset();
+    return absl::UnavailableError(absl::StrCat(s.message(), "; connection closed"));
+  }
   const bool exited = PQexitPipelineMode(c) == 1;
-  if (!sent || PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, "pipeline");
+  if (PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, "pipeline");
   if (!error.ok()) return error;
   if (!exited || results.size() != statements.size()) {
     return absl::InternalError("pipeline ended without every result");

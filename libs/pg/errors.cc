@@ -19,7 +19,11 @@ absl::StatusCode CodeForSqlState(absl::string_view s) {
   if (s == "55P03") return absl::StatusCode::kUnavailable;
   if (s == "57014") return absl::StatusCode::kDeadlineExceeded;
   if (s == "57P01" || s == "57P02" || s == "57P03") return absl::StatusCode::kUnavailable;
+  // "current transaction is aborted": a consequence of an earlier error, not retryable alone.
+  if (s == "25P02") return absl::StatusCode::kFailedPrecondition;
   absl::string_view cls = s.substr(0, 2);
+  if (cls == "53") return absl::StatusCode::kResourceExhausted;  // disk full, out of memory, ...
+  if (cls == "58") return absl::StatusCode::kUnavailable;        // system / I/O error
   if (cls == "08") return absl::StatusCode::kUnavailable;
   if (cls == "23") return absl::StatusCode::kFailedPrecondition;
   if (cls == "22") return absl::StatusCode::kInvalidArgument;

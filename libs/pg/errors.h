@@ -6,6 +6,9 @@
 //   55P03 lock_not_available, 57014 query_canceled   -> Unavailable / DeadlineExceeded
 //   08xxx connection exceptions, 57P01..57P03        -> Unavailable
 //   22xxx data exceptions                             -> InvalidArgument
+//   53xxx insufficient resources                      -> ResourceExhausted
+//   58xxx system errors                               -> Unavailable
+//   25P02 in failed transaction                       -> FailedPrecondition
 //   anything else                                     -> Internal
 // The message carries the context, the server's message and the SQLSTATE.
 #pragma once
