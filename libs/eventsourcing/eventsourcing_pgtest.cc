@@ -93,24 +93,10 @@ SnapshotCodec<CounterState> SnapCodec() {
           }};
 }
 
-testing::PostgresServer* server = nullptr;
-class Environment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto pg = testing::PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = *std::move(pg);
-    server = pg_.get();
-  }
-  void TearDown() override { pg_.reset(); }
-  std::unique_ptr<testing::PostgresServer> pg_;
-};
-const auto* const env = ::testing::AddGlobalTestEnvironment(new Environment);
-
 class EventSourcingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dsn = server->CreateDatabase();
+    auto dsn = testing::SharedPostgres().CreateDatabase();
     ASSERT_TRUE(dsn.ok());
     auto conn = pg::Connection::Open(*dsn);
     ASSERT_TRUE(pg::Migrate(*conn, outbox::PlatformMigrations()).ok());

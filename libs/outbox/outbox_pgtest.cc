@@ -28,36 +28,10 @@ namespace {
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-testing::PostgresServer* pg_server = nullptr;
-testing::NatsServer* nats_server = nullptr;
-
-class Environment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto pg = testing::PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    auto nats = testing::NatsServer::Start();
-    ASSERT_TRUE(nats.ok()) << nats.status();
-    pg_ = *std::move(pg);
-    nats_ = *std::move(nats);
-    pg_server = pg_.get();
-    nats_server = nats_.get();
-  }
-  void TearDown() override {
-    nats_.reset();
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<testing::PostgresServer> pg_;
-  std::unique_ptr<testing::NatsServer> nats_;
-};
-const auto* const env = ::testing::AddGlobalTestEnvironment(new Environment);
-
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dsn = pg_server->CreateDatabase();
+    auto dsn = testing::SharedPostgres().CreateDatabase();
     ASSERT_TRUE(dsn.ok()) << dsn.status();
     dsn_ = *dsn;
     auto conn = pg::Connection::Open(dsn_);
@@ -68,7 +42,7 @@ class PipelineTest : public ::testing::Test {
     auto pool = pg::Pool::Create({.dsn = dsn_, .size = 8});
     ASSERT_TRUE(pool.ok());
     pool_ = *std::move(pool);
-    auto nats = messaging::Connection::Connect({.url = nats_server->url()});
+    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
     ASSERT_TRUE(nats.ok()) << nats.status();
     nats_ = *std::move(nats);
     tag_ = RandomHex(4);
@@ -104,7 +78,7 @@ class PipelineTest : public ::testing::Test {
 
   void StartRelay(absl::Duration poll = absl::Seconds(1)) {
     relay_ = Relay::Start({.pg_dsn = dsn_,
-                           .nats = {.url = nats_server->url()},
+                           .nats = {.url = testing::SharedNats().url()},
                            .poll_interval = poll,
                            .initial_backoff = absl::Milliseconds(20),
                            .max_backoff = absl::Milliseconds(500)},
@@ -162,6 +136,15 @@ class PipelineTest : public ::testing::Test {
     ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), msg, nullptr, &jerr), NATS_OK);
     jsPubAck_Destroy(ack);
     natsMsg_Destroy(msg);
+  }
+
+  // The newest dead letter of this test's consumer (null if none).
+  messaging::NatsMsgPtr LastDeadLetter() {
+    natsMsg* dead = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    const std::string subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
+    js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", subject.c_str(), nullptr, &jerr);
+    return messaging::NatsMsgPtr(dead);
   }
 
   uint64_t StreamCount(const std::string& stream, const std::string& subject = "") {
@@ -332,10 +315,10 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
     }
   });
   ASSERT_TRUE(testing::WaitUntil([&] { return produced >= 20; }, absl::Seconds(10)));
-  nats_server->Stop();
+  testing::SharedNats().Stop();
   absl::SleepFor(absl::Seconds(10));  // producers keep committing meanwhile
   const int during = produced.load();
-  ASSERT_TRUE(nats_server->Restart().ok());
+  ASSERT_TRUE(testing::SharedNats().Restart().ok());
   absl::SleepFor(absl::Seconds(1));
   stop = true;
   producer.join();
@@ -351,7 +334,7 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
 
 TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
   std::unique_ptr<Relay> second = Relay::Start(
-      {.pg_dsn = dsn_, .nats = {.url = nats_server->url()}, .poll_interval = absl::Milliseconds(200)},
+      {.pg_dsn = dsn_, .nats = {.url = testing::SharedNats().url()}, .poll_interval = absl::Milliseconds(200)},
       metrics_);
   StartRelay(absl::Milliseconds(200));
   StartConsumer(RecordEffect(), 5, absl::Milliseconds(100), 2);
@@ -386,12 +369,9 @@ TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {
   ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
                                  absl::Seconds(10)));
   // The dead letter keeps the body and says why, where from and by whom.
-  natsMsg* dead = nullptr;
-  jsErrCode jerr = jsErrCode(0);
-  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
-  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
-            NATS_OK);
-  messaging::NatsMsgPtr owned(dead);
+  messaging::NatsMsgPtr owned = LastDeadLetter();
+  ASSERT_NE(owned, nullptr);
+  natsMsg* dead = owned.get();
   EXPECT_EQ(std::string(natsMsg_GetData(dead), natsMsg_GetDataLength(dead)),
             "\xff\xfe not an envelope");
   EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("not a jetstream.StreamMessage"));
@@ -451,12 +431,9 @@ TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
                                  absl::Seconds(20)));
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(calls.load(), 3);  // never delivered again after the last allowed delivery
-  natsMsg* dead = nullptr;
-  jsErrCode jerr = jsErrCode(0);
-  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
-  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
-            NATS_OK);
-  messaging::NatsMsgPtr owned(dead);
+  messaging::NatsMsgPtr owned = LastDeadLetter();
+  ASSERT_NE(owned, nullptr);
+  natsMsg* dead = owned.get();
   EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Deliveries"), "3");
   EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("always down"));
   EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 0);  // never recorded as handled
@@ -481,11 +458,9 @@ TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
   // Redelivered (the server's limit is not the consumer's), then dead-lettered unhandled.
   ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == 1; }, absl::Seconds(15)));
   EXPECT_EQ(calls.load(), 2);
-  natsMsg* dead = nullptr;
-  const std::string dead_subject = absl::StrCat("mallbots.deadletter.test.c", tag_);
-  ASSERT_EQ(js_GetLastMsg(&dead, nats_->js(), "DEADLETTER", dead_subject.c_str(), nullptr, &jerr),
-            NATS_OK);
-  messaging::NatsMsgPtr owned(dead);
+  messaging::NatsMsgPtr owned = LastDeadLetter();
+  ASSERT_NE(owned, nullptr);
+  natsMsg* dead = owned.get();
   EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("at most 2 allowed"));
 }
 
@@ -580,7 +555,7 @@ TEST_F(PipelineTest, ConsumerConfigurationMismatchIsReported) {
 
 TEST_F(PipelineTest, RelayPrunesPublishedRowsAndExportsItsMetrics) {
   relay_ = Relay::Start({.pg_dsn = dsn_,
-                         .nats = {.url = nats_server->url()},
+                         .nats = {.url = testing::SharedNats().url()},
                          .poll_interval = absl::Milliseconds(100),
                          .retention = absl::ZeroDuration(),
                          .prune_every = absl::Milliseconds(100)},

@@ -20,31 +20,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-testing::PostgresServer* server = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto pg = testing::PostgresServer::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    server_ = *std::move(pg);
-    server = server_.get();
-  }
-  void TearDown() override {
-    server = nullptr;
-    server_.reset();
-  }
-
- private:
-  std::unique_ptr<testing::PostgresServer> server_;
-};
-
-const auto* const env = ::testing::AddGlobalTestEnvironment(new PgEnvironment);
-
 class PgTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dsn = server->CreateDatabase();
+    auto dsn = testing::SharedPostgres().CreateDatabase();
     ASSERT_TRUE(dsn.ok()) << dsn.status();
     dsn_ = *dsn;
   }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -318,6 +319,31 @@ void NatsServer::Stop() {
 absl::Status NatsServer::Restart() {
   Stop();
   return Launch();
+}
+
+namespace {
+
+template <typename T>
+T& SharedOrExit(absl::StatusOr<std::unique_ptr<T>> (*start)(), const char* what) {
+  static std::unique_ptr<T> server = [&] {
+    absl::StatusOr<std::unique_ptr<T>> s = start();
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s: %s\n", what, s.status().ToString().c_str());
+      std::exit(1);
+    }
+    return *std::move(s);
+  }();
+  return *server;
+}
+
+}  // namespace
+
+PostgresServer& SharedPostgres() {
+  return SharedOrExit<PostgresServer>([] { return PostgresServer::Start(); }, "postgres");
+}
+
+NatsServer& SharedNats() {
+  return SharedOrExit<NatsServer>([] { return NatsServer::Start(); }, "nats-server");
 }
 
 }  // namespace eda::testing

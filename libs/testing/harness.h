@@ -139,4 +139,9 @@ class NatsServer final {
   std::unique_ptr<Process> process_;
 };
 
+// Servers shared by all the tests of one binary: started on first use, stopped when the process
+// exits. If one cannot start, the reason is printed and the binary exits with status 1.
+PostgresServer& SharedPostgres();
+NatsServer& SharedNats();
+
 }  // namespace eda::testing
