@@ -115,6 +115,19 @@ absl::Duration Config::Duration(absl::string_view name, absl::Duration default_v
   return out;
 }
 
+int Config::Port(absl::string_view name, int default_value) {
+  std::optional<std::string> v = Lookup(name);
+  if (!v.has_value()) return default_value;
+  absl::string_view digits = *v;
+  if (!digits.empty() && digits[0] == ':') digits.remove_prefix(1);
+  int port = 0;
+  if (!absl::SimpleAtoi(digits, &port) || port < 0 || port > 65535) {
+    Error(name, absl::StrCat("'", *v, "' is not a port (0-65535, optionally with a leading ':')"));
+    return default_value;
+  }
+  return port;
+}
+
 absl::Status Config::Check() const {
   std::vector<std::string> errors = errors_;
   if (from_flags_) {

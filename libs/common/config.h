@@ -38,6 +38,10 @@ class Config final {
   bool Bool(absl::string_view name, bool default_value);
   // Accepts Go/absl duration syntax: "30s", "250ms", "1m30s", "0".
   absl::Duration Duration(absl::string_view name, absl::Duration default_value);
+  // A TCP port, 0-65535; a leading colon (":9000", as the reference system writes it) is allowed.
+  int Port(absl::string_view name, int default_value);
+  // Records a problem with a variable that the caller validated itself.
+  void Invalid(absl::string_view name, absl::string_view problem) { Error(name, problem); }
 
   // OK, or InvalidArgument listing every problem found so far (one per line), including flags
   // that name no variable asked for before the call (misspellings).

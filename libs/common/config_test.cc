@@ -52,6 +52,14 @@ TEST(ConfigTest, DurationsUseGoSyntax) {
   EXPECT_TRUE(config.Check().ok());
 }
 
+TEST(ConfigTest, PortsAcceptALeadingColon) {
+  Config config({{"RPC_PORT", ":9001"}, {"WEB_PORT", "8081"}, {"BAD_PORT", "70000"}});
+  EXPECT_EQ(config.Port("RPC_PORT", 9000), 9001);
+  EXPECT_EQ(config.Port("WEB_PORT", 8080), 8081);
+  EXPECT_EQ(config.Port("BAD_PORT", 1), 1);
+  EXPECT_THAT(config.Check().message(), HasSubstr("BAD_PORT (flag --bad-port): '70000' is not a port"));
+}
+
 TEST(ConfigTest, UnknownFlagsAreReported) {
   const char* argv[] = {"prog", "--rcp-port=1", "--rpc-port=2"};
   Config config(3, argv);

@@ -1,0 +1,154 @@
+#include "libs/service/runtime.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/config.h"
+#include "libs/common/shutdown.h"
+#include "libs/common/status_macros.h"
+#include "libs/observability/logging.h"
+#include "libs/outbox/schema.h"
+
+namespace eda::service {
+absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int argc,
+                                        const char* const* argv) {
+  // First thing, before any thread exists: every thread started later inherits the blocked
+  // SIGTERM/SIGINT, so the signals reach only the shutdown thread.
+  ShutdownSignal::Install();
+  Config config(argc, argv);
+  Settings s;
+  s.name = config.String("SERVICE_NAME", default_name);
+  s.pg_conn = config.RequiredString("PG_CONN");
+  s.pg_pool_size = static_cast<int>(config.Int("PG_POOL_SIZE", 8, 1, 1000));
+  s.nats_url = config.RequiredString("NATS_URL");
+  s.nats_user = config.String("NATS_USER", "");
+  s.nats_password = config.String("NATS_PASSWORD", "");
+  s.rpc_host = config.String("RPC_HOST", "0.0.0.0");
+  s.rpc_port = config.Port("RPC_PORT", 9000);
+  s.web_host = config.String("WEB_HOST", "0.0.0.0");
+  s.web_port = config.Port("WEB_PORT", 8080);
+  s.topology_file = config.String("TOPOLOGY_FILE", "deploy/topology.conf");
+  s.shutdown_timeout = config.Duration("SHUTDOWN_TIMEOUT", absl::Seconds(30));
+  s.drain_delay = config.Duration("SHUTDOWN_DRAIN_DELAY", absl::ZeroDuration());
+  s.tls_cert_file = config.String("TLS_CERT_FILE", "");
+  s.tls_key_file = config.String("TLS_KEY_FILE", "");
+  const std::string level_name = config.String("LOG_LEVEL", "INFO");
+  const std::string format = config.String("LOG_FORMAT", "json");
+  std::optional<log::Level> level = log::ParseLevel(level_name);
+  if (!level.has_value()) {
+    config.Invalid("LOG_LEVEL", "'" + level_name + "' is not TRACE, DEBUG, INFO, WARN or ERROR");
+  }
+  if (format != "json" && format != "console") {
+    config.Invalid("LOG_FORMAT", "'" + format + "' is not json or console");
+  }
+  EDA_RETURN_IF_ERROR(config.Check());
+  log::Init({.service = s.name, .level = *level, .json = format == "json"});
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings,
+                                                       std::vector<pg::Migration> migrations) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->settings_ = settings;
+  EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
+
+  EDA_ASSIGN_OR_RETURN(rt->ops_,
+                       obs::OpsServer::Start({.host = settings.web_host, .port = settings.web_port},
+                                             rt->metrics_));
+
+  EDA_ASSIGN_OR_RETURN(rt->pool_,
+                       pg::Pool::Create({.dsn = settings.pg_conn, .size = settings.pg_pool_size}));
+  {
+    EDA_ASSIGN_OR_RETURN(pg::Lease conn, rt->pool_->Acquire());
+    std::vector<pg::Migration> all = outbox::PlatformMigrations();
+    for (pg::Migration& m : migrations) {
+      if (m.version < 100) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "migration ", m.version, " (", m.name, "): service migrations start at 100"));
+      }
+      all.push_back(std::move(m));
+    }
+    EDA_ASSIGN_OR_RETURN(pg::MigrateResult migrated, pg::Migrate(*conn, std::move(all)));
+    LOG_INFO() << "database migrated" << KV("version", migrated.current_version)
+               << KV("applied", migrated.applied.size());
+  }
+
+  messaging::ConnectOptions nats{.url = settings.nats_url,
+                                 .user = settings.nats_user,
+                                 .password = settings.nats_password,
+                                 .name = settings.name,
+                                 .inbox_prefix = settings.nats_user.empty()
+                                                     ? ""
+                                                     : "_INBOX_" + settings.nats_user};
+  EDA_ASSIGN_OR_RETURN(rt->nats_, messaging::Connection::Connect(nats));
+  for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
+    EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
+  }
+  if (!rt->topology_.ConsumersOf(settings.name).empty()) {
+    EDA_RETURN_IF_ERROR(
+        messaging::EnsureStream(rt->nats_->js(), messaging::DeadLetterStream(), /*update=*/false));
+  }
+
+  nats.name = settings.name + "-relay";
+  rt->relay_ = outbox::Relay::Start({.pg_dsn = settings.pg_conn, .nats = nats}, rt->metrics_);
+
+  Runtime* raw = rt.get();
+  rt->ops_->AddReadinessCheck("nats", [raw] {
+    return raw->nats_->Connected() ? absl::OkStatus() : absl::UnavailableError("not connected");
+  });
+  rt->ops_->AddReadinessCheck("postgres", [raw] {
+    pg::Pool::Stats stats = raw->pool_->stats();
+    // A free or creatable connection means a caller would not wait; probing each time would
+    // make a check a query.
+    return stats.idle > 0 || stats.open < raw->pool_->size()
+               ? absl::OkStatus()
+               : absl::ResourceExhaustedError("every connection is in use");
+  });
+  return rt;
+}
+
+absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler handler,
+                              int workers) {
+  for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
+    if (spec.durable != durable) continue;
+    EDA_ASSIGN_OR_RETURN(
+        std::unique_ptr<messaging::PullConsumer> consumer,
+        messaging::PullConsumer::Start(
+            *nats_, {.service = settings_.name, .consumer = spec, .workers = workers},
+            outbox::TransactionalHandler(*pool_, durable, std::move(handler)), metrics_));
+    consumers_.push_back(std::move(consumer));
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat("the topology gives ", settings_.name,
+                                          " no durable consumer named ", durable));
+}
+
+int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
+  absl::StatusOr<std::unique_ptr<grpcserver::Server>> server = grpcserver::Server::Start(
+      {.address = absl::StrCat(settings_.rpc_host, ":", settings_.rpc_port),
+       .shutdown_timeout = settings_.shutdown_timeout,
+       .drain_delay = settings_.drain_delay,
+       .tls_cert_file = settings_.tls_cert_file,
+       .tls_key_file = settings_.tls_key_file},
+      std::move(services), metrics_, ops_.get());
+  if (!server.ok()) {
+    LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());
+    return 1;
+  }
+  LOG_INFO() << "service ready" << KV("grpc_port", (*server)->port())
+             << KV("http_port", ops_->port());
+  ShutdownSignal& shutdown = ShutdownSignal::Install();
+  shutdown.Wait();
+  LOG_INFO() << "shutting down" << KV("reason", shutdown.reason());
+  (*server)->Shutdown();  // not ready, drain, in-flight calls finish
+  for (auto& consumer : consumers_) consumer->Stop();
+  relay_->Stop();
+  ops_->Stop();
+  LOG_INFO() << "stopped";
+  return 0;
+}
+
+Runtime::~Runtime() {
+  for (auto& consumer : consumers_) consumer->Stop();
+  if (relay_ != nullptr) relay_->Stop();
+}
+
+}  // namespace eda::service

@@ -1,0 +1,100 @@
+// File: runtime.h
+// What every service process does around its own code, written once: read the standard
+// configuration, open the database pool and apply the migrations (platform + the service's),
+// connect to NATS as the service's user, provision the service's streams from the topology,
+// run the outbox relay and the durable consumers, serve gRPC and the ops HTTP port, and shut
+// all of it down in order on SIGTERM/SIGINT.
+//
+//   int main(int argc, char** argv) {
+//     auto settings = eda::service::Settings::Load("stores", argc, argv);
+//     if (!settings.ok()) { std::cerr << settings.status(); return 1; }
+//     auto rt = eda::service::Runtime::Start(*settings, stores::Migrations());
+//     if (!rt.ok()) { ...; return 1; }
+//     stores::GrpcService grpc((*rt)->pool(), ...);
+//     return (*rt)->Serve({{&grpc, "storespb.StoresService"}});
+//   }
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/grpcserver/server.h"
+#include "libs/messaging/consumer.h"
+#include "libs/messaging/nats.h"
+#include "libs/messaging/streams.h"
+#include "libs/observability/metrics.h"
+#include "libs/observability/ops_server.h"
+#include "libs/outbox/inbox.h"
+#include "libs/outbox/relay.h"
+#include "libs/pg/migrations.h"
+#include "libs/pg/pool.h"
+
+namespace eda::service {
+
+// The standard configuration of a service (README "Service configuration").
+struct Settings {
+  std::string name;                 // SERVICE_NAME
+  std::string pg_conn;              // PG_CONN (required)
+  int pg_pool_size = 8;             // PG_POOL_SIZE
+  std::string nats_url;             // NATS_URL (required)
+  std::string nats_user;            // NATS_USER
+  std::string nats_password;        // NATS_PASSWORD
+  std::string rpc_host = "0.0.0.0";  // RPC_HOST
+  int rpc_port = 9000;              // RPC_PORT (":9000" accepted)
+  std::string web_host = "0.0.0.0";  // WEB_HOST
+  int web_port = 8080;              // WEB_PORT
+  std::string topology_file = "deploy/topology.conf";  // TOPOLOGY_FILE
+  absl::Duration shutdown_timeout = absl::Seconds(30);  // SHUTDOWN_TIMEOUT
+  absl::Duration drain_delay = absl::ZeroDuration();     // SHUTDOWN_DRAIN_DELAY
+  std::string tls_cert_file;        // TLS_CERT_FILE
+  std::string tls_key_file;         // TLS_KEY_FILE
+
+  // Call first in main: installs the SIGTERM/SIGINT handling (ShutdownSignal) before any thread
+  // starts. Reads the environment and flags; also configures logging (LOG_LEVEL, LOG_FORMAT).
+  // Errors: InvalidArgument naming every missing or malformed variable.
+  static absl::StatusOr<Settings> Load(const std::string& default_name, int argc,
+                                       const char* const* argv);
+};
+
+class Runtime final {
+ public:
+  // Everything up to (not including) serving: pool + migrations, NATS + streams, relay, ops port.
+  // Errors: the first step that failed, annotated.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Start(const Settings& settings,
+                                                       std::vector<pg::Migration> migrations);
+  ~Runtime();
+
+  pg::Pool& pool() { return *pool_; }
+  messaging::Connection& nats() { return *nats_; }
+  obs::MetricsRegistry& metrics() { return metrics_; }
+  obs::OpsServer& ops() { return *ops_; }
+  const messaging::Topology& topology() const { return topology_; }
+  const Settings& settings() const { return settings_; }
+
+  // Starts consuming one of the service's durables (as declared in the topology), each message
+  // handled in a unit of work with its inbox row. Errors: NotFound for a durable the topology
+  // does not give this service; NATS errors.
+  absl::Status Consume(const std::string& durable, outbox::MessageHandler handler, int workers = 1);
+
+  // Serves gRPC until SIGTERM/SIGINT (eda::ShutdownSignal), then shuts down in order: not ready,
+  // drain, gRPC stop, consumers drained, relay stopped, connections closed. Returns the exit
+  // code for main.
+  int Serve(std::vector<grpcserver::ServiceEntry> services);
+
+ private:
+  Runtime() = default;
+
+  Settings settings_;
+  messaging::Topology topology_;
+  obs::MetricsRegistry metrics_;
+  std::unique_ptr<obs::OpsServer> ops_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<messaging::Connection> nats_;
+  std::unique_ptr<outbox::Relay> relay_;
+  std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;
+};
+
+}  // namespace eda::service
