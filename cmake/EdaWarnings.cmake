@@ -26,3 +26,36 @@ function(eda_integration_test target)
   set_tests_properties(${target} PROPERTIES LABELS integration TIMEOUT 600
     ENVIRONMENT "EDA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# eda_embed_migrations(<target> <namespace> <dir>): compiles the <version>_<name>.sql files of
+# <dir> into <target> as `std::vector<eda::pg::Migration> <namespace>::Migrations()`, so a service
+# binary carries its schema. Editing a file re-runs CMake.
+function(eda_embed_migrations target namespace dir)
+  file(GLOB files CONFIGURE_DEPENDS ${dir}/*.sql)
+  list(SORT files)
+  set(entries "")
+  foreach(f IN LISTS files)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
+    get_filename_component(stem ${f} NAME_WE)
+    string(REGEX MATCH "^[0-9]+" version ${stem})
+    string(REGEX REPLACE "^[0-9]+_" "" label ${stem})
+    file(READ ${f} sql)
+    string(APPEND entries "      {${version}, \"${label}\", R\"eda_sql(${sql})eda_sql\"},\n")
+  endforeach()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc)
+  file(CONFIGURE OUTPUT ${out} CONTENT "// Generated from ${dir} by eda_embed_migrations.
+#include <vector>
+
+#include \"libs/pg/migrations.h\"
+
+namespace ${namespace} {
+
+std::vector<eda::pg::Migration> Migrations() {
+  return {
+${entries}  };
+}
+
+}  // namespace ${namespace}
+")
+  target_sources(${target} PRIVATE ${out})
+endfunction()

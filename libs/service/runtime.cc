@@ -53,6 +53,11 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   EDA_ASSIGN_OR_RETURN(rt->ops_,
                        obs::OpsServer::Start({.host = settings.web_host, .port = settings.web_port},
                                              rt->metrics_));
+  // Not ready until Serve() has the gRPC server up (registered first: /readyz answers from now).
+  Runtime* raw = rt.get();
+  rt->ops_->AddReadinessCheck("grpc", [raw] {
+    return raw->serving_.load() ? absl::OkStatus() : absl::UnavailableError("not serving yet");
+  });
 
   EDA_ASSIGN_OR_RETURN(rt->pool_,
                        pg::Pool::Create({.dsn = settings.pg_conn, .size = settings.pg_pool_size}));
@@ -90,7 +95,6 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   nats.name = settings.name + "-relay";
   rt->relay_ = outbox::Relay::Start({.pg_dsn = settings.pg_conn, .nats = nats}, rt->metrics_);
 
-  Runtime* raw = rt.get();
   rt->ops_->AddReadinessCheck("nats", [raw] {
     return raw->nats_->Connected() ? absl::OkStatus() : absl::UnavailableError("not connected");
   });
@@ -133,6 +137,7 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
     LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());
     return 1;
   }
+  serving_ = true;
   LOG_INFO() << "service ready" << KV("grpc_port", (*server)->port())
              << KV("http_port", ops_->port());
   ShutdownSignal& shutdown = ShutdownSignal::Install();

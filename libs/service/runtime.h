@@ -15,6 +15,7 @@
 //   }
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,6 +96,7 @@ class Runtime final {
   std::unique_ptr<messaging::Connection> nats_;
   std::unique_ptr<outbox::Relay> relay_;
   std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;
+  std::atomic<bool> serving_{false};  // gRPC is up (readiness)
 };
 
 }  // namespace eda::service

@@ -81,15 +81,18 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
       absl::Seconds(10)));
 
   httplib::Client ops("127.0.0.1", (*rt)->ops().port());
-  ASSERT_TRUE(testing::WaitUntil([&] { auto r = ops.Get("/readyz"); return r && r->status == 200; },
-                                 absl::Seconds(5)));
+  auto not_yet = ops.Get("/readyz");  // gRPC is not serving yet
+  ASSERT_TRUE(not_yet);
+  EXPECT_EQ(not_yet->status, 503);
+  EXPECT_THAT(not_yet->body, HasSubstr("not serving yet"));
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("outbox_published_total 1"));
 
   std::atomic<int> exit_code{-1};
   std::thread serving([&] { exit_code = (*rt)->Serve({}); });
-  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_TRUE(testing::WaitUntil([&] { auto r = ops.Get("/readyz"); return r && r->status == 200; },
+                                 absl::Seconds(5)));
   ShutdownSignal::Install().Trigger("test");
   serving.join();
   EXPECT_EQ(exit_code.load(), 0);

@@ -1,0 +1,334 @@
+// The customers binary, started by the test against real PostgreSQL and nats-server, called over
+// gRPC and observed on its stream: every RPC, its errors, its events, and its command replies.
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <cstdlib>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
+#include "libs/messaging/nats.h"
+#include "libs/messaging/streams.h"
+#include "libs/testing/harness.h"
+#include "proto/customers/customers_api.pb.h"
+#include "proto/customers/customers_service.grpc.pb.h"
+
+namespace customers {
+namespace {
+
+using ::testing::HasSubstr;
+namespace testing = ::eda::testing;
+namespace messaging = ::eda::messaging;
+
+constexpr char kEvents[] = "mallbots.customers.events.Customer";
+constexpr char kReplies[] = "mallbots.cosec.replies.CreateOrder";
+constexpr char kTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+class CustomersServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto dsn = testing::SharedPostgres().CreateDatabase("customers");
+    ASSERT_TRUE(dsn.ok()) << dsn.status();
+    dir_ = new testing::TempDir("eda-customers");
+    grpc_port_ = testing::PickFreePort();
+    http_port_ = testing::PickFreePort();
+    const char* bin = std::getenv("CUSTOMERS_BIN");
+    ASSERT_NE(bin, nullptr) << "CUSTOMERS_BIN is set by ctest";
+    auto process = testing::Process::Start(
+        {bin, "--pg-conn=" + *dsn, "--nats-url=" + testing::SharedNats().url(),
+         "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_), "--web-host=127.0.0.1",
+         absl::StrCat("--web-port=", http_port_),
+         "--topology-file=" + testing::SourceDir() + "/deploy/topology.conf"},
+        {.log_file = dir_->path() + "/customers.log"});
+    ASSERT_TRUE(process.ok()) << process.status();
+    process_ = process->release();
+    httplib::Client ops("127.0.0.1", http_port_);
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          auto r = ops.Get("/readyz");
+          return (r && r->status == 200) || !process_->Running();
+        },
+        absl::Seconds(30)));
+    ASSERT_TRUE(process_->Running()) << "customers exited; see " << dir_->path();
+    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
+    ASSERT_TRUE(nats.ok());
+    nats_ = nats->release();
+    // The saga's reply stream, which the cosec service would own.
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
+  }
+  static void TearDownTestSuite() {
+    process_->Stop();  // SIGTERM: graceful
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      auto log = testing::CommandOutput({"tail", "-n", "30", dir_->path() + "/customers.log"});
+      if (log.ok()) std::fprintf(stderr, "--- customers.log (tail) ---\n%s\n", log->c_str());
+    }
+    delete process_;
+    delete nats_;
+    delete dir_;
+  }
+
+  void SetUp() override {
+    stub_ = customerspb::CustomersService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+
+  template <typename Req, typename Resp, typename Method>
+  grpc::Status Call(Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.AddMetadata("traceparent", kTraceparent);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  std::string Register(const std::string& name, const std::string& sms) {
+    customerspb::RegisterCustomerRequest req;
+    req.set_name(name);
+    req.set_sms_number(sms);
+    customerspb::RegisterCustomerResponse resp;
+    grpc::Status s = Call(&customerspb::CustomersService::Stub::RegisterCustomer, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.id();
+  }
+
+  // Every message on `subject` in `stream`, decoded, oldest first.
+  static std::vector<messaging::Message> Messages(const char* stream, const std::string& subject) {
+    std::vector<messaging::Message> out;
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    if (js_GetStreamInfo(&si, nats_->js(), stream, nullptr, &jerr) != NATS_OK) return out;
+    const uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    for (uint64_t seq = first; seq <= last && seq > 0; ++seq) {
+      natsMsg* raw = nullptr;
+      if (js_GetMsg(&raw, nats_->js(), stream, seq, nullptr, &jerr) != NATS_OK) continue;
+      messaging::NatsMsgPtr msg(raw);
+      if (subject != natsMsg_GetSubject(raw)) continue;
+      auto m = messaging::DecodeEnvelope(
+          subject, absl::string_view(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
+      if (m.ok()) out.push_back(*m);
+    }
+    return out;
+  }
+
+  // Waits for an event named `name` whose payload parses into `T` with the given id.
+  template <typename T>
+  std::optional<std::pair<messaging::Message, T>> WaitForEvent(const std::string& name,
+                                                                const std::string& id) {
+    std::optional<std::pair<messaging::Message, T>> found;
+    testing::WaitUntil(
+        [&] {
+          for (const messaging::Message& m : Messages("CUSTOMERS", kEvents)) {
+            T payload;
+            if (m.name == name && payload.ParseFromString(m.payload) && payload.id() == id) {
+              found.emplace(m, payload);
+              return true;
+            }
+          }
+          return false;
+        },
+        absl::Seconds(10));
+    return found;
+  }
+
+  static testing::TempDir* dir_;
+  static testing::Process* process_;
+  static messaging::Connection* nats_;
+  static int grpc_port_, http_port_;
+  std::unique_ptr<customerspb::CustomersService::Stub> stub_;
+};
+
+testing::TempDir* CustomersServiceTest::dir_ = nullptr;
+testing::Process* CustomersServiceTest::process_ = nullptr;
+messaging::Connection* CustomersServiceTest::nats_ = nullptr;
+int CustomersServiceTest::grpc_port_ = 0;
+int CustomersServiceTest::http_port_ = 0;
+
+TEST_F(CustomersServiceTest, RegisterThenGetAndTheEventCarriesTheTrace) {
+  const std::string id = Register("Ada", "555-0100");
+  EXPECT_TRUE(eda::IsUuid(id)) << id;
+  customerspb::GetCustomerRequest get;
+  get.set_id(id);
+  customerspb::GetCustomerResponse got;
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::GetCustomer, get, &got).ok());
+  EXPECT_EQ(got.customer().id(), id);
+  EXPECT_EQ(got.customer().name(), "Ada");
+  EXPECT_EQ(got.customer().sms_number(), "555-0100");
+  EXPECT_TRUE(got.customer().enabled());
+
+  auto event = WaitForEvent<customerspb::CustomerRegistered>("customersapi.CustomerRegistered", id);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->second.name(), "Ada");
+  EXPECT_EQ(event->second.sms_number(), "555-0100");
+  EXPECT_THAT(event->first.metadata["traceparent"], HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));
+}
+
+TEST_F(CustomersServiceTest, EnableDisableAndAuthorize) {
+  const std::string id = Register("Bob", "555-0101");
+  customerspb::EnableCustomerRequest enable;
+  enable.set_id(id);
+  customerspb::EnableCustomerResponse enabled;
+  grpc::Status s = Call(&customerspb::CustomersService::Stub::EnableCustomer, enable, &enabled);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the customer is already enabled");
+
+  customerspb::DisableCustomerRequest disable;
+  disable.set_id(id);
+  customerspb::DisableCustomerResponse disabled;
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).ok());
+  ASSERT_TRUE(WaitForEvent<customerspb::CustomerDisabled>("customersapi.CustomerDisabled", id));
+  s = Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the customer is already disabled");
+
+  customerspb::AuthorizeCustomerRequest auth;
+  auth.set_id(id);
+  customerspb::AuthorizeCustomerResponse authorized;
+  s = Call(&customerspb::CustomersService::Stub::AuthorizeCustomer, auth, &authorized);
+  EXPECT_EQ(s.error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(s.error_message(), "customer is not authorized");
+
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::EnableCustomer, enable, &enabled).ok());
+  ASSERT_TRUE(WaitForEvent<customerspb::CustomerEnabled>("customersapi.CustomerEnabled", id));
+  EXPECT_TRUE(Call(&customerspb::CustomersService::Stub::AuthorizeCustomer, auth, &authorized).ok());
+}
+
+TEST_F(CustomersServiceTest, ChangeSmsNumberUpdatesAndAnnounces) {
+  const std::string id = Register("Cy", "555-0102");
+  customerspb::ChangeSmsNumberRequest req;
+  req.set_id(id);
+  req.set_sms_number("555-0199");
+  customerspb::ChangeSmsNumberResponse resp;
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::ChangeSmsNumber, req, &resp).ok());
+  auto event = WaitForEvent<customerspb::CustomerSmsChanged>("customersapi.CustomerSmsChanged", id);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->second.sms_number(), "555-0199");
+  customerspb::GetCustomerRequest get;
+  get.set_id(id);
+  customerspb::GetCustomerResponse got;
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::GetCustomer, get, &got).ok());
+  EXPECT_EQ(got.customer().sms_number(), "555-0199");
+  req.set_sms_number("");
+  grpc::Status s = Call(&customerspb::CustomersService::Stub::ChangeSmsNumber, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the SMS number cannot be blank");
+}
+
+TEST_F(CustomersServiceTest, BadRequestsAreRejectedWithoutEvents) {
+  const size_t events_before = Messages("CUSTOMERS", kEvents).size();
+  customerspb::RegisterCustomerRequest reg;
+  customerspb::RegisterCustomerResponse reg_resp;
+  reg.set_sms_number("555");
+  grpc::Status s = Call(&customerspb::CustomersService::Stub::RegisterCustomer, reg, &reg_resp);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the customer name cannot be blank");
+  reg.set_name("Dee");
+  reg.set_sms_number("");
+  s = Call(&customerspb::CustomersService::Stub::RegisterCustomer, reg, &reg_resp);
+  EXPECT_EQ(s.error_message(), "the SMS number cannot be blank");
+  reg.set_name(std::string(5000, 'x'));
+  reg.set_sms_number("555");
+  EXPECT_EQ(Call(&customerspb::CustomersService::Stub::RegisterCustomer, reg, &reg_resp).error_code(),
+            grpc::INVALID_ARGUMENT);
+
+  customerspb::GetCustomerRequest get;
+  customerspb::GetCustomerResponse got;
+  get.set_id(eda::NewUuid());
+  s = Call(&customerspb::CustomersService::Stub::GetCustomer, get, &got);
+  EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("not found"));
+  get.set_id("not-a-uuid");
+  s = Call(&customerspb::CustomersService::Stub::GetCustomer, get, &got);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the customer id must be a UUID");
+  customerspb::DisableCustomerRequest disable;
+  disable.set_id(eda::NewUuid());
+  customerspb::DisableCustomerResponse disabled;
+  EXPECT_EQ(Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).error_code(),
+            grpc::NOT_FOUND);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Messages("CUSTOMERS", kEvents).size(), events_before);
+}
+
+TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
+  const std::string ok_id = Register("Eve", "555-0103");
+  const std::string disabled_id = Register("Fay", "555-0104");
+  customerspb::DisableCustomerRequest disable;
+  disable.set_id(disabled_id);
+  customerspb::DisableCustomerResponse disabled;
+  ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).ok());
+
+  const std::string tag = eda::RandomHex(4);
+  auto send = [&](const std::string& customer, const std::string& saga, const std::string& msg_id,
+                  const std::string& nats_id) {
+    customerspb::AuthorizeCustomer cmd;
+    cmd.set_id(customer);
+    messaging::Message m{.id = msg_id, .name = "customersapi.AuthorizeCustomer",
+                         .subject = "mallbots.customers.commands", .payload = cmd.SerializeAsString()};
+    m.metadata = {{messaging::kCommandReplyChannel, kReplies},
+                  {messaging::kCommandSagaId, saga},
+                  {messaging::kCommandSagaName, "cosec.CreateOrder"}};
+    const std::string body = messaging::EncodeEnvelope(m);
+    natsMsg* raw = nullptr;
+    natsMsg_Create(&raw, m.subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
+    natsMsgHeader_Set(raw, "Nats-Msg-Id", nats_id.c_str());
+    jsPubAck* ack = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    EXPECT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, &jerr), NATS_OK);
+    jsPubAck_Destroy(ack);
+    natsMsg_Destroy(raw);
+  };
+  const std::string first = eda::NewUuid();
+  send(ok_id, "saga-ok-" + tag, first, first);
+  send(disabled_id, "saga-disabled-" + tag, eda::NewUuid(), eda::NewUuid());
+  send(eda::NewUuid(), "saga-unknown-" + tag, eda::NewUuid(), eda::NewUuid());
+  send(ok_id, "saga-ok-" + tag, first, first + "-redelivered");  // the same command again
+
+  std::map<std::string, std::vector<messaging::Message>> by_saga;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        by_saga.clear();
+        for (const messaging::Message& r : Messages("COSEC", kReplies)) {
+          auto saga = r.metadata.find("REPLY_SAGA_ID");
+          if (saga != r.metadata.end() && absl::EndsWith(saga->second, tag)) {
+            by_saga[saga->second].push_back(r);
+          }
+        }
+        return by_saga.size() == 3;
+      },
+      absl::Seconds(15)));
+  absl::SleepFor(absl::Milliseconds(500));  // a duplicate reply would arrive by now
+  by_saga.clear();
+  for (const messaging::Message& r : Messages("COSEC", kReplies)) {
+    auto saga = r.metadata.find("REPLY_SAGA_ID");
+    if (saga != r.metadata.end() && absl::EndsWith(saga->second, tag)) {
+      by_saga[saga->second].push_back(r);
+    }
+  }
+  ASSERT_EQ(by_saga["saga-ok-" + tag].size(), 1u);
+  const messaging::Message& ok = by_saga["saga-ok-" + tag][0];
+  EXPECT_EQ(ok.name, "am.Success");
+  EXPECT_EQ(ok.metadata.at("REPLY_OUTCOME"), "SUCCESS");
+  EXPECT_EQ(ok.metadata.at("REPLY_SAGA_NAME"), "cosec.CreateOrder");
+  EXPECT_EQ(ok.metadata.at("REPLY_REPLY_CHANNEL"), kReplies);
+  ASSERT_EQ(by_saga["saga-disabled-" + tag].size(), 1u);
+  EXPECT_EQ(by_saga["saga-disabled-" + tag][0].name, "am.Failure");
+  EXPECT_EQ(by_saga["saga-disabled-" + tag][0].metadata.at("REPLY_OUTCOME"), "FAILURE");
+  ASSERT_EQ(by_saga["saga-unknown-" + tag].size(), 1u);
+  EXPECT_EQ(by_saga["saga-unknown-" + tag][0].name, "am.Failure");
+}
+
+TEST_F(CustomersServiceTest, ServesHealthMetricsAndReadiness) {
+  httplib::Client ops("127.0.0.1", http_port_);
+  auto metrics = ops.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("customers_registered_count"));
+  EXPECT_THAT(metrics->body, HasSubstr("grpc_server_handled_total"));
+  EXPECT_EQ(ops.Get("/healthz")->status, 200);
+}
+
+}  // namespace
+}  // namespace customers
