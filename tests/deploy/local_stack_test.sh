@@ -10,7 +10,11 @@ SERVICES=(stores customers baskets ordering payments depot notifications search 
 export MALLBOTS_HOME
 MALLBOTS_HOME=$(mktemp -d /tmp/eda-stack-XXXXXX)
 chmod 755 "$MALLBOTS_HOME"
-export MALLBOTS_BIN_DIR="$MALLBOTS_HOME/no-binaries"   # infrastructure only
+# Services from the build tree given as $1 (ctest passes it), or infrastructure only.
+export MALLBOTS_BIN_DIR="${1:-$MALLBOTS_HOME/no-binaries}"
+export MALLBOTS_GRPC_BASE MALLBOTS_HTTP_BASE
+MALLBOTS_GRPC_BASE=$((20000 + RANDOM % 20000))
+MALLBOTS_HTTP_BASE=$((MALLBOTS_GRPC_BASE + 20))
 
 free_port() {
   local p
@@ -60,6 +64,15 @@ check "stores cannot reach postgres" denied stores postgres
 check "stores is no superuser" test "$(PGPASSWORD=$(cat "$MALLBOTS_HOME/secrets/pg-stores.pass") psql -X -At \
   -h 127.0.0.1 -p "$MALLBOTS_PG_PORT" -U stores -d mallbots_stores -c 'SHOW is_superuser')" = off
 
+# Every built service runs under its own database role and NATS user, and is ready.
+for svc in "${SERVICES[@]}"; do
+  [ -x "$MALLBOTS_BIN_DIR/services/$svc/$svc" ] || continue
+  i=0; for s in "${SERVICES[@]}"; do [ "$s" = "$svc" ] && break; i=$((i + 1)); done
+  check "$svc started and ready" curl -fsS "http://127.0.0.1:$((MALLBOTS_HTTP_BASE + i))/readyz"
+  svc_pid=$(cat "$MALLBOTS_HOME/run/$svc.pid")
+  eval "pid_$svc=$svc_pid"
+done
+
 users=$(grep -c 'user: "' "$MALLBOTS_HOME/nats.conf")
 check "nats has 9 service users and admin ($users)" test "$users" -eq 10
 check "stack.env written" grep -q "MALLBOTS_NATS_URL=nats://127.0.0.1:$MALLBOTS_NATS_PORT" "$MALLBOTS_HOME/stack.env"
@@ -72,6 +85,10 @@ bash "$STACK" down
 gone() {  # a stopped process may linger as a zombie when nobody reaps it: that counts as gone
   ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
+for svc in "${SERVICES[@]}"; do
+  v="pid_$svc"
+  [ -n "${!v:-}" ] && check "$svc stopped" gone "${!v}"
+done
 check "postgres stopped" gone "$pg_pid"
 check "nats-server stopped" gone "$nats_pid"
 if pgrep -f "(nats-server -c|postgres -D) $MALLBOTS_HOME" >/dev/null; then
