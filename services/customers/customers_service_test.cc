@@ -80,6 +80,7 @@ class CustomersServiceTest : public ::testing::Test {
   grpc::Status Call(Method method, const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.set_wait_for_ready(true);  // through a restart's reconnect back-off
     ctx.AddMetadata("traceparent", kTraceparent);
     return (stub_.get()->*method)(&ctx, req, resp);
   }

@@ -1,0 +1,42 @@
+// File: application.h
+// The stores use cases, each run against the ports of one unit of work.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/stores/domain/ports.h"
+
+namespace stores::application {
+
+struct Ports {
+  domain::StoreRepository& stores;
+  domain::ProductRepository& products;
+  domain::Catalog& catalog;
+};
+
+using IdGenerator = std::function<std::string()>;
+
+// Every use case taking an id answers InvalidArgument when it is not a UUID and NotFound when
+// nothing has it, besides the domain's errors.
+absl::StatusOr<std::string> CreateStore(Ports& p, const IdGenerator& new_id, std::string name,
+                                        std::string location);
+absl::Status EnableParticipation(Ports& p, const std::string& id);
+absl::Status DisableParticipation(Ports& p, const std::string& id);
+absl::Status RebrandStore(Ports& p, const std::string& id, std::string name);
+absl::StatusOr<domain::StoreView> GetStore(Ports& p, const std::string& id);
+absl::StatusOr<std::vector<domain::StoreView>> GetStores(Ports& p, bool participating_only);
+
+absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id, const std::string& store_id,
+                                       std::string name, std::string description, std::string sku,
+                                       double price);
+absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name, std::string description);
+absl::Status IncreaseProductPrice(Ports& p, const std::string& id, double price);
+absl::Status DecreaseProductPrice(Ports& p, const std::string& id, double price);
+absl::Status RemoveProduct(Ports& p, const std::string& id);
+absl::StatusOr<domain::ProductView> GetProduct(Ports& p, const std::string& id);
+absl::StatusOr<std::vector<domain::ProductView>> GetCatalog(Ports& p, const std::string& store_id);
+
+}  // namespace stores::application

@@ -1,0 +1,377 @@
+// The stores binary, started by the test against real PostgreSQL and nats-server, called over
+// gRPC and observed on its stream: every RPC, its errors, its read models, its events, and
+// aggregates reloaded through snapshots after a restart.
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
+#include "libs/messaging/nats.h"
+#include "libs/pg/connection.h"
+#include "libs/testing/harness.h"
+#include "proto/stores/stores_api.pb.h"
+#include "proto/stores/stores_service.grpc.pb.h"
+
+namespace stores {
+namespace {
+
+using ::testing::HasSubstr;
+namespace testing = ::eda::testing;
+namespace messaging = ::eda::messaging;
+using Stub = storespb::StoresService::Stub;
+
+constexpr char kStoreEvents[] = "mallbots.stores.events.Store";
+constexpr char kProductEvents[] = "mallbots.stores.events.Product";
+
+class StoresServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto dsn = testing::SharedPostgres().CreateDatabase("stores");
+    ASSERT_TRUE(dsn.ok()) << dsn.status();
+    dsn_ = new std::string(*dsn);
+    dir_ = new testing::TempDir("eda-stores");
+    grpc_port_ = testing::PickFreePort();
+    http_port_ = testing::PickFreePort();
+    StartService();
+    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
+    ASSERT_TRUE(nats.ok());
+    nats_ = nats->release();
+  }
+  static void StartService() {
+    const char* bin = std::getenv("STORES_BIN");
+    ASSERT_NE(bin, nullptr) << "STORES_BIN is set by ctest";
+    auto process = testing::Process::Start(
+        {bin, "--pg-conn=" + *dsn_, "--nats-url=" + testing::SharedNats().url(),
+         "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_), "--web-host=127.0.0.1",
+         absl::StrCat("--web-port=", http_port_),
+         "--topology-file=" + testing::SourceDir() + "/deploy/topology.conf"},
+        {.log_file = dir_->path() + "/stores.log"});
+    ASSERT_TRUE(process.ok()) << process.status();
+    process_ = process->release();
+    httplib::Client ops("127.0.0.1", http_port_);
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          auto r = ops.Get("/readyz");
+          return (r && r->status == 200) || !process_->Running();
+        },
+        absl::Seconds(30)));
+    ASSERT_TRUE(process_->Running()) << "stores exited; see " << dir_->path();
+  }
+  static void StopService() {
+    process_->Stop();
+    delete process_;
+    process_ = nullptr;
+  }
+  static void TearDownTestSuite() {
+    StopService();
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      auto log = testing::CommandOutput({"tail", "-n", "30", dir_->path() + "/stores.log"});
+      if (log.ok()) std::fprintf(stderr, "--- stores.log (tail) ---\n%s\n", log->c_str());
+    }
+    delete nats_;
+    delete dir_;
+    delete dsn_;
+  }
+
+  void SetUp() override {
+    stub_ = storespb::StoresService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+
+  template <typename Req, typename Resp, typename Method>
+  grpc::Status Call(Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.set_wait_for_ready(true);  // through a restart's reconnect back-off
+    ctx.AddMetadata("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  std::string CreateStore(const std::string& name) {
+    storespb::CreateStoreRequest req;
+    req.set_name(name);
+    req.set_location("Level 1");
+    storespb::CreateStoreResponse resp;
+    grpc::Status s = Call(&Stub::CreateStore, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.id();
+  }
+
+  std::string AddProduct(const std::string& store_id, const std::string& name, double price) {
+    storespb::AddProductRequest req;
+    req.set_store_id(store_id);
+    req.set_name(name);
+    req.set_description("a " + name);
+    req.set_sku("SKU-" + name);
+    req.set_price(price);
+    storespb::AddProductResponse resp;
+    grpc::Status s = Call(&Stub::AddProduct, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.id();
+  }
+
+  storespb::Product GetProduct(const std::string& id, grpc::Status* status = nullptr) {
+    storespb::GetProductRequest req;
+    req.set_id(id);
+    storespb::GetProductResponse resp;
+    grpc::Status s = Call(&Stub::GetProduct, req, &resp);
+    if (status != nullptr) *status = s;
+    return resp.product();
+  }
+
+  static std::vector<messaging::Message> Messages(const std::string& subject) {
+    std::vector<messaging::Message> out;
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    if (js_GetStreamInfo(&si, nats_->js(), "STORES", nullptr, &jerr) != NATS_OK) return out;
+    const uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    for (uint64_t seq = first; seq <= last && seq > 0; ++seq) {
+      natsMsg* raw = nullptr;
+      if (js_GetMsg(&raw, nats_->js(), "STORES", seq, nullptr, &jerr) != NATS_OK) continue;
+      messaging::NatsMsgPtr msg(raw);
+      if (subject != natsMsg_GetSubject(raw)) continue;
+      auto m = messaging::DecodeEnvelope(
+          subject, absl::string_view(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
+      if (m.ok()) out.push_back(*m);
+    }
+    return out;
+  }
+
+  // The events named `name` about `id`, waiting until there are `count` of them.
+  template <typename T>
+  std::vector<std::pair<messaging::Message, T>> Events(const std::string& subject,
+                                                       const std::string& name,
+                                                       const std::string& id, size_t count = 1) {
+    std::vector<std::pair<messaging::Message, T>> found;
+    testing::WaitUntil(
+        [&] {
+          found.clear();
+          for (const messaging::Message& m : Messages(subject)) {
+            T payload;
+            if (m.name == name && payload.ParseFromString(m.payload) && payload.id() == id) {
+              found.emplace_back(m, payload);
+            }
+          }
+          return found.size() >= count;
+        },
+        absl::Seconds(10));
+    return found;
+  }
+
+  static std::string* dsn_;
+  static testing::TempDir* dir_;
+  static testing::Process* process_;
+  static messaging::Connection* nats_;
+  static int grpc_port_, http_port_;
+  std::unique_ptr<Stub> stub_;
+};
+
+std::string* StoresServiceTest::dsn_ = nullptr;
+testing::TempDir* StoresServiceTest::dir_ = nullptr;
+testing::Process* StoresServiceTest::process_ = nullptr;
+messaging::Connection* StoresServiceTest::nats_ = nullptr;
+int StoresServiceTest::grpc_port_ = 0;
+int StoresServiceTest::http_port_ = 0;
+
+TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
+  const std::string id = CreateStore("Books");
+  ASSERT_TRUE(eda::IsUuid(id));
+  auto created = Events<storespb::StoreCreated>(kStoreEvents, "storesapi.StoreCreated", id);
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].second.name(), "Books");
+  EXPECT_EQ(created[0].second.location(), "Level 1");
+  EXPECT_THAT(created[0].first.metadata["traceparent"], HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));
+
+  storespb::GetStoreRequest get;
+  get.set_id(id);
+  storespb::GetStoreResponse got;
+  ASSERT_TRUE(Call(&Stub::GetStore, get, &got).ok());
+  EXPECT_EQ(got.store().name(), "Books");
+  EXPECT_FALSE(got.store().participating());
+
+  storespb::DisableParticipationRequest disable;
+  disable.set_id(id);
+  storespb::DisableParticipationResponse disabled;
+  grpc::Status s = Call(&Stub::DisableParticipation, disable, &disabled);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the store is already not participating");
+
+  storespb::EnableParticipationRequest enable;
+  enable.set_id(id);
+  storespb::EnableParticipationResponse enabled;
+  ASSERT_TRUE(Call(&Stub::EnableParticipation, enable, &enabled).ok());
+  s = Call(&Stub::EnableParticipation, enable, &enabled);
+  EXPECT_EQ(s.error_message(), "the store is already participating");
+  auto toggled = Events<storespb::StoreParticipationToggled>(
+      kStoreEvents, "storesapi.StoreParticipatingToggled", id);
+  ASSERT_EQ(toggled.size(), 1u);
+  EXPECT_TRUE(toggled[0].second.participating());
+
+  storespb::GetParticipatingStoresRequest preq;
+  storespb::GetParticipatingStoresResponse presp;
+  ASSERT_TRUE(Call(&Stub::GetParticipatingStores, preq, &presp).ok());
+  bool listed = false;
+  for (const auto& st : presp.stores()) listed |= st.id() == id;
+  EXPECT_TRUE(listed);
+
+  storespb::RebrandStoreRequest rebrand;
+  rebrand.set_id(id);
+  rebrand.set_name("Books & More");
+  storespb::RebrandStoreResponse rebranded;
+  ASSERT_TRUE(Call(&Stub::RebrandStore, rebrand, &rebranded).ok());
+  ASSERT_EQ((Events<storespb::StoreRebranded>(kStoreEvents, "storesapi.StoreRebranded", id).size()), 1u);
+  ASSERT_TRUE(Call(&Stub::GetStore, get, &got).ok());
+  EXPECT_EQ(got.store().name(), "Books & More");
+  EXPECT_TRUE(got.store().participating());
+}
+
+TEST_F(StoresServiceTest, ProductsPricesAndRemoval) {
+  const std::string store = CreateStore("Pens");
+  const std::string id = AddProduct(store, "Ballpoint", 1.5);
+  auto added = Events<storespb::ProductAdded>(kProductEvents, "storesapi.ProductAdded", id);
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].second.store_id(), store);
+  EXPECT_EQ(added[0].second.sku(), "SKU-Ballpoint");
+  EXPECT_DOUBLE_EQ(added[0].second.price(), 1.5);
+
+  storespb::IncreaseProductPriceRequest up;
+  up.set_id(id);
+  up.set_price(2.25);
+  storespb::IncreaseProductPriceResponse up_resp;
+  ASSERT_TRUE(Call(&Stub::IncreaseProductPrice, up, &up_resp).ok());
+  up.set_price(1.0);
+  grpc::Status s = Call(&Stub::IncreaseProductPrice, up, &up_resp);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the price change would be a decrease");
+  storespb::DecreaseProductPriceRequest down;
+  down.set_id(id);
+  down.set_price(2.0);
+  storespb::DecreaseProductPriceResponse down_resp;
+  ASSERT_TRUE(Call(&Stub::DecreaseProductPrice, down, &down_resp).ok());
+  down.set_price(3.0);
+  EXPECT_EQ(Call(&Stub::DecreaseProductPrice, down, &down_resp).error_message(),
+            "the price change would be an increase");
+  EXPECT_DOUBLE_EQ(GetProduct(id).price(), 2.0);
+  auto increased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
+  ASSERT_EQ(increased.size(), 1u);
+  EXPECT_DOUBLE_EQ(increased[0].second.delta(), 0.75);
+  auto decreased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceDecreased", id);
+  ASSERT_EQ(decreased.size(), 1u);
+  EXPECT_DOUBLE_EQ(decreased[0].second.delta(), -0.25);
+
+  storespb::GetCatalogRequest catalog;
+  catalog.set_store_id(store);
+  storespb::GetCatalogResponse items;
+  ASSERT_TRUE(Call(&Stub::GetCatalog, catalog, &items).ok());
+  ASSERT_EQ(items.products_size(), 1);
+  EXPECT_EQ(items.products(0).name(), "Ballpoint");
+
+  storespb::RemoveProductRequest remove;
+  remove.set_id(id);
+  storespb::RemoveProductResponse removed;
+  ASSERT_TRUE(Call(&Stub::RemoveProduct, remove, &removed).ok());
+  ASSERT_EQ((Events<storespb::ProductRemoved>(kProductEvents, "storesapi.ProductRemoved", id).size()), 1u);
+  grpc::Status st;
+  GetProduct(id, &st);
+  EXPECT_EQ(st.error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(st.error_message(), "product with that ID does not exist");
+  // A removed product refuses further commands.
+  EXPECT_EQ(Call(&Stub::RemoveProduct, remove, &removed).error_code(), grpc::NOT_FOUND);
+  storespb::RebrandProductRequest rebrand;
+  rebrand.set_id(id);
+  rebrand.set_name("Gone");
+  storespb::RebrandProductResponse rebranded;
+  EXPECT_EQ(Call(&Stub::RebrandProduct, rebrand, &rebranded).error_code(), grpc::NOT_FOUND);
+}
+
+TEST_F(StoresServiceTest, BadRequestsAndUnknownIds) {
+  const size_t before = Messages(kStoreEvents).size() + Messages(kProductEvents).size();
+  storespb::CreateStoreRequest create;
+  storespb::CreateStoreResponse created;
+  create.set_location("x");
+  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(), "the store name cannot be blank");
+  create.set_name("x");
+  create.set_location("");
+  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(), "the store location cannot be blank");
+  create.set_name(std::string(5000, 'n'));
+  create.set_location("x");
+  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_code(), grpc::INVALID_ARGUMENT);
+
+  const std::string store = CreateStore("Valid");
+  storespb::AddProductRequest add;
+  storespb::AddProductResponse add_resp;
+  add.set_store_id(store);
+  add.set_price(1);
+  EXPECT_EQ(Call(&Stub::AddProduct, add, &add_resp).error_message(),
+            "initializing product: the product name cannot be blank");
+  add.set_name("Pen");
+  add.set_price(-1);
+  EXPECT_EQ(Call(&Stub::AddProduct, add, &add_resp).error_message(),
+            "initializing product: the product price cannot be negative");
+  add.set_price(1);
+  add.set_store_id(eda::NewUuid());
+  EXPECT_EQ(Call(&Stub::AddProduct, add, &add_resp).error_code(), grpc::NOT_FOUND);
+
+  storespb::GetStoreRequest get;
+  storespb::GetStoreResponse got;
+  get.set_id(eda::NewUuid());
+  EXPECT_EQ(Call(&Stub::GetStore, get, &got).error_code(), grpc::NOT_FOUND);
+  get.set_id("42");
+  grpc::Status s = Call(&Stub::GetStore, get, &got);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "the store id must be a UUID");
+  storespb::EnableParticipationRequest enable;
+  enable.set_id(eda::NewUuid());
+  storespb::EnableParticipationResponse enabled;
+  EXPECT_EQ(Call(&Stub::EnableParticipation, enable, &enabled).error_code(), grpc::NOT_FOUND);
+  storespb::IncreaseProductPriceRequest up;
+  up.set_id(eda::NewUuid());
+  up.set_price(3);
+  storespb::IncreaseProductPriceResponse up_resp;
+  EXPECT_EQ(Call(&Stub::IncreaseProductPrice, up, &up_resp).error_code(), grpc::NOT_FOUND);
+  absl::SleepFor(absl::Milliseconds(300));
+  // Only the valid store's creation was announced.
+  EXPECT_EQ(Messages(kStoreEvents).size() + Messages(kProductEvents).size(), before + 1);
+}
+
+TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
+  const std::string store = CreateStore("Snap");
+  const std::string id = AddProduct(store, "Lamp", 10);
+  for (int i = 1; i <= 7; ++i) {  // versions 2..8: snapshots at 3 and 6
+    storespb::RebrandProductRequest r;
+    r.set_id(id);
+    r.set_name(absl::StrCat("Lamp ", i));
+    r.set_description("v" + std::to_string(i));
+    storespb::RebrandProductResponse resp;
+    ASSERT_TRUE(Call(&Stub::RebrandProduct, r, &resp).ok());
+  }
+  StopService();
+  StartService();
+  SetUp();
+  storespb::IncreaseProductPriceRequest up;
+  up.set_id(id);
+  up.set_price(12);
+  storespb::IncreaseProductPriceResponse up_resp;
+  grpc::Status s = Call(&Stub::IncreaseProductPrice, up, &up_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto increased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
+  ASSERT_EQ(increased.size(), 1u);
+  EXPECT_DOUBLE_EQ(increased[0].second.delta(), 2.0);  // the reloaded product knew its price
+  storespb::Product p = GetProduct(id);
+  EXPECT_EQ(p.name(), "Lamp 7");
+  EXPECT_DOUBLE_EQ(p.price(), 12.0);
+  auto snapshots = eda::pg::Connection::Open(*dsn_);
+  ASSERT_TRUE(snapshots.ok());
+  auto r = snapshots->Exec("SELECT stream_version FROM snapshots WHERE stream_id = $1", {id});
+  ASSERT_TRUE(r.ok() && r->rows() == 1);
+  EXPECT_EQ(*r->Int(0, 0), 9);  // version 9 (the price change) crossed the next multiple of 3
+}
+
+}  // namespace
+}  // namespace stores
