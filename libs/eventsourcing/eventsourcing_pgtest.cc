@@ -147,7 +147,7 @@ TEST_F(EventSourcingTest, ConcurrentAppendsYieldOneAborted) {
   ASSERT_TRUE(b->Add(2).ok());
   ASSERT_TRUE(repo.Save(*tx1, *a).ok());
   std::atomic<bool> committed{false};
-  std::thread first([&] {
+  std::jthread first([&] {
     absl::SleepFor(absl::Milliseconds(100));  // b's append waits on a's row until a commits
     committed = tx1->Commit().ok();
   });

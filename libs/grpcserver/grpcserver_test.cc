@@ -185,7 +185,7 @@ TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
   // An in-flight call that outlasts the drain delay.
   grpc::Status slow_status;
   EchoResponse slow_resp;
-  std::thread slow([&] {
+  std::jthread slow([&] {
     EchoRequest req;
     req.set_message("slow");
     req.set_delay_ms(2500);
@@ -193,7 +193,7 @@ TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
   });
   ASSERT_TRUE(testing::WaitUntil([&] { return echo_.started == 1; }, absl::Seconds(5)));
 
-  std::thread stopper([&] { server_->Shutdown(); });
+  std::jthread stopper([&] { server_->Shutdown(); });
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
   // gRPC 1.51's built-in health service keeps Watch streams open through shutdown (they would
@@ -217,7 +217,7 @@ TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
 TEST_F(GrpcServerTest, ShutdownDeadlineCancelsStragglers) {
   StartServer({.shutdown_timeout = absl::Milliseconds(200)});
   grpc::Status st;
-  std::thread stuck([&] {
+  std::jthread stuck([&] {
     EchoRequest req;
     req.set_delay_ms(20000);
     EchoResponse resp;

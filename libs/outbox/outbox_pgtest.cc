@@ -308,8 +308,9 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
   StartConsumer(RecordEffect());
   std::atomic<int> produced{0};
   std::atomic<bool> stop{false};
-  std::thread producer([&] {
-    while (!stop) {
+  // A jthread: if an assertion below returns early, its destructor stops and joins it.
+  std::jthread producer([&](std::stop_token token) {
+    while (!stop && !token.stop_requested()) {
       if (Produce(NewMessage(absl::StrCat(produced.load()))).ok()) ++produced;
       absl::SleepFor(absl::Milliseconds(20));
     }

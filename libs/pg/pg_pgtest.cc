@@ -70,7 +70,7 @@ TEST_F(PgTest, PoolExhaustionTimesOutThenRecovers) {
 
   // A waiter gets the connection as soon as one is returned.
   std::atomic<bool> got{false};
-  std::thread waiter([&] {
+  std::jthread waiter([&] {
     auto d = (*pool)->Acquire(absl::Seconds(5));
     got = d.ok();
   });
@@ -268,7 +268,7 @@ TEST_F(PgTest, ListenerReceivesNotificationsAndSurvivesReconnect) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(45));
 
   // A notification wakes the waiter long before its timeout.
-  std::thread notifier([&] {
+  std::jthread notifier([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     (void)conn.Exec("SELECT pg_notify('outbox', 'p1')");
   });
@@ -282,7 +282,7 @@ TEST_F(PgTest, ListenerReceivesNotificationsAndSurvivesReconnect) {
   EXPECT_LT(absl::Now() - before, absl::Seconds(5));
 
   // Interrupt() wakes it too.
-  std::thread interrupter([&] {
+  std::jthread interrupter([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     (*listener)->Interrupt();
   });

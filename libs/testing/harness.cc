@@ -318,7 +318,14 @@ void NatsServer::Stop() {
 
 absl::Status NatsServer::Restart() {
   Stop();
-  return Launch();
+  // The same port and store: a moment may pass before the old process's port is free again.
+  absl::Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    s = Launch();
+    if (s.ok()) return s;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  return s;
 }
 
 namespace {

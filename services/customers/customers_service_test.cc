@@ -61,7 +61,7 @@ class CustomersServiceTest : public ::testing::Test {
     ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
   }
   static void TearDownTestSuite() {
-    process_->Stop();  // SIGTERM: graceful
+    if (process_ != nullptr) process_->Stop();  // SIGTERM: graceful
     if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
       auto log = testing::CommandOutput({"tail", "-n", "30", dir_->path() + "/customers.log"});
       if (log.ok()) std::fprintf(stderr, "--- customers.log (tail) ---\n%s\n", log->c_str());

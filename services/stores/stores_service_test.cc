@@ -63,6 +63,7 @@ class StoresServiceTest : public ::testing::Test {
     ASSERT_TRUE(process_->Running()) << "stores exited; see " << dir_->path();
   }
   static void StopService() {
+    if (process_ == nullptr) return;
     process_->Stop();
     delete process_;
     process_ = nullptr;
