@@ -36,26 +36,27 @@ function(eda_embed_migrations target namespace dir)
   set(entries "")
   foreach(f IN LISTS files)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
-    get_filename_component(stem ${f} NAME_WE)
+    get_filename_component(stem ${f} NAME_WLE)
     string(REGEX MATCH "^[0-9]+" version ${stem})
     string(REGEX REPLACE "^[0-9]+_" "" label ${stem})
     file(READ ${f} sql)
     string(APPEND entries "      {${version}, \"${label}\", R\"eda_sql(${sql})eda_sql\"},\n")
   endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc)
-  file(CONFIGURE OUTPUT ${out} CONTENT "// Generated from ${dir} by eda_embed_migrations.
+  # @ONLY: ${...} inside the SQL (e.g. PL/pgSQL) is left alone.
+  file(CONFIGURE OUTPUT ${out} @ONLY CONTENT "// Generated from @dir@ by eda_embed_migrations.
 #include <vector>
 
 #include \"libs/pg/migrations.h\"
 
-namespace ${namespace} {
+namespace @namespace@ {
 
 std::vector<eda::pg::Migration> Migrations() {
   return {
-${entries}  };
+@entries@  };
 }
 
-}  // namespace ${namespace}
+}  // namespace @namespace@
 ")
   target_sources(${target} PRIVATE ${out})
 endfunction()

@@ -120,9 +120,14 @@ nats_up() {
   nohup nats-server -c "$HOME_DIR/nats.conf" >>"$LOGS/nats-server.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$RUN/nats-server.pid"
-  # Ours must be the one answering: if the port was taken, our server exits.
-  wait_for 30 nats-server bash -c "kill -0 $pid && exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO"
-  alive "$pid" || die "nats-server exited (port $NATS_PORT taken?); see $LOGS/nats-server.log"
+  # Ours must be the one answering: if the port was taken, our server exits (reported at once).
+  local deadline=$((SECONDS + 30))
+  until bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT && head -c 4 <&3 | grep -q INFO" 2>/dev/null; do
+    alive "$pid" || die "nats-server exited: $(tail -n 3 "$LOGS/nats-server.log")"
+    [ $SECONDS -lt $deadline ] || die "nats-server did not become ready within 30s (see $LOGS)"
+    sleep 0.1
+  done
+  alive "$pid" || die "nats-server exited: $(tail -n 3 "$LOGS/nats-server.log")"
 }
 
 write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line

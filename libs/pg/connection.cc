@@ -7,12 +7,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "libs/pg/errors.h"
 
 namespace eda::pg {
 
-Param::Param(double v) : value_(absl::StrCat(v)) {}
+// 17 significant digits: the text reads back as the same double (StrCat keeps only 6).
+Param::Param(double v) : value_(absl::StrFormat("%.17g", v)) {}
 
 Param Param::Bytes(absl::string_view bytes) {
   Param p(bytes);

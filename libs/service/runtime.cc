@@ -152,6 +152,7 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
 }
 
 Runtime::~Runtime() {
+  if (ops_ != nullptr) ops_->Stop();  // its readiness checks use the members below
   for (auto& consumer : consumers_) consumer->Stop();
   if (relay_ != nullptr) relay_->Stop();
 }

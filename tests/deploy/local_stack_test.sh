@@ -13,13 +13,13 @@ chmod 755 "$MALLBOTS_HOME"
 # Services from the build tree given as $1 (ctest passes it), or infrastructure only.
 export MALLBOTS_BIN_DIR="${1:-$MALLBOTS_HOME/no-binaries}"
 export MALLBOTS_GRPC_BASE MALLBOTS_HTTP_BASE
-MALLBOTS_GRPC_BASE=$((20000 + RANDOM % 20000))
+MALLBOTS_GRPC_BASE=$((20000 + RANDOM % 10000))
 MALLBOTS_HTTP_BASE=$((MALLBOTS_GRPC_BASE + 20))
 
-free_port() {
+free_port() {  # below Linux's ephemeral range (32768+), which outgoing connections use
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }

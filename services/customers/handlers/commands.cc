@@ -9,11 +9,8 @@
 namespace customers::handlers {
 
 eda::outbox::MessageHandler CommandHandler() {
-  return eda::outbox::CommandAdapter(
+  eda::outbox::MessageHandler authorize = eda::outbox::CommandAdapter(
       [](eda::outbox::UnitOfWork& uow, const eda::messaging::Message& m) -> eda::outbox::CommandResult {
-        if (m.name != "customersapi.AuthorizeCustomer") {
-          return {absl::InvalidArgumentError(absl::StrCat("unknown command ", m.name))};
-        }
         customerspb::AuthorizeCustomer cmd;
         if (!cmd.ParseFromString(m.payload)) {
           return {absl::InvalidArgumentError("customersapi.AuthorizeCustomer: undecodable payload")};
@@ -23,6 +20,11 @@ eda::outbox::MessageHandler CommandHandler() {
         application::Ports ports{customers, events};
         return {application::AuthorizeCustomer(ports, cmd.id())};
       });
+  // Other names on the subject are not ours to answer: acknowledged and dropped (spec §3.4).
+  return [authorize](eda::outbox::UnitOfWork& uow, const eda::messaging::Message& m) {
+    if (m.name != "customersapi.AuthorizeCustomer") return absl::OkStatus();
+    return authorize(uow, m);
+  };
 }
 
 }  // namespace customers::handlers

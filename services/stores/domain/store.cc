@@ -74,6 +74,9 @@ absl::StatusOr<Product> Product::Add(std::string id, std::string store_id, std::
   if (price < 0 || !std::isfinite(price)) {
     return absl::InvalidArgumentError("initializing product: the product price cannot be negative");
   }
+  if (price > kMaxPrice) {
+    return absl::InvalidArgumentError("initializing product: the product price cannot exceed 99999.9999");
+  }
   if (absl::Status s = MaxLength(name, kMaxNameLength, "product name"); !s.ok()) return s;
   if (absl::Status s = MaxLength(description, kMaxDescriptionLength, "product description");
       !s.ok()) {
@@ -107,6 +110,7 @@ absl::Status Product::IncreasePrice(double price) {
   if (!std::isfinite(price) || price < state_.price) {
     return absl::InvalidArgumentError("the price change would be a decrease");
   }
+  if (price > kMaxPrice) return absl::InvalidArgumentError("the product price cannot exceed 99999.9999");
   Raise(ProductPriceIncreased{price - state_.price});
   return absl::OkStatus();
 }

@@ -17,6 +17,7 @@ namespace stores::domain {
 inline constexpr size_t kMaxNameLength = 200;
 inline constexpr size_t kMaxDescriptionLength = 2000;
 inline constexpr size_t kMaxSkuLength = 64;
+inline constexpr double kMaxPrice = 99999.9999;  // the read model's decimal(9,4)
 
 struct StoreCreated {
   std::string name, location;
