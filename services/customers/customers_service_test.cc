@@ -13,6 +13,7 @@
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/messaging/streams.h"
+#include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/customers/customers_api.pb.h"
 #include "proto/customers/customers_service.grpc.pb.h"
@@ -31,29 +32,9 @@ constexpr char kTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba
 class CustomersServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto dsn = testing::SharedPostgres().CreateDatabase("customers");
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dir_ = new testing::TempDir("eda-customers");
-    grpc_port_ = testing::PickFreePort();
-    http_port_ = testing::PickFreePort();
-    const char* bin = std::getenv("CUSTOMERS_BIN");
-    ASSERT_NE(bin, nullptr) << "CUSTOMERS_BIN is set by ctest";
-    auto process = testing::Process::Start(
-        {bin, "--pg-conn=" + *dsn, "--nats-url=" + testing::SharedNats().url(),
-         "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_), "--web-host=127.0.0.1",
-         absl::StrCat("--web-port=", http_port_),
-         "--topology-file=" + testing::SourceDir() + "/deploy/topology.conf"},
-        {.log_file = dir_->path() + "/customers.log"});
-    ASSERT_TRUE(process.ok()) << process.status();
-    process_ = process->release();
-    httplib::Client ops("127.0.0.1", http_port_);
-    ASSERT_TRUE(testing::WaitUntil(
-        [&] {
-          auto r = ops.Get("/readyz");
-          return (r && r->status == 200) || !process_->Running();
-        },
-        absl::Seconds(30)));
-    ASSERT_TRUE(process_->Running()) << "customers exited; see " << dir_->path();
+    auto service = testing::ServiceUnderTest::Start("CUSTOMERS_BIN", "customers");
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_ = service->release();
     auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
     ASSERT_TRUE(nats.ok());
     nats_ = nats->release();
@@ -61,19 +42,16 @@ class CustomersServiceTest : public ::testing::Test {
     ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
   }
   static void TearDownTestSuite() {
-    if (process_ != nullptr) process_->Stop();  // SIGTERM: graceful
-    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-      auto log = testing::CommandOutput({"tail", "-n", "30", dir_->path() + "/customers.log"});
-      if (log.ok()) std::fprintf(stderr, "--- customers.log (tail) ---\n%s\n", log->c_str());
+    if (service_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      std::fprintf(stderr, "--- customers log (tail) ---\n%s\n", service_->LogTail().c_str());
     }
-    delete process_;
+    delete service_;
     delete nats_;
-    delete dir_;
   }
 
   void SetUp() override {
-    stub_ = customerspb::CustomersService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+    stub_ = customerspb::CustomersService::NewStub(
+        grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
   }
 
   template <typename Req, typename Resp, typename Method>
@@ -95,24 +73,11 @@ class CustomersServiceTest : public ::testing::Test {
     return resp.id();
   }
 
-  // Every message on `subject` in `stream`, decoded, oldest first.
+  // Every message on `subject` in `stream`, decoded, oldest first (the stream must exist).
   static std::vector<messaging::Message> Messages(const char* stream, const std::string& subject) {
-    std::vector<messaging::Message> out;
-    jsStreamInfo* si = nullptr;
-    jsErrCode jerr = jsErrCode(0);
-    if (js_GetStreamInfo(&si, nats_->js(), stream, nullptr, &jerr) != NATS_OK) return out;
-    const uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
-    jsStreamInfo_Destroy(si);
-    for (uint64_t seq = first; seq <= last && seq > 0; ++seq) {
-      natsMsg* raw = nullptr;
-      if (js_GetMsg(&raw, nats_->js(), stream, seq, nullptr, &jerr) != NATS_OK) continue;
-      messaging::NatsMsgPtr msg(raw);
-      if (subject != natsMsg_GetSubject(raw)) continue;
-      auto m = messaging::DecodeEnvelope(
-          subject, absl::string_view(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
-      if (m.ok()) out.push_back(*m);
-    }
-    return out;
+    auto messages = testing::StreamMessages(*nats_, stream, subject);
+    EXPECT_TRUE(messages.ok()) << messages.status();
+    return messages.ok() ? *messages : std::vector<messaging::Message>();
   }
 
   // Waits for an event named `name` whose payload parses into `T` with the given id.
@@ -135,18 +100,13 @@ class CustomersServiceTest : public ::testing::Test {
     return found;
   }
 
-  static testing::TempDir* dir_;
-  static testing::Process* process_;
+  static testing::ServiceUnderTest* service_;
   static messaging::Connection* nats_;
-  static int grpc_port_, http_port_;
   std::unique_ptr<customerspb::CustomersService::Stub> stub_;
 };
 
-testing::TempDir* CustomersServiceTest::dir_ = nullptr;
-testing::Process* CustomersServiceTest::process_ = nullptr;
+testing::ServiceUnderTest* CustomersServiceTest::service_ = nullptr;
 messaging::Connection* CustomersServiceTest::nats_ = nullptr;
-int CustomersServiceTest::grpc_port_ = 0;
-int CustomersServiceTest::http_port_ = 0;
 
 TEST_F(CustomersServiceTest, RegisterThenGetAndTheEventCarriesTheTrace) {
   const std::string id = Register("Ada", "555-0100");
@@ -323,7 +283,7 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
 }
 
 TEST_F(CustomersServiceTest, ServesHealthMetricsAndReadiness) {
-  httplib::Client ops("127.0.0.1", http_port_);
+  httplib::Client ops("127.0.0.1", service_->http_port());
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("customers_registered_count"));

@@ -13,6 +13,7 @@
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/pg/connection.h"
+#include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/stores/stores_api.pb.h"
 #include "proto/stores/stores_service.grpc.pb.h"
@@ -31,57 +32,24 @@ constexpr char kProductEvents[] = "mallbots.stores.events.Product";
 class StoresServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto dsn = testing::SharedPostgres().CreateDatabase("stores");
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = new std::string(*dsn);
-    dir_ = new testing::TempDir("eda-stores");
-    grpc_port_ = testing::PickFreePort();
-    http_port_ = testing::PickFreePort();
-    StartService();
+    auto service = testing::ServiceUnderTest::Start("STORES_BIN", "stores");
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_ = service->release();
     auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
     ASSERT_TRUE(nats.ok());
     nats_ = nats->release();
   }
-  static void StartService() {
-    const char* bin = std::getenv("STORES_BIN");
-    ASSERT_NE(bin, nullptr) << "STORES_BIN is set by ctest";
-    auto process = testing::Process::Start(
-        {bin, "--pg-conn=" + *dsn_, "--nats-url=" + testing::SharedNats().url(),
-         "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_), "--web-host=127.0.0.1",
-         absl::StrCat("--web-port=", http_port_),
-         "--topology-file=" + testing::SourceDir() + "/deploy/topology.conf"},
-        {.log_file = dir_->path() + "/stores.log"});
-    ASSERT_TRUE(process.ok()) << process.status();
-    process_ = process->release();
-    httplib::Client ops("127.0.0.1", http_port_);
-    ASSERT_TRUE(testing::WaitUntil(
-        [&] {
-          auto r = ops.Get("/readyz");
-          return (r && r->status == 200) || !process_->Running();
-        },
-        absl::Seconds(30)));
-    ASSERT_TRUE(process_->Running()) << "stores exited; see " << dir_->path();
-  }
-  static void StopService() {
-    if (process_ == nullptr) return;
-    process_->Stop();
-    delete process_;
-    process_ = nullptr;
-  }
   static void TearDownTestSuite() {
-    StopService();
-    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-      auto log = testing::CommandOutput({"tail", "-n", "30", dir_->path() + "/stores.log"});
-      if (log.ok()) std::fprintf(stderr, "--- stores.log (tail) ---\n%s\n", log->c_str());
+    if (service_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      std::fprintf(stderr, "--- stores log (tail) ---\n%s\n", service_->LogTail().c_str());
     }
+    delete service_;
     delete nats_;
-    delete dir_;
-    delete dsn_;
   }
 
   void SetUp() override {
-    stub_ = storespb::StoresService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+    stub_ = storespb::StoresService::NewStub(
+        grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
   }
 
   template <typename Req, typename Resp, typename Method>
@@ -126,22 +94,9 @@ class StoresServiceTest : public ::testing::Test {
   }
 
   static std::vector<messaging::Message> Messages(const std::string& subject) {
-    std::vector<messaging::Message> out;
-    jsStreamInfo* si = nullptr;
-    jsErrCode jerr = jsErrCode(0);
-    if (js_GetStreamInfo(&si, nats_->js(), "STORES", nullptr, &jerr) != NATS_OK) return out;
-    const uint64_t first = si->State.FirstSeq, last = si->State.LastSeq;
-    jsStreamInfo_Destroy(si);
-    for (uint64_t seq = first; seq <= last && seq > 0; ++seq) {
-      natsMsg* raw = nullptr;
-      if (js_GetMsg(&raw, nats_->js(), "STORES", seq, nullptr, &jerr) != NATS_OK) continue;
-      messaging::NatsMsgPtr msg(raw);
-      if (subject != natsMsg_GetSubject(raw)) continue;
-      auto m = messaging::DecodeEnvelope(
-          subject, absl::string_view(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
-      if (m.ok()) out.push_back(*m);
-    }
-    return out;
+    auto messages = testing::StreamMessages(*nats_, "STORES", subject);
+    EXPECT_TRUE(messages.ok()) << messages.status();
+    return messages.ok() ? *messages : std::vector<messaging::Message>();
   }
 
   // The events named `name` about `id`, waiting until there are `count` of them.
@@ -165,20 +120,13 @@ class StoresServiceTest : public ::testing::Test {
     return found;
   }
 
-  static std::string* dsn_;
-  static testing::TempDir* dir_;
-  static testing::Process* process_;
+  static testing::ServiceUnderTest* service_;
   static messaging::Connection* nats_;
-  static int grpc_port_, http_port_;
   std::unique_ptr<Stub> stub_;
 };
 
-std::string* StoresServiceTest::dsn_ = nullptr;
-testing::TempDir* StoresServiceTest::dir_ = nullptr;
-testing::Process* StoresServiceTest::process_ = nullptr;
+testing::ServiceUnderTest* StoresServiceTest::service_ = nullptr;
 messaging::Connection* StoresServiceTest::nats_ = nullptr;
-int StoresServiceTest::grpc_port_ = 0;
-int StoresServiceTest::http_port_ = 0;
 
 TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
   const std::string id = CreateStore("Books");
@@ -353,11 +301,11 @@ TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
     storespb::RebrandProductResponse resp;
     ASSERT_TRUE(Call(&Stub::RebrandProduct, r, &resp).ok());
   }
-  StopService();
+  service_->Stop();
   // Without the events the snapshot covers, only a load that starts from the snapshot (version
   // 6) can rebuild the product: a full replay would fail.
   {
-    auto conn = eda::pg::Connection::Open(*dsn_);
+    auto conn = eda::pg::Connection::Open(service_->dsn());
     ASSERT_TRUE(conn.ok());
     auto deleted = conn->Exec(
         "DELETE FROM events WHERE stream_id = $1 AND stream_type = 'stores.Product' "
@@ -366,7 +314,7 @@ TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
     ASSERT_TRUE(deleted.ok());
     EXPECT_EQ(deleted->affected(), 6);
   }
-  StartService();
+  ASSERT_TRUE(service_->Restart().ok());
   SetUp();
   storespb::IncreaseProductPriceRequest up;
   up.set_id(id);
@@ -380,7 +328,7 @@ TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
   storespb::Product p = GetProduct(id);
   EXPECT_EQ(p.name(), "Lamp 7");
   EXPECT_DOUBLE_EQ(p.price(), 12.0);
-  auto snapshots = eda::pg::Connection::Open(*dsn_);
+  auto snapshots = eda::pg::Connection::Open(service_->dsn());
   ASSERT_TRUE(snapshots.ok());
   auto r = snapshots->Exec("SELECT stream_version FROM snapshots WHERE stream_id = $1", {id});
   ASSERT_TRUE(r.ok() && r->rows() == 1);
