@@ -92,6 +92,7 @@ class Relay::Impl final : public RelayWaker {
 
   std::optional<pg::Connection> db_;
   std::unique_ptr<messaging::Connection> nats_;
+  bool reconnect_nats_ = false;  // set when a batch timed out
   absl::Mutex listener_mu_;
   std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
@@ -148,6 +149,10 @@ absl::Status Relay::Impl::EnsureConnections() {
                          pg::Listener::Create(options_.pg_dsn, {kOutboxChannel}));
     absl::MutexLock lock(&listener_mu_);
     listener_ = std::move(listener);
+  }
+  if (reconnect_nats_) {
+    nats_.reset();
+    reconnect_nats_ = false;
   }
   if (nats_ == nullptr) {
     messaging::ConnectOptions nats = options_.nats;
@@ -229,11 +234,10 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
   jsPubOptions_Init(&po);
   po.MaxWait = absl::ToInt64Milliseconds(options_.publish_timeout);
   if (js_PublishAsyncComplete(nats_->js(), &po) != NATS_OK) {
-    // Timed out: take the unacknowledged messages back; their rows stay unpublished.
-    natsMsgList pending = {nullptr, 0};
-    if (js_PublishAsyncGetPendingList(&pending, nats_->js()) == NATS_OK) {
-      natsMsgList_Destroy(&pending);
-    }
+    // Timed out (typically NATS is unreachable). The unacknowledged rows stay unpublished; the
+    // connection, with whatever it still holds for them, is dropped and made anew on the next
+    // round, so nothing of this batch can be acknowledged later behind our back.
+    reconnect_nats_ = true;
   }
   absl::MutexLock lock(&acks_mu_);
   *failed = nacked_ + not_sent + static_cast<int>(in_flight_.size());
