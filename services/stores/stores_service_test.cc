@@ -178,6 +178,17 @@ TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
   ASSERT_TRUE(Call(&Stub::GetStore, get, &got).ok());
   EXPECT_EQ(got.store().name(), "Books & More");
   EXPECT_TRUE(got.store().participating());
+
+  // And back out of participation: the flag, the list and the event follow.
+  ASSERT_TRUE(Call(&Stub::DisableParticipation, disable, &disabled).ok());
+  auto toggles = Events<storespb::StoreParticipationToggled>(
+      kStoreEvents, "storesapi.StoreParticipatingToggled", id, 2);
+  ASSERT_EQ(toggles.size(), 2u);
+  EXPECT_FALSE(toggles[1].second.participating());
+  ASSERT_TRUE(Call(&Stub::GetStore, get, &got).ok());
+  EXPECT_FALSE(got.store().participating());
+  ASSERT_TRUE(Call(&Stub::GetParticipatingStores, preq, &presp).ok());
+  for (const auto& st : presp.stores()) EXPECT_NE(st.id(), id);
 }
 
 TEST_F(StoresServiceTest, ProductsPricesAndRemoval) {
