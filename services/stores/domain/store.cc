@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/overloaded.h"
 
 namespace stores::domain {
 namespace {
@@ -13,12 +14,7 @@ absl::Status MaxLength(const std::string& value, size_t max, const char* what) {
       absl::StrCat("the ", what, " cannot be longer than ", max, " characters"));
 }
 
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
+using eda::Overloaded;
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "services/stores/postgres/store.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/overloaded.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/aggregate.h"
@@ -13,12 +14,7 @@ using eda::es::StoredEvent;
 using eda::es::StoredSnapshot;
 using eda::outbox::UnitOfWork;
 
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
+using eda::Overloaded;
 
 template <typename P>
 absl::StatusOr<P> Parse(const std::string& bytes, const std::string& what) {
