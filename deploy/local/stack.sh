@@ -130,13 +130,18 @@ nats_up() {
   alive "$pid" || die "nats-server exited: $(tail -n 3 "$LOGS/nats-server.log")"
 }
 
-write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line
+write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line;
+  # MALLBOTS_GRPC_<SERVICE> is where each service listens once it runs
   umask 077
   {
     echo "MALLBOTS_PG_HOST=127.0.0.1"
     echo "MALLBOTS_PG_PORT=$PG_PORT"
     echo "MALLBOTS_NATS_URL=nats://127.0.0.1:$NATS_PORT"
+    echo "MALLBOTS_NATS_ADMIN_USER=admin"
     echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
+    for svc in "${SERVICES[@]}"; do
+      (. "$ROOT/deploy/local/service-env.sh" "$svc"; echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT")
+    done
   } >"$HOME_DIR/stack.env"
   chmod 600 "$HOME_DIR/stack.env"
 }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/outbox/commands.h"
 #include "proto/customers/customers_api.pb.h"
+#include "services/customers/api/messages.h"
 #include "services/customers/application/application.h"
 #include "services/customers/postgres/store.h"
 
@@ -22,7 +23,7 @@ eda::outbox::MessageHandler CommandHandler() {
       });
   // Other names on the subject are not ours to answer: acknowledged and dropped (spec §3.4).
   return [authorize](eda::outbox::UnitOfWork& uow, const eda::messaging::Message& m) {
-    if (m.name != "customersapi.AuthorizeCustomer") return absl::OkStatus();
+    if (m.name != api::kAuthorizeCustomer) return absl::OkStatus();
     return authorize(uow, m);
   };
 }

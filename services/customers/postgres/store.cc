@@ -4,6 +4,7 @@
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "proto/customers/customers_api.pb.h"
+#include "services/customers/api/messages.h"
 
 namespace customers::postgres {
 
@@ -40,23 +41,23 @@ std::pair<const char*, std::string> Encode(const domain::CustomerRegistered& e) 
   p.set_id(e.id);
   p.set_name(e.name);
   p.set_sms_number(e.sms_number);
-  return {"customersapi.CustomerRegistered", p.SerializeAsString()};
+  return {api::kCustomerRegistered, p.SerializeAsString()};
 }
 std::pair<const char*, std::string> Encode(const domain::CustomerSmsChanged& e) {
   customerspb::CustomerSmsChanged p;
   p.set_id(e.id);
   p.set_sms_number(e.sms_number);
-  return {"customersapi.CustomerSmsChanged", p.SerializeAsString()};
+  return {api::kCustomerSmsChanged, p.SerializeAsString()};
 }
 std::pair<const char*, std::string> Encode(const domain::CustomerEnabled& e) {
   customerspb::CustomerEnabled p;
   p.set_id(e.id);
-  return {"customersapi.CustomerEnabled", p.SerializeAsString()};
+  return {api::kCustomerEnabled, p.SerializeAsString()};
 }
 std::pair<const char*, std::string> Encode(const domain::CustomerDisabled& e) {
   customerspb::CustomerDisabled p;
   p.set_id(e.id);
-  return {"customersapi.CustomerDisabled", p.SerializeAsString()};
+  return {api::kCustomerDisabled, p.SerializeAsString()};
 }
 
 }  // namespace
@@ -66,7 +67,7 @@ absl::Status OutboxEvents::Publish(const domain::CustomerEvent& event) {
   eda::messaging::Message m;
   m.id = eda::NewUuid();
   m.name = name;
-  m.subject = kEventsSubject;
+  m.subject = api::kEventsSubject;
   m.payload = std::move(payload);
   m.occurred_at = absl::Now();
   return uow_.Publish(std::move(m));

@@ -36,6 +36,4 @@ class OutboxEvents final : public domain::EventSink {
   eda::outbox::UnitOfWork& uow_;
 };
 
-inline constexpr char kEventsSubject[] = "mallbots.customers.events.Customer";
-
 }  // namespace customers::postgres

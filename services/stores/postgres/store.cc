@@ -6,6 +6,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/aggregate.h"
 #include "proto/stores/stores_api.pb.h"
+#include "services/stores/api/messages.h"
 
 namespace stores::postgres {
 namespace {
@@ -122,25 +123,25 @@ const eda::es::EventDispatcher<domain::StoreEvent, UnitOfWork>& StoreHandlers() 
                 p.set_id(id);
                 p.set_name(c.name);
                 p.set_location(c.location);
-                return Integration(kStoreSubject, "storesapi.StoreCreated", p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreCreated, p.SerializeAsString());
               },
               [&](const domain::StoreParticipationEnabled&) {
                 storespb::StoreParticipationToggled p;
                 p.set_id(id);
                 p.set_participating(true);
-                return Integration(kStoreSubject, "storesapi.StoreParticipatingToggled", p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled, p.SerializeAsString());
               },
               [&](const domain::StoreParticipationDisabled&) {
                 storespb::StoreParticipationToggled p;
                 p.set_id(id);
                 p.set_participating(false);
-                return Integration(kStoreSubject, "storesapi.StoreParticipatingToggled", p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled, p.SerializeAsString());
               },
               [&](const domain::StoreRebranded& r) {
                 storespb::StoreRebranded p;
                 p.set_id(id);
                 p.set_name(r.name);
-                return Integration(kStoreSubject, "storesapi.StoreRebranded", p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreRebranded, p.SerializeAsString());
               },
           },
           e));
@@ -273,31 +274,31 @@ const eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>& ProductHandler
                 p.set_description(a.description);
                 p.set_sku(a.sku);
                 p.set_price(a.price);
-                return Integration(kProductSubject, "storesapi.ProductAdded", p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductAdded, p.SerializeAsString());
               },
               [&](const domain::ProductRebranded& r) {
                 storespb::ProductRebranded p;
                 p.set_id(id);
                 p.set_name(r.name);
                 p.set_description(r.description);
-                return Integration(kProductSubject, "storesapi.ProductRebranded", p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductRebranded, p.SerializeAsString());
               },
               [&](const domain::ProductPriceIncreased& c) {
                 storespb::ProductPriceChanged p;
                 p.set_id(id);
                 p.set_delta(c.delta);
-                return Integration(kProductSubject, "storesapi.ProductPriceIncreased", p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductPriceIncreased, p.SerializeAsString());
               },
               [&](const domain::ProductPriceDecreased& c) {
                 storespb::ProductPriceChanged p;
                 p.set_id(id);
                 p.set_delta(c.delta);
-                return Integration(kProductSubject, "storesapi.ProductPriceDecreased", p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductPriceDecreased, p.SerializeAsString());
               },
               [&](const domain::ProductRemoved&) {
                 storespb::ProductRemoved p;
                 p.set_id(id);
-                return Integration(kProductSubject, "storesapi.ProductRemoved", p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductRemoved, p.SerializeAsString());
               },
           },
           e));

@@ -15,8 +15,6 @@ namespace stores::postgres {
 
 std::vector<eda::pg::Migration> Migrations();
 
-inline constexpr char kStoreSubject[] = "mallbots.stores.events.Store";
-inline constexpr char kProductSubject[] = "mallbots.stores.events.Product";
 inline constexpr int kSnapshotEvery = 3;
 
 class StoreRepository final : public domain::StoreRepository {

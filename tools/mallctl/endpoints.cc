@@ -1,0 +1,61 @@
+#include "tools/mallctl/endpoints.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace mallctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FindStateDir() {
+  if (const char* home = std::getenv("MALLBOTS_HOME"); home != nullptr && *home != '\0') return home;
+  std::error_code ec;
+  for (fs::path dir = fs::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / ".mallbots" / "stack.env", ec)) return (dir / ".mallbots").string();
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
+  const std::string dir = state_dir.empty() ? FindStateDir() : state_dir;
+  if (dir.empty()) {
+    return absl::NotFoundError(
+        "no local stack found: neither $MALLBOTS_HOME nor a .mallbots directory here or above "
+        "(run `make up`, or pass --addr / --nats-url)");
+  }
+  const std::string file = absl::StrCat(dir, "/stack.env");
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file, " (run `make up`)"));
+  Endpoints e;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq);
+    const std::string value = line.substr(eq + 1);
+    absl::string_view svc = key;
+    if (absl::ConsumePrefix(&svc, "MALLBOTS_GRPC_")) {
+      e.grpc[absl::AsciiStrToLower(svc)] = value;
+    } else if (key == "MALLBOTS_NATS_URL") {
+      e.nats_url = value;
+    } else if (key == "MALLBOTS_NATS_ADMIN_USER") {
+      e.nats_user = value;
+    } else if (key == "MALLBOTS_NATS_ADMIN_PASSWORD") {
+      e.nats_password = value;
+    }
+  }
+  if (e.nats_user.empty() && !e.nats_password.empty()) e.nats_user = "admin";
+  return e;
+}
+
+}  // namespace mallctl

@@ -1,0 +1,25 @@
+// File: endpoints.h
+// Where mallctl finds the system: the local stack's state directory (stack.env, written by
+// `make up`), overridden by flags.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace mallctl {
+
+struct Endpoints {
+  std::map<std::string, std::string> grpc;  // service name ("stores") -> host:port
+  std::string nats_url;
+  std::string nats_user;
+  std::string nats_password;
+};
+
+// Reads <state_dir>/stack.env. An empty `state_dir` means $MALLBOTS_HOME, else the nearest
+// `.mallbots` directory in the working directory or one of its parents. Errors: NotFound naming
+// the places looked at, when there is no stack.env (run `make up`, or pass the flags).
+absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir);
+
+}  // namespace mallctl

@@ -1,0 +1,174 @@
+// mallctl: the operator's command line for a MallBots system. See `mallctl help`.
+#include <iostream>
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "tools/mallctl/catalog.h"
+#include "tools/mallctl/commands.h"
+#include "tools/mallctl/endpoints.h"
+
+namespace {
+
+constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their streams.
+
+  mallctl call <service> [<Method> ['<request json>']]
+      Calls an RPC; request and response in protobuf's JSON mapping. Without a method, lists the
+      service's methods. Errors print as CODE: message, with exit code 1.
+  mallctl tail [<subject pattern>] [--from-start] [--count N] [--timeout D]
+      Follows every stream holding subjects that match the pattern (default mallbots.>), one JSON
+      line per message with its envelope and payload decoded. --from-start replays what is stored.
+  mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
+      The dead-letter stream: list entries, show one, publish entries again on their original
+      subject (then remove them), or remove them.
+
+Addresses and credentials come from the local stack's state directory (`make up` writes
+stack.env there): $MALLBOTS_HOME, else the nearest .mallbots directory here or above. Flags:
+  --state-dir DIR   another state directory
+  --addr HOST:PORT  the service's gRPC address (call)
+  --nats-url URL --nats-user USER --nats-password PASSWORD   NATS (tail, dlq)
+  --timeout D       call deadline (default 10s); for tail, stop after D (e.g. 30s, 2m)
+Services: )";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+};
+
+// Flags take `--name value` or `--name=value`; --from-start takes none.
+bool Parse(int argc, char** argv, Args& out) {
+  static const std::vector<std::string> kValued = {"state-dir", "addr",  "nats-url", "nats-user",
+                                                   "nats-password", "timeout", "count"};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (!absl::StartsWith(a, "--") || a.size() == 2) {
+      out.positional.push_back(a);
+      continue;
+    }
+    a = a.substr(2);
+    std::string value;
+    const size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    if (a == "from-start" || a == "help") {
+      out.flags[a] = "true";
+      continue;
+    }
+    if (std::find(kValued.begin(), kValued.end(), a) == kValued.end()) {
+      std::cerr << "unknown flag --" << a << " (mallctl help)\n";
+      return false;
+    }
+    if (eq == std::string::npos) {
+      if (i + 1 >= argc) {
+        std::cerr << "flag --" << a << " needs a value\n";
+        return false;
+      }
+      value = argv[++i];
+    }
+    out.flags[a] = value;
+  }
+  return true;
+}
+
+std::string Flag(const Args& a, const std::string& name) {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? "" : it->second;
+}
+
+int Help(std::ostream& out, int rc) {
+  out << kHelp;
+  for (const std::string& s : mallctl::ServiceNames()) out << s << " ";
+  out << "\n";
+  return rc;
+}
+
+// The stack's endpoints with the NATS flags applied; nullopt (after printing why) when neither
+// gives a NATS URL.
+std::optional<mallctl::Endpoints> NatsEndpoints(const Args& a) {
+  mallctl::Endpoints e;
+  if (Flag(a, "nats-url").empty()) {
+    absl::StatusOr<mallctl::Endpoints> loaded = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+    if (!loaded.ok()) {
+      std::cerr << loaded.status().message() << "\n";
+      return std::nullopt;
+    }
+    e = *loaded;
+  } else {
+    e.nats_url = Flag(a, "nats-url");
+  }
+  if (!Flag(a, "nats-user").empty()) e.nats_user = Flag(a, "nats-user");
+  if (!Flag(a, "nats-password").empty()) e.nats_password = Flag(a, "nats-password");
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (!Parse(argc, argv, a)) return mallctl::kExitUsage;
+  if (a.positional.empty() || a.flags.count("help") || a.positional[0] == "help") {
+    return Help(a.positional.empty() && !a.flags.count("help") ? std::cerr : std::cout,
+                a.positional.empty() && !a.flags.count("help") ? mallctl::kExitUsage : 0);
+  }
+  const std::string command = a.positional[0];
+  const std::vector<std::string> rest(a.positional.begin() + 1, a.positional.end());
+
+  absl::Duration timeout = absl::ZeroDuration();
+  if (!Flag(a, "timeout").empty() && (!absl::ParseDuration(Flag(a, "timeout"), &timeout) ||
+                                      timeout <= absl::ZeroDuration())) {
+    std::cerr << "--timeout: not a positive duration: '" << Flag(a, "timeout") << "' (e.g. 5s, 2m)\n";
+    return mallctl::kExitUsage;
+  }
+
+  if (command == "call") {
+    if (rest.empty() || rest.size() > 3) {
+      std::cerr << "usage: mallctl call <service> [<Method> ['<request json>']]\n";
+      return mallctl::kExitUsage;
+    }
+    mallctl::CallArgs call{.service = rest[0],
+                           .method = rest.size() > 1 ? rest[1] : "",
+                           .request_json = rest.size() > 2 ? rest[2] : "",
+                           .address = Flag(a, "addr")};
+    if (timeout > absl::ZeroDuration()) call.timeout = timeout;
+    if (call.address.empty() && !call.method.empty() && mallctl::FindService(call.service) != nullptr) {
+      absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+      if (!e.ok()) {
+        std::cerr << e.status().message() << "\n";
+        return mallctl::kExitUsage;
+      }
+      if (auto it = e->grpc.find(call.service); it != e->grpc.end()) call.address = it->second;
+    }
+    return mallctl::Call(call);
+  }
+  if (command == "tail") {
+    mallctl::TailArgs tail;
+    if (rest.size() > 1) {
+      std::cerr << "usage: mallctl tail [<subject pattern>] [--from-start] [--count N] [--timeout D]\n";
+      return mallctl::kExitUsage;
+    }
+    if (!rest.empty()) tail.pattern = rest[0];
+    tail.from_start = a.flags.count("from-start") > 0;
+    if (!Flag(a, "count").empty() && (!absl::SimpleAtoi(Flag(a, "count"), &tail.count) || tail.count <= 0)) {
+      std::cerr << "--count: not a positive number: '" << Flag(a, "count") << "'\n";
+      return mallctl::kExitUsage;
+    }
+    if (timeout > absl::ZeroDuration()) tail.timeout = timeout;
+    std::optional<mallctl::Endpoints> e = NatsEndpoints(a);
+    if (!e) return mallctl::kExitUsage;
+    return mallctl::Tail(*e, tail);
+  }
+  if (command == "dlq") {
+    std::optional<mallctl::Endpoints> e = NatsEndpoints(a);
+    if (!e) return mallctl::kExitUsage;
+    return mallctl::DeadLetters(*e, rest);
+  }
+  std::cerr << "unknown command '" << command << "'\n";
+  return Help(std::cerr, mallctl::kExitUsage);
+}

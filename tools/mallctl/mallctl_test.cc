@@ -1,0 +1,378 @@
+// mallctl, run as a program against the real stores and customers binaries, PostgreSQL and
+// nats-server, reading its addresses from a state directory as it does against `make up`.
+#include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "tools/mallctl/mallctl.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
+#include "libs/messaging/nats.h"
+#include "libs/messaging/streams.h"
+#include "libs/service/service_testing.h"
+#include "libs/testing/harness.h"
+#include "proto/customers/customers_api.pb.h"
+#include "proto/customers/customers_service.pb.h"
+#include "proto/stores/stores_service.pb.h"
+
+namespace mallctl {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+namespace testing = ::eda::testing;
+namespace messaging = ::eda::messaging;
+
+struct Result {
+  int rc = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs mallctl with MALLBOTS_HOME=home and no other hint of where the system is.
+Result RunMallctl(const std::vector<std::string>& args, const std::string& home) {
+  testing::TempDir dir("mallctl-run");
+  const std::string out = dir.path() + "/out";
+  const std::string err = dir.path() + "/err";
+  std::vector<std::string> argv = {std::getenv("MALLCTL_BIN")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::string home_env = "MALLBOTS_HOME=" + home;
+  std::string path_env = "PATH=/usr/bin:/bin";
+  char* envp[] = {home_env.data(), path_env.data(), nullptr};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(o, 1);
+    dup2(e, 2);
+    execve(cargv[0], cargv.data(), envp);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ReadFile(out), ReadFile(err)};
+}
+
+template <typename M>
+M FromJson(const std::string& json) {
+  M m;
+  auto s = google::protobuf::util::JsonStringToMessage(json, &m);
+  EXPECT_TRUE(s.ok()) << s.ToString() << " in: " << json;
+  return m;
+}
+
+std::vector<std::string> JsonLines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (absl::string_view l : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(l, "{")) lines.emplace_back(l);
+  }
+  return lines;
+}
+
+std::string PayloadField(const MessageLine& line, const std::string& field) {
+  auto it = line.payload().struct_value().fields().find(field);
+  return it == line.payload().struct_value().fields().end() ? "" : it->second.string_value();
+}
+
+class MallctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto stores = testing::ServiceUnderTest::Start("STORES_BIN", "stores");
+    ASSERT_TRUE(stores.ok()) << stores.status();
+    stores_ = stores->release();
+    auto customers = testing::ServiceUnderTest::Start("CUSTOMERS_BIN", "customers");
+    ASSERT_TRUE(customers.ok()) << customers.status();
+    customers_ = customers->release();
+    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
+    ASSERT_TRUE(nats.ok());
+    nats_ = nats->release();
+    // Replies to commands go to the saga's stream, which no service of this test owns.
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
+    home_ = new testing::TempDir("mallctl-home");
+    std::ofstream env(home_->path() + "/stack.env");
+    env << "MALLBOTS_NATS_URL=" << testing::SharedNats().url() << "\n"
+        << "MALLBOTS_GRPC_STORES=" << stores_->grpc_target() << "\n"
+        << "MALLBOTS_GRPC_CUSTOMERS=" << customers_->grpc_target() << "\n";
+  }
+  static void TearDownTestSuite() {
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      if (stores_) std::fprintf(stderr, "--- stores log ---\n%s\n", stores_->LogTail().c_str());
+      if (customers_) std::fprintf(stderr, "--- customers log ---\n%s\n", customers_->LogTail().c_str());
+    }
+    delete stores_;
+    delete customers_;
+    delete nats_;
+    delete home_;
+  }
+
+  static Result Mallctl(const std::vector<std::string>& args) { return RunMallctl(args, home_->path()); }
+
+  // Every message on `subject` of `stream` whose payload has id == `id`, waited for.
+  static void WaitForEvent(const std::string& stream, const std::string& subject, const std::string& id) {
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          auto msgs = testing::StreamMessages(*nats_, stream, subject);
+          if (!msgs.ok()) return false;
+          for (const auto& m : *msgs) {
+            if (absl::StrContains(m.payload, id)) return true;
+          }
+          return false;
+        },
+        absl::Seconds(15)))
+        << "no event for " << id << " on " << subject;
+  }
+
+  static size_t StoredCount(const std::string& stream, const std::string& subject) {
+    auto msgs = testing::StreamMessages(*nats_, stream, subject);
+    return msgs.ok() ? msgs->size() : 0;
+  }
+
+  static std::vector<DeadLetter> ListDeadLetters() {
+    Result r = Mallctl({"dlq", "list"});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    std::vector<DeadLetter> out;
+    for (const std::string& l : JsonLines(r.out)) out.push_back(FromJson<DeadLetter>(l));
+    return out;
+  }
+
+  static inline testing::ServiceUnderTest* stores_ = nullptr;
+  static inline testing::ServiceUnderTest* customers_ = nullptr;
+  static inline messaging::Connection* nats_ = nullptr;
+  static inline testing::TempDir* home_ = nullptr;
+};
+
+TEST_F(MallctlTest, CallsRpcsWithJsonAndTailsTheirEvents) {
+  Result created = Mallctl({"call", "stores", "CreateStore", R"({"name":"Waldorf","location":"Upper level"})"});
+  ASSERT_EQ(created.rc, 0) << created.err;
+  const std::string store_id = FromJson<storespb::CreateStoreResponse>(created.out).id();
+  ASSERT_TRUE(eda::IsUuid(store_id)) << created.out;
+
+  Result added = Mallctl({"call", "stores", "AddProduct",
+                          absl::StrCat(R"({"store_id":")", store_id,
+                                       R"(","name":"Bolts","description":"M4","sku":"B-4","price":9.5})")});
+  ASSERT_EQ(added.rc, 0) << added.err;
+  const std::string product_id = FromJson<storespb::AddProductResponse>(added.out).id();
+
+  Result got = Mallctl({"call", "stores", "GetProduct", absl::StrCat(R"({"id":")", product_id, R"("})")});
+  ASSERT_EQ(got.rc, 0) << got.err;
+  const auto product = FromJson<storespb::GetProductResponse>(got.out).product();
+  EXPECT_EQ(product.name(), "Bolts");
+  EXPECT_EQ(product.price(), 9.5);
+  EXPECT_EQ(product.store_id(), store_id);
+
+  // --from-start replays what the stream holds: exactly as many lines as stored messages.
+  WaitForEvent("STORES", "mallbots.stores.events.Product", product_id);
+  const size_t stored = StoredCount("STORES", "mallbots.stores.events.Store") +
+                        StoredCount("STORES", "mallbots.stores.events.Product");
+  Result replay = Mallctl({"tail", "mallbots.stores.>", "--from-start", "--count", std::to_string(stored),
+                           "--timeout", "20s"});
+  ASSERT_EQ(replay.rc, 0) << replay.err;
+  const std::vector<std::string> lines = JsonLines(replay.out);
+  ASSERT_EQ(lines.size(), stored);
+  bool saw_store = false;
+  bool saw_product = false;
+  for (const std::string& l : lines) {
+    const MessageLine m = FromJson<MessageLine>(l);
+    EXPECT_EQ(m.stream(), "STORES");
+    EXPECT_TRUE(eda::IsUuid(m.id())) << l;
+    if (m.name() == "storesapi.StoreCreated" && PayloadField(m, "id") == store_id) {
+      saw_store = true;
+      EXPECT_EQ(m.subject(), "mallbots.stores.events.Store");
+      EXPECT_EQ(PayloadField(m, "name"), "Waldorf");
+      EXPECT_EQ(PayloadField(m, "location"), "Upper level");
+      EXPECT_EQ(m.metadata().count("traceparent"), 1u) << l;
+    }
+    if (m.name() == "storesapi.ProductAdded" && PayloadField(m, "id") == product_id) {
+      saw_product = true;
+      EXPECT_EQ(PayloadField(m, "store_id"), store_id);
+      EXPECT_EQ(m.payload().struct_value().fields().at("price").number_value(), 9.5);
+    }
+  }
+  EXPECT_TRUE(saw_store) << replay.out;
+  EXPECT_TRUE(saw_product) << replay.out;
+
+  // Following live: only what arrives after the subscription.
+  testing::TempDir dir("mallctl-tail");
+  const std::string log = dir.path() + "/tail.log";
+  auto tail = testing::Process::Start({std::getenv("MALLCTL_BIN"), "--state-dir", home_->path(), "tail",
+                                       "mallbots.stores.events.Product", "--count", "1", "--timeout", "20s"},
+                                      {.log_file = log});
+  ASSERT_TRUE(tail.ok()) << tail.status();
+  ASSERT_TRUE(testing::WaitUntil([&] { return absl::StrContains(ReadFile(log), "following STORES"); },
+                                 absl::Seconds(10)))
+      << ReadFile(log);
+  Result rebranded = Mallctl({"call", "stores", "RebrandProduct",
+                              absl::StrCat(R"({"id":")", product_id, R"(","name":"Nuts","description":"M5"})")});
+  ASSERT_EQ(rebranded.rc, 0) << rebranded.err;
+  EXPECT_EQ((*tail)->Wait(), 0);
+  const std::vector<std::string> live = JsonLines(ReadFile(log));
+  ASSERT_EQ(live.size(), 1u) << ReadFile(log);
+  const MessageLine m = FromJson<MessageLine>(live[0]);
+  EXPECT_EQ(m.name(), "storesapi.ProductRebranded");
+  EXPECT_EQ(PayloadField(m, "name"), "Nuts");
+}
+
+TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
+  Result missing = Mallctl({"call", "stores", "GetStore", absl::StrCat(R"({"id":")", eda::NewUuid(), R"("})")});
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_THAT(missing.err, StartsWith("NOT_FOUND: "));
+  EXPECT_EQ(missing.out, "");
+
+  Result invalid = Mallctl({"call", "stores", "CreateStore", R"({"name":"","location":"x"})"});
+  EXPECT_EQ(invalid.rc, 1);
+  EXPECT_THAT(invalid.err, StartsWith("INVALID_ARGUMENT: "));
+
+  Result bad_json = Mallctl({"call", "stores", "CreateStore", R"({"nmae":"x"})"});
+  EXPECT_EQ(bad_json.rc, 2);
+  EXPECT_THAT(bad_json.err, HasSubstr("invalid request for storespb.CreateStoreRequest"));
+
+  Result no_service = Mallctl({"call", "warehouse", "GetThing"});
+  EXPECT_EQ(no_service.rc, 2);
+  EXPECT_THAT(no_service.err, HasSubstr("unknown service 'warehouse' (known: stores, customers)"));
+
+  Result no_method = Mallctl({"call", "customers", "Fly"});
+  EXPECT_EQ(no_method.rc, 2);
+  EXPECT_THAT(no_method.err, HasSubstr("unknown method 'Fly' of customerspb.CustomersService"));
+
+  Result methods = Mallctl({"call", "customers"});
+  EXPECT_EQ(methods.rc, 0);
+  EXPECT_THAT(methods.out, HasSubstr("RegisterCustomer(customerspb.RegisterCustomerRequest) returns "
+                                     "customerspb.RegisterCustomerResponse"));
+
+  Result nowhere = RunMallctl({"call", "stores", "GetStore", "{}"}, home_->path() + "/absent");
+  EXPECT_EQ(nowhere.rc, 2);
+  EXPECT_THAT(nowhere.err, HasSubstr("absent/stack.env"));
+
+  Result bad_flag = Mallctl({"tail", "--follow"});
+  EXPECT_EQ(bad_flag.rc, 2);
+  EXPECT_THAT(bad_flag.err, HasSubstr("unknown flag --follow"));
+}
+
+TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
+  // A poison message on the customers' command subject: the consumer dead-letters it.
+  const std::string poison_id = eda::NewUuid();
+  {
+    natsMsg* raw = nullptr;
+    natsMsg_Create(&raw, "mallbots.customers.commands", nullptr, "not an envelope", 15);
+    messaging::NatsMsgPtr msg(raw);
+    natsMsgHeader_Set(raw, "Nats-Msg-Id", poison_id.c_str());
+    jsPubAck* ack = nullptr;
+    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, nullptr), NATS_OK);
+    jsPubAck_Destroy(ack);
+  }
+  std::vector<DeadLetter> dead;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        dead = ListDeadLetters();
+        for (const DeadLetter& d : dead) {
+          if (d.original_msg_id() == poison_id) return true;
+        }
+        return false;
+      },
+      absl::Seconds(15)));
+  DeadLetter poison;
+  for (const DeadLetter& d : dead) {
+    if (d.original_msg_id() == poison_id) poison = d;
+  }
+  EXPECT_EQ(poison.consumer(), "customer-commands");
+  EXPECT_EQ(poison.subject(), "mallbots.customers.commands");
+  EXPECT_EQ(poison.stream(), "CUSTOMERS");
+  EXPECT_FALSE(poison.reason().empty());
+
+  Result shown = Mallctl({"dlq", "show", std::to_string(poison.seq())});
+  ASSERT_EQ(shown.rc, 0) << shown.err;
+  const DeadLetter detail = FromJson<DeadLetter>(shown.out);
+  EXPECT_EQ(detail.message().body_raw(), "not an envelope");
+  EXPECT_FALSE(detail.message().error().empty());
+  EXPECT_EQ(detail.message().headers().at("Mallbots-Dead-Consumer"), "customer-commands");
+
+  // A dead letter whose message can succeed now (as after fixing what made it fail): an
+  // AuthorizeCustomer command for a customer that exists. Replayed, it gets its one reply.
+  Result registered = Mallctl({"call", "customers", "RegisterCustomer", R"({"name":"Ada","sms_number":"555-0199"})"});
+  ASSERT_EQ(registered.rc, 0) << registered.err;
+  const std::string customer_id = FromJson<customerspb::RegisterCustomerResponse>(registered.out).id();
+  const std::string saga_id = eda::NewUuid();
+  const std::string command_id = eda::NewUuid();
+  {
+    customerspb::AuthorizeCustomer cmd;
+    cmd.set_id(customer_id);
+    messaging::Message m{.id = command_id, .name = "customersapi.AuthorizeCustomer",
+                         .subject = "mallbots.customers.commands", .payload = cmd.SerializeAsString()};
+    m.metadata = {{messaging::kCommandReplyChannel, "mallbots.cosec.replies.CreateOrder"},
+                  {messaging::kCommandSagaId, saga_id},
+                  {messaging::kCommandSagaName, "cosec.CreateOrder"}};
+    const std::string body = messaging::EncodeEnvelope(m);
+    natsMsg* raw = nullptr;
+    natsMsg_Create(&raw, "mallbots.deadletter.customers.customer-commands", nullptr, body.data(),
+                   static_cast<int>(body.size()));
+    messaging::NatsMsgPtr msg(raw);
+    natsMsgHeader_Set(raw, "Mallbots-Dead-Reason", "UNAVAILABLE: the database was down");
+    natsMsgHeader_Set(raw, "Mallbots-Dead-Consumer", "customer-commands");
+    natsMsgHeader_Set(raw, "Mallbots-Dead-Stream", "CUSTOMERS");
+    natsMsgHeader_Set(raw, "Mallbots-Dead-Subject", "mallbots.customers.commands");
+    natsMsgHeader_Set(raw, "Mallbots-Dead-Original-Msg-Id", command_id.c_str());
+    jsPubAck* ack = nullptr;
+    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, nullptr), NATS_OK);
+    jsPubAck_Destroy(ack);
+  }
+  uint64_t command_seq = 0;
+  for (const DeadLetter& d : ListDeadLetters()) {
+    if (d.original_msg_id() == command_id) command_seq = d.seq();
+  }
+  ASSERT_NE(command_seq, 0u);
+
+  Result replayed = Mallctl({"dlq", "replay", std::to_string(command_seq)});
+  ASSERT_EQ(replayed.rc, 0) << replayed.err;
+  EXPECT_THAT(replayed.out, HasSubstr(absl::StrCat("replayed ", command_seq,
+                                                   " (customersapi.AuthorizeCustomer) on mallbots.customers.commands")));
+  std::vector<messaging::Message> replies;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto all = testing::StreamMessages(*nats_, "COSEC", "mallbots.cosec.replies.CreateOrder");
+        if (!all.ok()) return false;
+        replies.clear();
+        for (const auto& r : *all) {
+          if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga_id) replies.push_back(r);
+        }
+        return !replies.empty();
+      },
+      absl::Seconds(15)));
+  EXPECT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].name, "am.Success");
+  for (const DeadLetter& d : ListDeadLetters()) EXPECT_NE(d.seq(), command_seq);
+
+  Result again = Mallctl({"dlq", "replay", std::to_string(command_seq)});
+  EXPECT_EQ(again.rc, 1);
+  EXPECT_THAT(again.err, HasSubstr(absl::StrCat("NOT_FOUND: no dead letter ", command_seq)));
+
+  Result discarded = Mallctl({"dlq", "discard", std::to_string(poison.seq())});
+  ASSERT_EQ(discarded.rc, 0) << discarded.err;
+  for (const DeadLetter& d : ListDeadLetters()) EXPECT_NE(d.seq(), poison.seq());
+
+  Result usage = Mallctl({"dlq", "show"});
+  EXPECT_EQ(usage.rc, 2);
+  EXPECT_THAT(usage.err, HasSubstr("usage: mallctl dlq"));
+}
+
+}  // namespace
+}  // namespace mallctl

@@ -1,0 +1,26 @@
+#include "tools/mallctl/subjects.h"
+
+#include "gtest/gtest.h"
+
+namespace mallctl {
+namespace {
+
+TEST(IntersectTest, NarrowsToTheSubjectsBothMatch) {
+  EXPECT_EQ(Intersect("mallbots.>", "mallbots.stores.>"), "mallbots.stores.>");
+  EXPECT_EQ(Intersect("mallbots.stores.>", "mallbots.>"), "mallbots.stores.>");
+  EXPECT_EQ(Intersect("mallbots.*.events.>", "mallbots.stores.>"), "mallbots.stores.events.>");
+  EXPECT_EQ(Intersect("*.*.commands", "mallbots.customers.>"), "mallbots.customers.commands");
+  EXPECT_EQ(Intersect("mallbots.stores.events.Store", "mallbots.stores.>"), "mallbots.stores.events.Store");
+  EXPECT_EQ(Intersect(">", "a.b"), "a.b");
+  EXPECT_EQ(Intersect("a.*", "a.b"), "a.b");
+}
+
+TEST(IntersectTest, FindsNothingWhenNoSubjectMatchesBoth) {
+  EXPECT_EQ(Intersect("mallbots.stores.>", "mallbots.customers.>"), std::nullopt);
+  EXPECT_EQ(Intersect("mallbots.>", "mallbots"), std::nullopt);  // > needs one more token
+  EXPECT_EQ(Intersect("a.*", "a.b.c"), std::nullopt);
+  EXPECT_EQ(Intersect("a.b", "a.b.c"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace mallctl

@@ -1,0 +1,98 @@
+// mallctl tail: one ordered (ephemeral, unacknowledged) consumer per stream whose subjects meet
+// the pattern; every message printed as a JSON line as it arrives.
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "libs/messaging/nats.h"
+#include "tools/mallctl/commands.h"
+#include "tools/mallctl/render.h"
+#include "tools/mallctl/subjects.h"
+
+namespace mallctl {
+namespace {
+
+using eda::messaging::NatsSubPtr;
+
+struct Printer {
+  absl::Mutex mu;
+  int64_t printed ABSL_GUARDED_BY(mu) = 0;
+  int64_t limit = 0;
+};
+
+void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+  eda::messaging::NatsMsgPtr msg(raw);
+  auto* printer = static_cast<Printer*>(closure);
+  jsMsgMetaData* meta = nullptr;
+  if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) return;  // flow control, heartbeats
+  const std::string line =
+      ToJson(DescribeMessage(meta->Stream, meta->Sequence.Stream, meta->Timestamp, msg.get(), false));
+  jsMsgMetaData_Destroy(meta);
+  absl::MutexLock lock(&printer->mu);
+  if (printer->limit > 0 && printer->printed >= printer->limit) return;
+  std::cout << line << std::endl;
+  ++printer->printed;
+}
+
+}  // namespace
+
+int Tail(const Endpoints& nats, const TailArgs& args) {
+  auto conn = eda::messaging::Connection::Connect(
+      {.url = nats.nats_url, .user = nats.nats_user, .password = nats.nats_password, .name = "mallctl"});
+  if (!conn.ok()) {
+    std::cerr << "cannot connect to NATS at " << nats.nats_url << ": " << conn.status() << "\n";
+    return kExitFailed;
+  }
+  jsStreamInfoList* list = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  if (natsStatus s = js_Streams(&list, (*conn)->js(), nullptr, &jerr); s != NATS_OK) {
+    std::cerr << eda::messaging::FromNats(s, "listing streams", jerr) << "\n";
+    return kExitFailed;
+  }
+  Printer printer;
+  printer.limit = args.count;
+  std::vector<NatsSubPtr> subs;
+  for (int i = 0; i < list->Count; ++i) {
+    const jsStreamConfig* cfg = list->List[i]->Config;
+    for (int j = 0; j < cfg->SubjectsLen; ++j) {
+      const std::optional<std::string> filter = Intersect(args.pattern, cfg->Subjects[j]);
+      if (!filter) continue;
+      jsSubOptions so;
+      jsSubOptions_Init(&so);
+      so.Stream = cfg->Name;
+      so.Ordered = true;
+      so.Config.DeliverPolicy = args.from_start ? js_DeliverAll : js_DeliverNew;
+      natsSubscription* sub = nullptr;
+      if (natsStatus s = js_Subscribe(&sub, (*conn)->js(), filter->c_str(), OnMessage, &printer, nullptr, &so, &jerr);
+          s != NATS_OK) {
+        std::cerr << eda::messaging::FromNats(s, std::string("following ") + cfg->Name, jerr) << "\n";
+        jsStreamInfoList_Destroy(list);
+        return kExitFailed;
+      }
+      subs.emplace_back(sub);
+      std::cerr << "following " << cfg->Name << " (" << *filter << ")" << std::endl;
+    }
+  }
+  jsStreamInfoList_Destroy(list);
+  if (subs.empty()) {
+    std::cerr << "no stream holds subjects matching " << args.pattern << "\n";
+    return kExitFailed;
+  }
+  bool complete = false;
+  {
+    absl::MutexLock lock(&printer.mu);
+    auto done = [&printer]() ABSL_SHARED_LOCKS_REQUIRED(printer.mu) {
+      return printer.limit > 0 && printer.printed >= printer.limit;
+    };
+    printer.mu.AwaitWithTimeout(absl::Condition(&done), args.timeout);
+    complete = args.count == 0 || printer.printed >= args.count;
+  }
+  // Drained subscriptions call back no more, so `printer` may go.
+  for (NatsSubPtr& sub : subs) natsSubscription_Drain(sub.get());
+  for (NatsSubPtr& sub : subs) natsSubscription_WaitForDrainCompletion(sub.get(), 5000);
+  return complete ? 0 : kExitFailed;
+}
+
+}  // namespace mallctl
