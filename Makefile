@@ -43,13 +43,18 @@ status:
 logs:
 	@bash $(STACK) logs
 
-test: build
+# The npm packages of the third-party client test, reinstalled when the lock file changes.
+NODE_DEPS := tests/thirdparty/node_modules/.package-lock.json
+$(NODE_DEPS): tests/thirdparty/package-lock.json | deps
+	cd tests/thirdparty && npm ci --no-audit --no-fund --loglevel=error
+
+test: build $(NODE_DEPS)
 	ctest --preset $(PRESET)
 
 test-unit: build
 	ctest --preset $(PRESET) -L unit
 
-test-integration: build
+test-integration: build $(NODE_DEPS)
 	ctest --preset $(PRESET) -L integration
 
 bench:

@@ -1,0 +1,37 @@
+// Runs the Node.js client test (stores_client.test.mjs: @grpc/grpc-js, @grpc/proto-loader,
+// nats.js) against the real stores binary, PostgreSQL and nats-server started here.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "libs/service/service_testing.h"
+#include "libs/testing/harness.h"
+
+namespace {
+
+namespace testing = ::eda::testing;
+
+TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
+  const std::string dir = std::string(std::getenv("EDA_SOURCE_DIR")) + "/tests/thirdparty";
+  ASSERT_TRUE(std::filesystem::exists(dir + "/node_modules/nats"))
+      << "the npm packages are missing: `make test` installs them (npm ci in tests/thirdparty)";
+  auto stores = testing::ServiceUnderTest::Start("STORES_BIN", "stores");
+  ASSERT_TRUE(stores.ok()) << stores.status();
+
+  testing::TempDir tmp("thirdparty");
+  const std::string log = tmp.path() + "/node.log";
+  auto node = testing::Process::Start(
+      {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(), "NATS_URL=" + testing::SharedNats().url(),
+       "node", "--test", "--test-reporter=spec", dir + "/stores_client.test.mjs"},
+      {.log_file = log});
+  ASSERT_TRUE(node.ok()) << node.status();
+  const int rc = (*node)->Wait();
+  std::ifstream in(log);
+  std::stringstream out;
+  out << in.rdbuf();
+  EXPECT_EQ(rc, 0) << out.str() << "\n--- stores log ---\n" << (*stores)->LogTail();
+}
+
+}  // namespace
