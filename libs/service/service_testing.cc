@@ -48,13 +48,13 @@ absl::Status ServiceUnderTest::Launch() {
   return absl::OkStatus();
 }
 
-absl::Status ServiceUnderTest::Restart() {
-  Stop();
+absl::Status ServiceUnderTest::Restart(int signal) {
+  Stop(signal);
   return Launch();
 }
 
-void ServiceUnderTest::Stop() {
-  if (process_ != nullptr) process_->Stop();  // SIGTERM: graceful
+void ServiceUnderTest::Stop(int signal) {
+  if (process_ != nullptr) process_->Stop(signal);
   process_.reset();
 }
 

@@ -4,6 +4,7 @@
 // says ready, restart or stop it by PID; and read a stream's messages back, decoded.
 #pragma once
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +23,10 @@ class ServiceUnderTest final {
                                                                  const std::string& db_prefix);
   ~ServiceUnderTest();
 
-  // Stops (SIGTERM, graceful) and starts it again on the same ports and database.
-  absl::Status Restart();
-  void Stop();
+  // Stops it with `signal` (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same
+  // ports and database.
+  absl::Status Restart(int signal = SIGTERM);
+  void Stop(int signal = SIGTERM);
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }

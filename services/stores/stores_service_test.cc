@@ -4,9 +4,15 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <map>
+#include <set>
+#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
@@ -344,6 +350,72 @@ TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
   auto r = snapshots->Exec("SELECT stream_version FROM snapshots WHERE stream_id = $1", {id});
   ASSERT_TRUE(r.ok() && r->rows() == 1);
   EXPECT_EQ(*r->Int(0, 0), 9);  // version 9 (the price change) crossed the next multiple of 3
+}
+
+TEST_F(StoresServiceTest, RestartsInTheMiddleOfABurstLoseNoEvent) {
+  // Four clients create stores without pause while the service is stopped gracefully once and
+  // killed once. A call that returned OK must have its event on the stream exactly once; a call
+  // cut off by the kill may or may not have committed, but never publishes twice.
+  constexpr int kClients = 4;
+  constexpr int kPerClient = 60;
+  const std::string tag = eda::RandomHex(4);
+  absl::Mutex mu;
+  std::set<std::string> acknowledged;
+  std::atomic<int> done{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kPerClient; ++i) {
+        storespb::CreateStoreRequest req;
+        req.set_name(absl::StrCat("Burst ", tag, " ", c, "-", i));
+        req.set_location("Level 3");
+        storespb::CreateStoreResponse resp;
+        if (Call(&Stub::CreateStore, req, &resp).ok()) {
+          absl::MutexLock lock(&mu);
+          acknowledged.insert(resp.id());
+        }
+        done.fetch_add(1);
+      }
+    });
+  }
+  auto wait_for_calls = [&](int n) {
+    ASSERT_TRUE(testing::WaitUntil([&] { return done.load() >= n; }, absl::Seconds(60)));
+  };
+  wait_for_calls(kClients * kPerClient / 3);
+  ASSERT_TRUE(service_->Restart(SIGTERM).ok()) << service_->LogTail();
+  wait_for_calls(2 * kClients * kPerClient / 3);
+  ASSERT_TRUE(service_->Restart(SIGKILL).ok()) << service_->LogTail();
+  for (std::thread& t : clients) t.join();
+  ASSERT_GE(acknowledged.size(), static_cast<size_t>(kClients * kPerClient * 3 / 4))
+      << "most calls should have gone through";
+
+  std::map<std::string, int> published;  // store id -> StoreCreated events for it
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        published.clear();
+        for (const messaging::Message& m : Messages(kStoreEvents)) {
+          storespb::StoreCreated created;
+          if (m.name == "storesapi.StoreCreated" && created.ParseFromString(m.payload) &&
+              absl::StrContains(created.name(), tag)) {
+            ++published[created.id()];
+          }
+        }
+        for (const std::string& id : acknowledged) {
+          if (!published.count(id)) return false;
+        }
+        return true;
+      },
+      absl::Seconds(30)))
+      << published.size() << " of " << acknowledged.size() << " acknowledged stores published";
+  for (const auto& [id, count] : published) EXPECT_EQ(count, 1) << "store " << id << " published twice";
+
+  // The read model holds every acknowledged store.
+  storespb::GetStoresRequest all;
+  storespb::GetStoresResponse stores;
+  ASSERT_TRUE(Call(&Stub::GetStores, all, &stores).ok());
+  std::set<std::string> listed;
+  for (const storespb::Store& s : stores.stores()) listed.insert(s.id());
+  for (const std::string& id : acknowledged) EXPECT_TRUE(listed.count(id)) << "store " << id << " not listed";
 }
 
 }  // namespace
