@@ -15,10 +15,18 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   if (binary == nullptr) {
     return absl::FailedPreconditionError(binary_env + " is not set (ctest sets it)");
   }
+  EDA_ASSIGN_OR_RETURN(std::string dsn, SharedPostgres().CreateDatabase(db_prefix));
+  return StartWith(binary, dsn, SharedNats().url());
+}
+
+absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(const std::string& binary,
+                                                                              const std::string& dsn,
+                                                                              const std::string& nats_url) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
   s->binary_ = binary;
-  EDA_ASSIGN_OR_RETURN(s->dsn_, SharedPostgres().CreateDatabase(db_prefix));
-  s->dir_ = std::make_unique<TempDir>("eda-" + db_prefix);
+  s->dsn_ = dsn;
+  s->nats_url_ = nats_url;
+  s->dir_ = std::make_unique<TempDir>("eda-service");
   s->grpc_port_ = PickFreePort();
   s->http_port_ = PickFreePort();
   EDA_RETURN_IF_ERROR(s->Launch());
@@ -30,7 +38,7 @@ ServiceUnderTest::~ServiceUnderTest() { Stop(); }
 absl::Status ServiceUnderTest::Launch() {
   EDA_ASSIGN_OR_RETURN(
       process_,
-      Process::Start({binary_, "--pg-conn=" + dsn_, "--nats-url=" + SharedNats().url(),
+      Process::Start({binary_, "--pg-conn=" + dsn_, "--nats-url=" + nats_url_,
                       "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_),
                       "--web-host=127.0.0.1", absl::StrCat("--web-port=", http_port_),
                       "--topology-file=" + SourceDir() + "/deploy/topology.conf"},

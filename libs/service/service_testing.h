@@ -21,6 +21,11 @@ class ServiceUnderTest final {
   // `binary_env` names the environment variable holding the binary's path (set by ctest).
   static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> Start(const std::string& binary_env,
                                                                  const std::string& db_prefix);
+  // Starts `binary` against a database and a nats-server of the caller's (benchmarks bring a
+  // durable PostgreSQL of their own).
+  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartWith(const std::string& binary,
+                                                                     const std::string& dsn,
+                                                                     const std::string& nats_url);
   ~ServiceUnderTest();
 
   // Stops it with `signal` (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same
@@ -41,6 +46,7 @@ class ServiceUnderTest final {
 
   std::string binary_;
   std::string dsn_;
+  std::string nats_url_;
   std::unique_ptr<TempDir> dir_;
   int grpc_port_ = 0;
   int http_port_ = 0;

@@ -1,0 +1,186 @@
+// gRPC command throughput and latency of the stores service (the real binary, against a durable
+// PostgreSQL and nats-server started here), next to the raw PostgreSQL commit rate measured in
+// the same run. Each command loads the aggregate (AddProduct also checks its store), appends its
+// event, projects the read model, writes the outbox row and commits; the relay publishes.
+//
+// Runs: low load (one client, paced at 50 commands/s: the latency a lone user sees), then closed
+// loops of 4, 8 and 16 clients (saturation), each paired with raw 4-client PostgreSQL commit runs
+// right before and after it (fsync speed drifts). The command mix is one CreateStore to four
+// AddProduct calls, as a catalogue fills.
+//
+//   make bench     (or: build/release/bench/commands_bench)
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "bench/floors.h"
+#include "libs/observability/logging.h"
+#include "libs/service/service_testing.h"
+#include "libs/testing/harness.h"
+#include "proto/stores/stores_service.grpc.pb.h"
+
+namespace {
+
+using namespace eda;  // NOLINT: a benchmark's main file
+using Stub = storespb::StoresService::Stub;
+
+struct RunResult {
+  int clients = 0;
+  double commands_per_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  int errors = 0;
+  double paired_raw_pg = 0;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+// One client: its own connection (a local subchannel pool keeps channels from sharing one).
+std::unique_ptr<Stub> NewStub(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return storespb::StoresService::NewStub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+}
+
+// Issues the mix's next command; true when it succeeded.
+class Client {
+ public:
+  explicit Client(const std::string& target) : stub_(NewStub(target)) {}
+
+  bool Next() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (store_id_.empty() || n_ % 5 == 0) {
+      storespb::CreateStoreRequest req;
+      req.set_name(absl::StrCat("Store ", n_++));
+      req.set_location("Level 1");
+      storespb::CreateStoreResponse resp;
+      if (!stub_->CreateStore(&ctx, req, &resp).ok()) return false;
+      store_id_ = resp.id();
+      return true;
+    }
+    storespb::AddProductRequest req;
+    req.set_store_id(store_id_);
+    req.set_name(absl::StrCat("Product ", n_++));
+    req.set_description("a product");
+    req.set_sku(absl::StrCat("SKU-", n_));
+    req.set_price(9.99);
+    storespb::AddProductResponse resp;
+    return stub_->AddProduct(&ctx, req, &resp).ok();
+  }
+
+ private:
+  std::unique_ptr<Stub> stub_;
+  std::string store_id_;
+  int n_ = 0;
+};
+
+// `clients` clients for `duration`; pace > 0 spaces one client's commands 1/pace apart.
+RunResult Run(const std::string& target, int clients, absl::Duration duration, double pace = 0) {
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<int> errors(clients, 0);
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      Client client(target);
+      for (int i = 0;; ++i) {
+        if (pace > 0) {
+          const absl::Time due = start + absl::Seconds(i / pace);
+          if (due > absl::Now()) absl::SleepFor(due - absl::Now());
+        }
+        if (absl::Now() >= end) break;
+        const absl::Time t0 = absl::Now();
+        if (client.Next()) {
+          latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+        } else {
+          ++errors[c];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::vector<double> all;
+  RunResult r{.clients = clients};
+  for (int c = 0; c < clients; ++c) {
+    all.insert(all.end(), latencies[c].begin(), latencies[c].end());
+    r.errors += errors[c];
+  }
+  r.commands_per_s = static_cast<double>(all.size()) / seconds;
+  r.p50_ms = Percentile(all, 0.50);
+  r.p99_ms = Percentile(all, 0.99);
+  return r;
+}
+
+int Fail(const absl::Status& s) {
+  std::fprintf(stderr, "commands_bench: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::Init({.service = "bench", .level = log::Level::kError});
+  std::string binary = STORES_BINARY;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--stores-bin=")) binary = std::string(arg);
+  }
+  setenv("EDA_SOURCE_DIR", SOURCE_DIR, 0);  // the topology file the service reads
+  auto pg = testing::PostgresServer::Start({.durable = true});
+  if (!pg.ok()) return Fail(pg.status());
+  auto nats = testing::NatsServer::Start();
+  if (!nats.ok()) return Fail(nats.status());
+  auto raw_dsn = (*pg)->CreateDatabase("raw");
+  auto dsn = (*pg)->CreateDatabase("stores");
+  if (!raw_dsn.ok() || !dsn.ok()) return Fail(absl::InternalError("create database"));
+  auto stores = testing::ServiceUnderTest::StartWith(binary, *dsn, (*nats)->url());
+  if (!stores.ok()) return Fail(stores.status());
+  const std::string target = (*stores)->grpc_target();
+
+  auto paired = [&](int clients, absl::Duration d, double pace) {
+    auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
+    RunResult r = Run(target, clients, d, pace);
+    auto after = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
+    r.paired_raw_pg = before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
+    std::printf("%2d client%s%s: %6.0f commands/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  "
+                "(raw PostgreSQL beside it: %.0f commits/s, ratio %.1f %%)\n",
+                clients, clients == 1 ? " " : "s", pace > 0 ? absl::StrFormat(" paced %.0f/s", pace).c_str() : "",
+                r.commands_per_s, r.p50_ms, r.p99_ms, r.errors, r.paired_raw_pg,
+                r.paired_raw_pg > 0 ? 100 * r.commands_per_s / r.paired_raw_pg : 0);
+    std::fflush(stdout);
+    return r;
+  };
+
+  Run(target, 4, absl::Seconds(1));  // warm-up: connections, prepared statements, caches
+  RunResult low = paired(1, absl::Seconds(5), 50);
+  RunResult best;
+  for (int clients : {4, 8, 16}) {
+    RunResult r = paired(clients, absl::Seconds(5), 0);
+    if (r.commands_per_s > best.commands_per_s) best = r;
+  }
+  const double ratio = best.paired_raw_pg > 0 ? best.commands_per_s / best.paired_raw_pg : 0;
+  std::printf("saturation: %.0f commands/s with %d clients = %.1f %% of the paired raw PostgreSQL "
+              "rate (%.0f commits/s)\n",
+              best.commands_per_s, best.clients, 100 * ratio, best.paired_raw_pg);
+  std::printf("RESULT %s\n",
+              absl::StrFormat("{\"p50_ms_low\":%.3f,\"p99_ms_low\":%.3f,\"commands_per_s\":%.0f,"
+                              "\"raw_pg_commits_per_s\":%.0f,\"ratio_pg\":%.3f}",
+                              low.p50_ms, low.p99_ms, best.commands_per_s, best.paired_raw_pg, ratio)
+                  .c_str());
+  return 0;
+}
