@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -135,10 +136,18 @@ int Fail(const absl::Status& s) {
 
 int main(int argc, char** argv) {
   log::Init({.service = "bench", .level = log::Level::kError});
+  // --stores-bin=PATH: another stores binary; --target=HOST:PORT: a stores service already running
+  // (its database is then not the one the raw floor is measured on).
   std::string binary = STORES_BINARY;
+  std::string target;
+  int only_clients = 0;  // --clients=N [--seconds=S]: one closed-loop run only (for profiling)
+  int only_seconds = 10;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--clients=")) (void)absl::SimpleAtoi(arg, &only_clients);
+    if (absl::ConsumePrefix(&arg, "--seconds=")) (void)absl::SimpleAtoi(arg, &only_seconds);
     if (absl::ConsumePrefix(&arg, "--stores-bin=")) binary = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--target=")) target = std::string(arg);
   }
   setenv("EDA_SOURCE_DIR", SOURCE_DIR, 0);  // the topology file the service reads
   auto pg = testing::PostgresServer::Start({.durable = true});
@@ -148,9 +157,13 @@ int main(int argc, char** argv) {
   auto raw_dsn = (*pg)->CreateDatabase("raw");
   auto dsn = (*pg)->CreateDatabase("stores");
   if (!raw_dsn.ok() || !dsn.ok()) return Fail(absl::InternalError("create database"));
-  auto stores = testing::ServiceUnderTest::StartWith(binary, *dsn, (*nats)->url());
-  if (!stores.ok()) return Fail(stores.status());
-  const std::string target = (*stores)->grpc_target();
+  std::unique_ptr<testing::ServiceUnderTest> stores;
+  if (target.empty()) {
+    auto started = testing::ServiceUnderTest::StartWith(binary, *dsn, (*nats)->url());
+    if (!started.ok()) return Fail(started.status());
+    stores = std::move(*started);
+    target = stores->grpc_target();
+  }
 
   auto paired = [&](int clients, absl::Duration d, double pace) {
     auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
@@ -167,6 +180,12 @@ int main(int argc, char** argv) {
   };
 
   Run(target, 4, absl::Seconds(1));  // warm-up: connections, prepared statements, caches
+  if (only_clients > 0) {
+    RunResult r = Run(target, only_clients, absl::Seconds(only_seconds));
+    std::printf("%d clients: %.0f commands/s  p50 %.2f ms  p99 %.2f ms  errors %d\n", r.clients,
+                r.commands_per_s, r.p50_ms, r.p99_ms, r.errors);
+    return 0;
+  }
   RunResult low = paired(1, absl::Seconds(5), 50);
   RunResult best;
   for (int clients : {4, 8, 16}) {

@@ -157,13 +157,16 @@ class Repository {
 
   // Appends the pending events, snapshots when due, and clears them. Errors: Aborted on a
   // concurrent change (retry the unit of work).
-  absl::Status Save(pg::Transaction& tx, A& aggregate) const {
+  absl::Status Save(pg::Transaction& tx, A& aggregate) const { return Save(Immediate(tx), aggregate); }
+  // The same through `write`: with a deferring writer the events, the snapshot and the caller's
+  // other writes go to the database in the commit's round trip, and a conflict fails the commit.
+  absl::Status Save(const Writer& write, A& aggregate) const {
     if (aggregate.pending_.empty()) return absl::OkStatus();
     std::vector<StoredEvent> stored;
     stored.reserve(aggregate.pending_.size());
     for (const E& e : aggregate.pending_) stored.push_back(events_.encode(e));
     const int before = aggregate.version_;
-    EDA_RETURN_IF_ERROR(AppendEvents(tx, aggregate.id_, A::kType, before, stored));
+    EDA_RETURN_IF_ERROR(AppendEvents(write, aggregate.id_, A::kType, before, stored));
     aggregate.version_ = before + static_cast<int>(stored.size());
     aggregate.pending_.clear();
     if constexpr (HasSnapshot<A>::value) {
@@ -171,7 +174,7 @@ class Repository {
       if (snapshots_.has_value() && n > 0 && aggregate.version_ / n > before / n) {
         StoredSnapshot snap = snapshots_->encode(aggregate.TakeSnapshot());
         snap.stream_version = aggregate.version_;
-        EDA_RETURN_IF_ERROR(SaveSnapshot(tx, aggregate.id_, A::kType, snap));
+        EDA_RETURN_IF_ERROR(SaveSnapshot(write, aggregate.id_, A::kType, snap));
       }
     }
     return absl::OkStatus();

@@ -28,7 +28,14 @@ std::string MetadataJson(const std::map<std::string, std::string>& md) {
 
 }  // namespace
 
-absl::Status AppendEvents(pg::Transaction& tx, const std::string& stream_id,
+Writer Immediate(pg::Transaction& tx) {
+  return [&tx](pg::Connection::Statement st) {
+    absl::Status s = tx.Exec(st.sql, st.params).status();
+    return !s.ok() && st.on_error ? st.on_error(std::move(s)) : s;
+  };
+}
+
+absl::Status AppendEvents(const Writer& write, const std::string& stream_id,
                           const std::string& stream_type, int expected_version,
                           std::vector<StoredEvent>& events) {
   if (events.empty()) return absl::OkStatus();
@@ -56,12 +63,12 @@ absl::Status AppendEvents(pg::Transaction& tx, const std::string& stream_id,
     params.emplace_back(MetadataJson(e.metadata));
     params.emplace_back(absl::FormatTime(absl::RFC3339_full, e.occurred_at, absl::UTCTimeZone()));
   }
-  absl::Status s = tx.Exec(sql, params).status();
-  if (s.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::AbortedError(absl::StrCat(stream_type, " ", stream_id, " was changed concurrently (",
-                                           "expected version ", expected_version, ")"));
-  }
-  return s;
+  return write({std::move(sql), std::move(params), [=](absl::Status s) {
+                  if (s.code() != absl::StatusCode::kAlreadyExists) return s;
+                  return absl::AbortedError(absl::StrCat(stream_type, " ", stream_id,
+                                                         " was changed concurrently (expected version ",
+                                                         expected_version, ")"));
+                }});
 }
 
 absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const std::string& stream_id,
@@ -110,18 +117,16 @@ absl::StatusOr<std::optional<StoredSnapshot>> LoadSnapshot(pg::Transaction& tx,
   return std::optional<StoredSnapshot>(std::move(s));
 }
 
-absl::Status SaveSnapshot(pg::Transaction& tx, const std::string& stream_id,
+absl::Status SaveSnapshot(const Writer& write, const std::string& stream_id,
                           const std::string& stream_type, const StoredSnapshot& s) {
-  return tx
-      .Exec(
-          "INSERT INTO snapshots (stream_id, stream_type, stream_version, snapshot_name, "
-          "snapshot_version, payload) VALUES ($1, $2, $3, $4, $5, $6) "
-          "ON CONFLICT (stream_id, stream_type) DO UPDATE SET stream_version = EXCLUDED.stream_version, "
-          "snapshot_name = EXCLUDED.snapshot_name, snapshot_version = EXCLUDED.snapshot_version, "
-          "payload = EXCLUDED.payload, updated_at = now() "
-          "WHERE snapshots.stream_version < EXCLUDED.stream_version",
-          {stream_id, stream_type, s.stream_version, s.name, s.version, pg::Param::Bytes(s.payload)})
-      .status();
+  return write(
+      {"INSERT INTO snapshots (stream_id, stream_type, stream_version, snapshot_name, "
+       "snapshot_version, payload) VALUES ($1, $2, $3, $4, $5, $6) "
+       "ON CONFLICT (stream_id, stream_type) DO UPDATE SET stream_version = EXCLUDED.stream_version, "
+       "snapshot_name = EXCLUDED.snapshot_name, snapshot_version = EXCLUDED.snapshot_version, "
+       "payload = EXCLUDED.payload, updated_at = now() "
+       "WHERE snapshots.stream_version < EXCLUDED.stream_version",
+       {stream_id, stream_type, s.stream_version, s.name, s.version, pg::Param::Bytes(s.payload)}});
 }
 
 }  // namespace eda::es

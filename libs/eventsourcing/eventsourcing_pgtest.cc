@@ -187,6 +187,42 @@ TEST_F(EventSourcingTest, RetryHelperResolvesConflicts) {
   EXPECT_EQ(c->version(), 41);
 }
 
+TEST_F(EventSourcingTest, DeferredAppendsConflictAtCommitAsAborted) {
+  // Saved through a unit of work's deferring writer, the append goes out with the COMMIT: the
+  // conflict surfaces there, still as Aborted, and nothing of the losing unit of work stays.
+  Repository<Counter> repo(Codec());
+  ASSERT_TRUE(Create(repo, "c1", 0).ok());
+  auto first = outbox::UnitOfWork::Begin(*pool_);
+  auto second = outbox::UnitOfWork::Begin(*pool_);
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto a = repo.Load(first->tx(), "c1");
+  auto b = repo.Load(second->tx(), "c1");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->Add(1).ok());
+  ASSERT_TRUE(b->Add(2).ok());
+  ASSERT_TRUE(repo.Save(first->Deferred(), *a).ok());
+  ASSERT_TRUE(repo.Save(second->Deferred(), *b).ok());  // nothing sent yet
+  second->Defer("INSERT INTO totals (id, total) VALUES ('c1', 2)", {});
+  ASSERT_TRUE(first->Commit().ok());
+  absl::Status lost = second->Commit();
+  EXPECT_EQ(lost.code(), absl::StatusCode::kAborted) << lost;
+  EXPECT_THAT(lost.message(), HasSubstr("changed concurrently"));
+  auto conn = pg::Connection::Open(pool_->dsn());
+  EXPECT_EQ(*conn->Exec("SELECT count(*) FROM totals")->Int(0, 0), 0);
+
+  // Through the retry helper the loser runs again and wins.
+  ASSERT_TRUE(outbox::RunUnitOfWork(*pool_, [&](outbox::UnitOfWork& uow) -> absl::Status {
+                EDA_ASSIGN_OR_RETURN(Counter c, repo.Load(uow.tx(), "c1"));
+                EDA_RETURN_IF_ERROR(c.Add(2));
+                return repo.Save(uow.Deferred(), c);
+              }).ok());
+  auto tx = pg::Transaction::Begin(*pool_);
+  auto c = repo.Load(*tx, "c1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state().total, 3);
+  EXPECT_EQ(c->version(), 3);
+}
+
 TEST_F(EventSourcingTest, SnapshotPlusTailEqualsFullReplay) {
   Repository<Counter> with_snapshots(Codec(), SnapCodec(), {.snapshot_every = 3});
   Repository<Counter> replay_only(Codec());

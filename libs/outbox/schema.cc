@@ -55,6 +55,13 @@ CREATE TABLE snapshots (
   PRIMARY KEY (stream_id, stream_type)
 );
 )sql"},
+      {3, "platform_outbox_vacuum", R"sql(
+-- The outbox is a queue: every row is updated once (published) and deleted later (pruned).
+-- Vacuum it after a fixed number of dead rows rather than a fraction of the table, so the index
+-- of unpublished rows never fills up with published ones.
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000,
+                        autovacuum_vacuum_cost_delay = 0);
+)sql"},
   };
 }
 

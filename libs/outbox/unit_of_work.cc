@@ -127,8 +127,8 @@ pg::Transaction& UnitOfWork::tx() {
   return tx_;
 }
 
-void UnitOfWork::Defer(std::string sql, std::vector<pg::Param> params) {
-  deferred_.push_back({std::move(sql), std::move(params)});
+void UnitOfWork::Defer(pg::Connection::Statement statement) {
+  deferred_.push_back(std::move(statement));
 }
 
 absl::Status UnitOfWork::Savepoint(const std::string& name) {

@@ -55,7 +55,18 @@ class UnitOfWork final {
 
   // Queues a write whose result is not needed; it is sent with the next tx() use or with the
   // COMMIT, in the same round trip. Its error, if any, is returned by Commit().
-  void Defer(std::string sql, std::vector<pg::Param> params);
+  void Defer(std::string sql, std::vector<pg::Param> params,
+             std::function<absl::Status(absl::Status)> on_error = nullptr) {
+    Defer({std::move(sql), std::move(params), std::move(on_error)});
+  }
+  void Defer(pg::Connection::Statement statement);
+  // A writer for the event store (eventsourcing/event_store.h) that defers.
+  std::function<absl::Status(pg::Connection::Statement)> Deferred() {
+    return [this](pg::Connection::Statement st) {
+      Defer(std::move(st));
+      return absl::OkStatus();
+    };
+  }
   // Sends the deferred writes now; returns their error (also remembered for Commit()).
   absl::Status Flush() {
     tx();

@@ -200,7 +200,11 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
     const Sent& what = sent_items[item];
     if (st == PGRES_PIPELINE_ABORTED) continue;  // skipped after an earlier error
     if (!Succeeded(r.get())) {
-      if (error.ok()) error = StatusFromResult(r.get(), c, SqlContext(statements[what.statement].sql));
+      if (error.ok()) {
+        const Statement& failed = statements[what.statement];
+        error = StatusFromResult(r.get(), c, SqlContext(failed.sql));
+        if (failed.on_error && !what.prepare) error = failed.on_error(std::move(error));
+      }
     } else if (what.prepare) {
       prepared_.emplace(statements[what.statement].sql, what.name);
     } else {

@@ -10,16 +10,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libs/common/c_handle.h"
@@ -107,10 +108,12 @@ class Connection final {
 
   // Sends several statements in one round trip (libpq pipeline mode). `results` receives the
   // result of each statement that succeeded, in order; the server skips the statements after a
-  // failed one. Returns the first error, annotated with that statement.
+  // failed one. Returns the first error, annotated with that statement and passed through its
+  // on_error, if it has one (e.g. a unique violation that means a concurrent change -> Aborted).
   struct Statement {
     std::string sql;
     std::vector<Param> params;
+    std::function<absl::Status(absl::Status)> on_error = nullptr;
   };
   absl::Status ExecPipeline(const std::vector<Statement>& statements, std::vector<Result>* results);
 

@@ -24,6 +24,8 @@ class ProductRepository {
  public:
   virtual ~ProductRepository() = default;
   virtual absl::StatusOr<Product> Load(const std::string& id) = 0;
+  // Errors: NotFound when a new product's store does not exist (possibly only when the unit of
+  // work commits).
   virtual absl::Status Save(Product& product) = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/aggregate.h"
+#include "libs/pg/errors.h"
 #include "proto/stores/stores_api.pb.h"
 #include "services/stores/api/messages.h"
 
@@ -241,7 +242,12 @@ const eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>& ProductHandler
                      [&](const domain::ProductAdded& a) {
                        uow.Defer("INSERT INTO products (id, store_id, name, description, sku, price) "
                                  "VALUES ($1, $2, $3, $4, $5, $6)",
-                                 {id, a.store_id, a.name, a.description, a.sku, a.price});
+                                 {id, a.store_id, a.name, a.description, a.sku, a.price},
+                                 [store_id = a.store_id](absl::Status s) {
+                                   // products_store_id_fkey: the store does not exist.
+                                   if (eda::pg::SqlStateOf(s) != "23503") return s;
+                                   return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
+                                 });
                      },
                      [&](const domain::ProductRebranded& r) {
                        uow.Defer("UPDATE products SET name = $2, description = $3, updated_at = now() "
@@ -329,7 +335,7 @@ absl::StatusOr<domain::Store> StoreRepository::Load(const std::string& id) {
 
 absl::Status StoreRepository::Save(domain::Store& store) {
   const std::vector<domain::StoreEvent> events = store.pending();
-  EDA_RETURN_IF_ERROR(Stores().Save(uow_.tx(), store));
+  EDA_RETURN_IF_ERROR(Stores().Save(uow_.Deferred(), store));
   return StoreHandlers().Publish(uow_, store.id(), events);
 }
 
@@ -339,7 +345,7 @@ absl::StatusOr<domain::Product> ProductRepository::Load(const std::string& id) {
 
 absl::Status ProductRepository::Save(domain::Product& product) {
   const std::vector<domain::ProductEvent> events = product.pending();
-  EDA_RETURN_IF_ERROR(Products().Save(uow_.tx(), product));
+  EDA_RETURN_IF_ERROR(Products().Save(uow_.Deferred(), product));
   return ProductHandlers().Publish(uow_, product.id(), events);
 }
 
