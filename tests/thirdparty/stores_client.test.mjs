@@ -65,19 +65,21 @@ test('creates a store and a product over gRPC and receives their events from Jet
   });
 
   // Our own durable, created before the calls; it starts at the beginning of the stream and the
-  // test picks its own events out by id.
+  // test picks its own events out by id. It is removed at the end, then the connection closed.
   const durable = `nodejs-client-${randomBytes(4).toString('hex')}`;
   const jsm = await nc.jetstreamManager();
+  let consumerCreated = false;
+  t.after(async () => {
+    if (consumerCreated) await jsm.consumers.delete('STORES', durable);
+    await nc.close();
+  });
   await jsm.consumers.add('STORES', {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: 'mallbots.stores.events.>',
   });
-  t.after(async () => {
-    await jsm.consumers.delete('STORES', durable);
-    await nc.close();
-  });
+  consumerCreated = true;
 
   const client = storesClient();
   t.after(() => client.close());

@@ -24,7 +24,7 @@ TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
   const std::string log = tmp.path() + "/node.log";
   auto node = testing::Process::Start(
       {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(), "NATS_URL=" + testing::SharedNats().url(),
-       "node", "--test", "--test-reporter=spec", dir + "/stores_client.test.mjs"},
+       "node", "--test", "--test-reporter=spec", "--test-timeout=60000", dir + "/stores_client.test.mjs"},
       {.log_file = log});
   ASSERT_TRUE(node.ok()) << node.status();
   const int rc = (*node)->Wait();
