@@ -31,7 +31,9 @@ std::string MetadataJson(const std::map<std::string, std::string>& md) {
 Writer Immediate(pg::Transaction& tx) {
   return [&tx](pg::Connection::Statement st) {
     absl::Status s = tx.Exec(st.sql, st.params).status();
-    return !s.ok() && st.on_error ? st.on_error(std::move(s)) : s;
+    if (s.ok() || !st.on_error) return s;
+    absl::Status mapped = st.on_error(s);
+    return mapped.ok() ? s : mapped;  // a mapping may rename an error, not drop it
   };
 }
 

@@ -60,7 +60,8 @@ class UnitOfWork final {
     Defer({std::move(sql), std::move(params), std::move(on_error)});
   }
   void Defer(pg::Connection::Statement statement);
-  // A writer for the event store (eventsourcing/event_store.h) that defers.
+  // A writer for the event store (eventsourcing/event_store.h) that defers. It points at this
+  // unit of work: use it in the call it is made for, not across a move of the unit of work.
   std::function<absl::Status(pg::Connection::Statement)> Deferred() {
     return [this](pg::Connection::Statement st) {
       Defer(std::move(st));

@@ -203,7 +203,10 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
       if (error.ok()) {
         const Statement& failed = statements[what.statement];
         error = StatusFromResult(r.get(), c, SqlContext(failed.sql));
-        if (failed.on_error && !what.prepare) error = failed.on_error(std::move(error));
+        if (failed.on_error && !what.prepare) {
+          absl::Status mapped = failed.on_error(error);
+          if (!mapped.ok()) error = std::move(mapped);  // a mapping may rename an error, not drop it
+        }
       }
     } else if (what.prepare) {
       prepared_.emplace(statements[what.statement].sql, what.name);

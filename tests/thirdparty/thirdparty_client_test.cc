@@ -14,7 +14,7 @@ namespace {
 namespace testing = ::eda::testing;
 
 TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
-  const std::string dir = std::string(std::getenv("EDA_SOURCE_DIR")) + "/tests/thirdparty";
+  const std::string dir = testing::SourceDir() + "/tests/thirdparty";
   ASSERT_TRUE(std::filesystem::exists(dir + "/node_modules/nats"))
       << "the npm packages are missing: `make test` installs them (npm ci in tests/thirdparty)";
   auto stores = testing::ServiceUnderTest::Start("STORES_BIN", "stores");

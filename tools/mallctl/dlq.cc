@@ -58,7 +58,11 @@ absl::Status Replay(jsCtx* js, uint64_t seq, natsMsg* dead) {
   if (natsMsgHeader_Keys(dead, &keys, &count) == NATS_OK) {
     for (int i = 0; i < count; ++i) {
       if (absl::StartsWith(keys[i], "Mallbots-Dead-") || absl::string_view(keys[i]) == "Nats-Msg-Id") continue;
-      natsMsgHeader_Set(msg.get(), keys[i], eda::messaging::Header(dead, keys[i]).c_str());
+      const char** values = nullptr;
+      int n = 0;
+      if (natsMsgHeader_Values(dead, keys[i], &values, &n) != NATS_OK) continue;
+      for (int j = 0; j < n; ++j) natsMsgHeader_Add(msg.get(), keys[i], values[j]);
+      free(values);
     }
     free(keys);
   }

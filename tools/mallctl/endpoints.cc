@@ -1,5 +1,8 @@
 #include "tools/mallctl/endpoints.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +37,15 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
         "(run `make up`, or pass --addr / --nats-url)");
   }
   const std::string file = absl::StrCat(dir, "/stack.env");
+  struct stat st;
+  if (stat(file.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", file, " (run `make up`)"));
+  }
+  // It names the servers mallctl sends the admin password to: only a file of ours will do.
+  if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("refusing ", file, ": it is not owned by this user or others may write it"));
+  }
   std::ifstream in(file);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file, " (run `make up`)"));
   Endpoints e;

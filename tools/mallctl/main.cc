@@ -1,4 +1,5 @@
 // mallctl: the operator's command line for a MallBots system. See `mallctl help`.
+#include <fstream>
 #include <iostream>
 #include <algorithm>
 #include <map>
@@ -31,7 +32,7 @@ Addresses and credentials come from the local stack's state directory (`make up`
 stack.env there): $MALLBOTS_HOME, else the nearest .mallbots directory here or above. Flags:
   --state-dir DIR   another state directory
   --addr HOST:PORT  the service's gRPC address (call)
-  --nats-url URL --nats-user USER --nats-password PASSWORD   NATS (tail, dlq)
+  --nats-url URL --nats-user USER --nats-password-file FILE   NATS (tail, dlq)
   --timeout D       call deadline (default 10s); for tail, stop after D (e.g. 30s, 2m)
 Services: )";
 
@@ -43,7 +44,7 @@ struct Args {
 // Flags take `--name value` or `--name=value`; --from-start takes none.
 bool Parse(int argc, char** argv, Args& out) {
   static const std::vector<std::string> kValued = {"state-dir", "addr",  "nats-url", "nats-user",
-                                                   "nats-password", "timeout", "count"};
+                                                   "nats-password-file", "timeout", "count"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (!absl::StartsWith(a, "--") || a.size() == 2) {
@@ -104,7 +105,13 @@ std::optional<mallctl::Endpoints> NatsEndpoints(const Args& a) {
     e.nats_url = Flag(a, "nats-url");
   }
   if (!Flag(a, "nats-user").empty()) e.nats_user = Flag(a, "nats-user");
-  if (!Flag(a, "nats-password").empty()) e.nats_password = Flag(a, "nats-password");
+  if (const std::string file = Flag(a, "nats-password-file"); !file.empty()) {
+    std::ifstream in(file);
+    if (!in || !std::getline(in, e.nats_password)) {
+      std::cerr << "--nats-password-file: cannot read " << file << "\n";
+      return std::nullopt;
+    }
+  }
   return e;
 }
 
@@ -143,7 +150,10 @@ int main(int argc, char** argv) {
         std::cerr << e.status().message() << "\n";
         return mallctl::kExitUsage;
       }
-      if (auto it = e->grpc.find(call.service); it != e->grpc.end()) call.address = it->second;
+      for (const std::string& name : mallctl::ServiceNames()) {  // stack.env knows short names
+        if (mallctl::FindService(name) != mallctl::FindService(call.service)) continue;
+        if (auto it = e->grpc.find(name); it != e->grpc.end()) call.address = it->second;
+      }
     }
     return mallctl::Call(call);
   }

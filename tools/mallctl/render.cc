@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "tools/mallctl/catalog.h"
@@ -25,7 +26,14 @@ void CopyHeaders(natsMsg* msg, google::protobuf::Map<std::string, std::string>& 
   const char** keys = nullptr;
   int count = 0;
   if (natsMsgHeader_Keys(msg, &keys, &count) != NATS_OK) return;
-  for (int i = 0; i < count; ++i) out[keys[i]] = eda::messaging::Header(msg, keys[i]);
+  for (int i = 0; i < count; ++i) {
+    const char** values = nullptr;
+    int n = 0;
+    if (natsMsgHeader_Values(msg, keys[i], &values, &n) != NATS_OK) continue;
+    std::vector<absl::string_view> all(values, values + n);
+    out[keys[i]] = absl::StrJoin(all, ", ");  // several values of one header, as HTTP joins them
+    free(values);
+  }
   free(keys);
 }
 

@@ -47,11 +47,18 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
   }
   jsStreamInfoList* list = nullptr;
   jsErrCode jerr = jsErrCode(0);
-  if (natsStatus s = js_Streams(&list, (*conn)->js(), nullptr, &jerr); s != NATS_OK) {
-    std::cerr << eda::messaging::FromNats(s, "listing streams", jerr) << "\n";
+  natsStatus listed = js_Streams(&list, (*conn)->js(), nullptr, &jerr);
+  if (listed == NATS_NOT_FOUND) {
+    std::cerr << "the server has no streams yet\n";
     return kExitFailed;
   }
-  Printer printer;
+  if (listed != NATS_OK) {
+    std::cerr << eda::messaging::FromNats(listed, "listing streams", jerr) << "\n";
+    return kExitFailed;
+  }
+  // Lives until the process exits: a callback already running when a subscription goes away may
+  // still be printing through it.
+  Printer& printer = *new Printer;
   printer.limit = args.count;
   std::vector<NatsSubPtr> subs;
   for (int i = 0; i < list->Count; ++i) {
@@ -89,9 +96,6 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
     printer.mu.AwaitWithTimeout(absl::Condition(&done), args.timeout);
     complete = args.count == 0 || printer.printed >= args.count;
   }
-  // Drained subscriptions call back no more, so `printer` may go.
-  for (NatsSubPtr& sub : subs) natsSubscription_Drain(sub.get());
-  for (NatsSubPtr& sub : subs) natsSubscription_WaitForDrainCompletion(sub.get(), 5000);
   return complete ? 0 : kExitFailed;
 }
 
