@@ -24,6 +24,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "bench/floors.h"
+#include "libs/common/process.h"
 #include "libs/observability/logging.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
@@ -136,6 +137,7 @@ int Fail(const absl::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ApplyReleaseDefaults();
   log::Init({.service = "bench", .level = log::Level::kError});
   // --stores-bin=PATH: another stores binary; --target=HOST:PORT: a stores service already running
   // (its database is then not the one the raw floor is measured on).

@@ -6,9 +6,11 @@
 
 #include "absl/strings/str_format.h"
 #include "bench/floors.h"
+#include "libs/common/process.h"
 #include "libs/testing/harness.h"
 
 int main() {
+  eda::ApplyReleaseDefaults();
   auto pg = eda::testing::PostgresServer::Start({.durable = true});
   if (!pg.ok()) {
     std::fprintf(stderr, "postgres: %s\n", pg.status().ToString().c_str());

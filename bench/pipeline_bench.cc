@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/floors.h"
+#include "libs/common/process.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/messaging/consumer.h"
@@ -215,6 +216,7 @@ int Fail(const absl::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ApplyReleaseDefaults();
   log::Init({.service = "bench", .level = log::Level::kError});
   // --rate=N [--seconds=S]: one paced run only (for profiling a given load).
   double only_rate = 0;

@@ -210,6 +210,27 @@ TEST_F(PipelineTest, ProducersElsewhereWakeTheRelayWithNotify) {
   EXPECT_TRUE(WaitForEffects(2, absl::Seconds(5)));
 }
 
+TEST_F(PipelineTest, AMessageWrittenTwiceHasOneEffect) {
+  StartConsumer(RecordEffect());
+  StartRelay();
+  messaging::Message m = NewMessage("twice");
+  ASSERT_TRUE(Produce(m).ok());
+  {  // the same message in a second unit of work: a second outbox row
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    ASSERT_TRUE(uow->Publish(m).ok());
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
+      absl::Seconds(10)));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 2);
+  ASSERT_TRUE(WaitForEffects(1));
+  absl::SleepFor(absl::Milliseconds(300));  // a second effect would be there by now
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(StreamCount(stream_), 1u);  // the second publish fell in JetStream's duplicate window
+}
+
 TEST_F(PipelineTest, RolledBackWorkPublishesNothing) {
   StartRelay();
   StartConsumer(RecordEffect());

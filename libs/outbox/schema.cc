@@ -62,6 +62,12 @@ CREATE TABLE snapshots (
 ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000,
                         autovacuum_vacuum_cost_delay = 0);
 )sql"},
+      {4, "platform_outbox_ids_not_indexed", R"sql(
+-- Message ids are new UUIDs, and a message written twice is dropped downstream anyway (by
+-- JetStream's duplicate window on Nats-Msg-Id, and by every consumer's inbox), so the outbox no
+-- longer keeps a unique index on them: it was half the cost of writing and marking a row.
+ALTER TABLE outbox DROP CONSTRAINT outbox_id_key;
+)sql"},
   };
 }
 

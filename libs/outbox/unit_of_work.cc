@@ -26,7 +26,7 @@ absl::Status Validate(const messaging::Message& message) {
   return absl::OkStatus();
 }
 
-// One INSERT for all the messages; an id already present is left alone.
+// One INSERT for all the messages.
 pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& messages) {
   pg::Connection::Statement st;
   st.sql = "INSERT INTO outbox (id, name, subject, data, sent_at) VALUES ";
@@ -41,7 +41,6 @@ pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& me
     st.params.push_back(pg::Param::Bytes(messaging::EncodeEnvelope(m)));
     st.params.emplace_back(absl::FormatTime(absl::RFC3339_full, m.sent_at, absl::UTCTimeZone()));
   }
-  st.sql += " ON CONFLICT (id) DO NOTHING";
   return st;
 }
 

@@ -28,8 +28,9 @@ namespace eda::outbox {
 // The channel the relay listens on.
 inline constexpr char kOutboxChannel[] = "mallbots_outbox";
 
-// Inserts `message` into the outbox in `tx`. A message whose id is already there is left alone
-// (re-publishing is idempotent). Errors: InvalidArgument without id/name/subject; database errors.
+// Inserts `message` into the outbox in `tx`. Writing one message id twice publishes it twice;
+// JetStream (Nats-Msg-Id) and the consumers' inbox keep that to one effect. Errors:
+// InvalidArgument without id/name/subject; database errors.
 absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message);
 
 // Wakes the relay after a commit that wrote outbox rows. Registered by a relay for its database

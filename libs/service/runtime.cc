@@ -1,8 +1,8 @@
 #include "libs/service/runtime.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "libs/common/config.h"
+#include "libs/common/process.h"
 #include "libs/common/shutdown.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/logging.h"
@@ -47,11 +47,7 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings,
                                                        std::vector<pg::Migration> migrations) {
-#ifdef NDEBUG
-  // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a debug aid it leaves
-  // on); in a release build that cost a few per cent of a busy service's CPU.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-#endif
+  ApplyReleaseDefaults();
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = settings;
   EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
