@@ -283,6 +283,8 @@ void Relay::Impl::MaybePrune() {
       absl::RFC3339_full, absl::Now() - options_.retention, absl::UTCTimeZone());
   const std::string inbox_cutoff = absl::FormatTime(
       absl::RFC3339_full, absl::Now() - options_.inbox_retention, absl::UTCTimeZone());
+  // The time indexes are BRIN, which only bitmap scans use (off for the rest of this session).
+  (void)db_->Exec("SET enable_bitmapscan = on");
   auto outbox = db_->Exec(
       "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1::timestamptz "
       "LIMIT 10000)",
@@ -291,6 +293,8 @@ void Relay::Impl::MaybePrune() {
       "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE received_at < $1::timestamptz "
       "LIMIT 10000)",
       {inbox_cutoff});
+  // Failing only with the connection, which the next round then replaces (and sets up anew).
+  (void)db_->Exec("SET enable_bitmapscan = off");
   if (!outbox.ok() || !inbox.ok()) {
     LOG_WARN() << "outbox/inbox pruning failed"
                << KV("error", !outbox.ok() ? outbox.status() : inbox.status());
