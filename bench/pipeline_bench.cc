@@ -6,8 +6,7 @@
 //     -> consumer unit of work (inbox row + effect row, COMMIT) -> ack
 // Latency is measured from the producer's commit returning to the consumer's commit returning.
 // Runs: paced 100 msg/s, paced 500 msg/s, then rising paced rates to find the highest rate the
-// pipeline sustains (producers on schedule, backlog bounded, p99 <= 50 ms; a rate that fails is
-// given a second run before the search stops). Each pipeline run is
+// pipeline sustains (producers on schedule, backlog bounded, p99 <= 50 ms). Each pipeline run is
 // paired with raw PostgreSQL commit-rate runs taken right before and right after it (fsync speed
 // drifts), and compared with their mean.
 //
@@ -271,17 +270,11 @@ int main(int argc, char** argv) {
   RunResult low = paired(100, absl::Seconds(5));
   RunResult mid = paired(500, absl::Seconds(5));
 
-  // Rising rates as fractions of the raw commit rate until one is not sustained. A rate that
-  // fails is run once more before the search ends: on this kind of machine one stall of the disk
-  // or of the host can push a 4-second run's p99 past 50 ms at any rate.
+  // Rising rates as fractions of the raw commit rate until one is not sustained.
   RunResult best = mid.sustained ? mid : RunResult{};
   const double raw_reference = mid.paired_raw_pg > 0 ? mid.paired_raw_pg : 5000;
   for (double fraction = 0.20; fraction <= 0.80; fraction += 0.05) {
     RunResult r = paired(raw_reference * fraction, absl::Seconds(4));
-    if (!r.sustained) {
-      std::printf("  (not sustained: running this rate once more)\n");
-      r = paired(raw_reference * fraction, absl::Seconds(4));
-    }
     if (!r.sustained) break;
     best = r;
   }

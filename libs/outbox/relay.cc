@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -101,7 +102,9 @@ class Relay::Impl final : public RelayWaker {
 
   // Filled by the ack handler (a nats.c thread) while a batch is out.
   absl::Mutex acks_mu_;
-  std::map<std::string, int64_t> in_flight_ ABSL_GUARDED_BY(acks_mu_);  // msg id -> seq
+  // msg id -> the seqs of this batch's rows carrying it (more than one when a message was written
+  // twice: it is published once, and its ack marks every copy).
+  std::map<std::string, std::vector<int64_t>> in_flight_ ABSL_GUARDED_BY(acks_mu_);
   std::vector<int64_t> acked_ ABSL_GUARDED_BY(acks_mu_);
   int nacked_ ABSL_GUARDED_BY(acks_mu_) = 0;
   std::string last_ack_error_ ABSL_GUARDED_BY(acks_mu_);
@@ -115,9 +118,9 @@ void Relay::Impl::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, vo
     auto it = self->in_flight_.find(id);
     if (it != self->in_flight_.end()) {
       if (pa != nullptr) {
-        self->acked_.push_back(it->second);
+        self->acked_.insert(self->acked_.end(), it->second.begin(), it->second.end());
       } else {
-        ++self->nacked_;
+        self->nacked_ += static_cast<int>(it->second.size());
         if (pae != nullptr) {
           self->last_ack_error_ = absl::StrCat(natsStatus_GetText(pae->Err),
                                                pae->ErrText != nullptr ? pae->ErrText : "");
@@ -215,11 +218,14 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     in_flight_.clear();
     acked_.clear();
     nacked_ = 0;
-    for (const Row& row : rows) in_flight_[row.id] = row.seq;
+    for (const Row& row : rows) in_flight_[row.id].push_back(row.seq);
   }
   int not_sent = 0;
   natsStatus send_error = NATS_OK;
-  for (const Row& row : rows) {
+  std::set<std::string> sent;  // ids published in this batch
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    if (sent.count(row.id) > 0) continue;  // a copy of a message already out: its ack marks this row
     natsMsg* msg = nullptr;
     natsMsg_Create(&msg, row.subject.c_str(), nullptr, row.data.data(),
                    static_cast<int>(row.data.size()));
@@ -228,12 +234,19 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     natsMsg_Destroy(msg);  // no-op when the library took it
     if (s != NATS_OK) {
       // Later rows wait for the retry, so a subject's messages never overtake each other here.
+      // (Copies of messages already out stay with them.)
       send_error = s;
-      not_sent = static_cast<int>(rows.size() - (&row - rows.data()));
       absl::MutexLock lock(&acks_mu_);
-      for (const Row* r = &row; r != rows.data() + rows.size(); ++r) in_flight_.erase(r->id);
+      for (size_t j = i; j < rows.size(); ++j) {
+        if (sent.count(rows[j].id) > 0) continue;
+        auto it = in_flight_.find(rows[j].id);
+        if (it == in_flight_.end()) continue;
+        not_sent += static_cast<int>(it->second.size());
+        in_flight_.erase(it);
+      }
       break;
     }
+    sent.insert(row.id);
   }
   jsPubOptions po;
   jsPubOptions_Init(&po);
@@ -245,7 +258,8 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     reconnect_nats_ = true;
   }
   absl::MutexLock lock(&acks_mu_);
-  *failed = nacked_ + not_sent + static_cast<int>(in_flight_.size());
+  *failed = nacked_ + not_sent;
+  for (const auto& entry : in_flight_) *failed += static_cast<int>(entry.second.size());  // no ack in time
   if (*failed > 0) {
     LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", *failed)
                << KV("acked", acked_.size())
@@ -283,8 +297,6 @@ void Relay::Impl::MaybePrune() {
       absl::RFC3339_full, absl::Now() - options_.retention, absl::UTCTimeZone());
   const std::string inbox_cutoff = absl::FormatTime(
       absl::RFC3339_full, absl::Now() - options_.inbox_retention, absl::UTCTimeZone());
-  // The time indexes are BRIN, which only bitmap scans use (off for the rest of this session).
-  (void)db_->Exec("SET enable_bitmapscan = on");
   auto outbox = db_->Exec(
       "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1::timestamptz "
       "LIMIT 10000)",
@@ -293,8 +305,6 @@ void Relay::Impl::MaybePrune() {
       "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE received_at < $1::timestamptz "
       "LIMIT 10000)",
       {inbox_cutoff});
-  // Failing only with the connection, which the next round then replaces (and sets up anew).
-  (void)db_->Exec("SET enable_bitmapscan = off");
   if (!outbox.ok() || !inbox.ok()) {
     LOG_WARN() << "outbox/inbox pruning failed"
                << KV("error", !outbox.ok() ? outbox.status() : inbox.status());

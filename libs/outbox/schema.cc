@@ -68,15 +68,6 @@ ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_th
 -- longer keeps a unique index on them: it was half the cost of writing and marking a row.
 ALTER TABLE outbox DROP CONSTRAINT outbox_id_key;
 )sql"},
-      {5, "platform_prune_indexes_brin", R"sql(
--- Pruning finds old rows by time. Rows arrive in time order, so a BRIN index (a few bytes per
--- block range, next to nothing to maintain) serves it as well as a B-tree, which cost every
--- message an index insertion (outbox: on marking it published; inbox: on receiving it).
-DROP INDEX outbox_published_at;
-CREATE INDEX outbox_published_at ON outbox USING brin (published_at);
-DROP INDEX inbox_received_at;
-CREATE INDEX inbox_received_at ON inbox USING brin (received_at);
-)sql"},
   };
 }
 

@@ -58,7 +58,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
             absl::StatusCode::kInvalidArgument);
 
   auto versions = pg::Connection::Open(*dsn)->Exec("SELECT count(*) FROM schema_migrations");
-  EXPECT_EQ(*versions->Int(0, 0), 6);  // platform 1 to 5, service 100
+  EXPECT_EQ(*versions->Int(0, 0), 5);  // platform 1 to 4, service 100
 
   EXPECT_EQ((*rt)->Consume("not-ours", nullptr).code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE((*rt)
