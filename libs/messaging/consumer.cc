@@ -240,20 +240,7 @@ void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t st
   natsMsg* raw = nullptr;
   natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   NatsMsgPtr dead(raw);
-  const char** keys = nullptr;
-  int count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
-    for (int i = 0; i < count; ++i) {
-      if (absl::string_view(keys[i]) == "Nats-Msg-Id") continue;
-      const char** values = nullptr;
-      int n = 0;
-      if (natsMsgHeader_Values(msg, keys[i], &values, &n) == NATS_OK) {
-        for (int j = 0; j < n; ++j) natsMsgHeader_Add(dead.get(), keys[i], values[j]);
-        free(values);
-      }
-    }
-    free(keys);
-  }
+  CopyHeaders(msg, dead.get(), [](absl::string_view key) { return key != "Nats-Msg-Id"; });
   const std::string original_id = Header(msg, "Nats-Msg-Id");
   const std::string reason(why.ToString());
   natsMsgHeader_Set(dead.get(), "Mallbots-Dead-Reason", reason.c_str());

@@ -92,4 +92,19 @@ std::string Header(natsMsg* msg, const char* key) {
   return value;
 }
 
+void CopyHeaders(natsMsg* from, natsMsg* to, const std::function<bool(absl::string_view)>& keep) {
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(from, &keys, &count) != NATS_OK) return;
+  for (int i = 0; i < count; ++i) {
+    if (!keep(keys[i])) continue;
+    const char** values = nullptr;
+    int n = 0;
+    if (natsMsgHeader_Values(from, keys[i], &values, &n) != NATS_OK) continue;
+    for (int j = 0; j < n; ++j) natsMsgHeader_Add(to, keys[i], values[j]);
+    free(values);  // the arrays are the caller's; the strings stay the message's
+  }
+  free(keys);
+}
+
 }  // namespace eda::messaging

@@ -7,6 +7,7 @@
 
 #include <nats/nats.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -70,5 +71,8 @@ class Connection final {
 
 // Reads a header value of a message ("" if absent).
 std::string Header(natsMsg* msg, const char* key);
+
+// Copies every value of every header of `from` whose name `keep` accepts onto `to`.
+void CopyHeaders(natsMsg* from, natsMsg* to, const std::function<bool(absl::string_view)>& keep);
 
 }  // namespace eda::messaging

@@ -66,6 +66,8 @@ ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_th
 -- Message ids are new UUIDs, and a message written twice is dropped downstream anyway (by
 -- JetStream's duplicate window on Nats-Msg-Id, and by every consumer's inbox), so the outbox no
 -- longer keeps a unique index on them: it was half the cost of writing and marking a row.
+-- (Before the first release: no running replica still writes with ON CONFLICT (id). From then
+-- on, such a change ships in two steps, the code first and the schema in a later release.)
 ALTER TABLE outbox DROP CONSTRAINT outbox_id_key;
 )sql"},
   };

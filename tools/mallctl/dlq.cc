@@ -53,19 +53,9 @@ absl::Status Replay(jsCtx* js, uint64_t seq, natsMsg* dead) {
   natsMsg* raw = nullptr;
   natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(dead), natsMsg_GetDataLength(dead));
   NatsMsgPtr msg(raw);
-  const char** keys = nullptr;
-  int count = 0;
-  if (natsMsgHeader_Keys(dead, &keys, &count) == NATS_OK) {
-    for (int i = 0; i < count; ++i) {
-      if (absl::StartsWith(keys[i], "Mallbots-Dead-") || absl::string_view(keys[i]) == "Nats-Msg-Id") continue;
-      const char** values = nullptr;
-      int n = 0;
-      if (natsMsgHeader_Values(dead, keys[i], &values, &n) != NATS_OK) continue;
-      for (int j = 0; j < n; ++j) natsMsgHeader_Add(msg.get(), keys[i], values[j]);
-      free(values);
-    }
-    free(keys);
-  }
+  eda::messaging::CopyHeaders(dead, msg.get(), [](absl::string_view key) {
+    return !absl::StartsWith(key, "Mallbots-Dead-") && key != "Nats-Msg-Id";
+  });
   const std::string id =
       absl::StrCat(eda::messaging::Header(dead, "Mallbots-Dead-Original-Msg-Id"), ":replay:", seq);
   natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", id.c_str());
