@@ -20,6 +20,7 @@
 #include "libs/outbox/schema.h"
 #include "libs/outbox/unit_of_work.h"
 #include "libs/pg/migrations.h"
+#include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 
 namespace eda::outbox {
@@ -128,14 +129,7 @@ class PipelineTest : public ::testing::Test {
 
   // Publishes a raw NATS message straight to JetStream (bypassing the outbox).
   void PublishRaw(const std::string& subject, const std::string& body, const std::string& msg_id) {
-    natsMsg* msg = nullptr;
-    natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
-    natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
-    jsPubAck* ack = nullptr;
-    jsErrCode jerr = jsErrCode(0);
-    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), msg, nullptr, &jerr), NATS_OK);
-    jsPubAck_Destroy(ack);
-    natsMsg_Destroy(msg);
+    ASSERT_TRUE(testing::PublishRaw(*nats_, subject, body, {{"Nats-Msg-Id", msg_id}}).ok());
   }
 
   // The newest dead letter of this test's consumer (null if none).

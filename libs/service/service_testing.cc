@@ -73,6 +73,19 @@ std::string ServiceUnderTest::LogTail(int lines) const {
   return log.ok() ? *log : std::string(log.status().message());
 }
 
+absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject, absl::string_view body,
+                        const std::map<std::string, std::string>& headers) {
+  natsMsg* raw = nullptr;
+  natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
+  messaging::NatsMsgPtr msg(raw);
+  for (const auto& [key, value] : headers) natsMsgHeader_Set(raw, key.c_str(), value.c_str());
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  natsStatus s = js_PublishMsg(&ack, nats.js(), raw, nullptr, &jerr);
+  jsPubAck_Destroy(ack);
+  return s == NATS_OK ? absl::OkStatus() : messaging::FromNats(s, "publishing on " + subject, jerr);
+}
+
 absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connection& nats,
                                                                const std::string& stream,
                                                                const std::string& subject) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <csignal>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,12 @@ class ServiceUnderTest final {
   int http_port_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+// Publishes `body` on `subject` straight to JetStream, bypassing any outbox (for duplicates,
+// poison messages, hand-made dead letters), with `headers` (e.g. Nats-Msg-Id). Errors: the
+// publish's, NotFound when no stream takes the subject.
+absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject, absl::string_view body,
+                        const std::map<std::string, std::string>& headers = {});
 
 // Every message stored on `subject` in `stream`, decoded, oldest first (undecodable ones are
 // skipped). Errors: NotFound when the stream does not exist.

@@ -232,15 +232,7 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
     m.metadata = {{messaging::kCommandReplyChannel, kReplies},
                   {messaging::kCommandSagaId, saga},
                   {messaging::kCommandSagaName, "cosec.CreateOrder"}};
-    const std::string body = messaging::EncodeEnvelope(m);
-    natsMsg* raw = nullptr;
-    natsMsg_Create(&raw, m.subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
-    natsMsgHeader_Set(raw, "Nats-Msg-Id", nats_id.c_str());
-    jsPubAck* ack = nullptr;
-    jsErrCode jerr = jsErrCode(0);
-    EXPECT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, &jerr), NATS_OK);
-    jsPubAck_Destroy(ack);
-    natsMsg_Destroy(raw);
+    EXPECT_TRUE(testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m), {{"Nats-Msg-Id", nats_id}}).ok());
   };
   const std::string first = eda::NewUuid();
   send(ok_id, "saga-ok-" + tag, first, first);

@@ -281,15 +281,9 @@ TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
 TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
   // A poison message on the customers' command subject: the consumer dead-letters it.
   const std::string poison_id = eda::NewUuid();
-  {
-    natsMsg* raw = nullptr;
-    natsMsg_Create(&raw, "mallbots.customers.commands", nullptr, "not an envelope", 15);
-    messaging::NatsMsgPtr msg(raw);
-    natsMsgHeader_Set(raw, "Nats-Msg-Id", poison_id.c_str());
-    jsPubAck* ack = nullptr;
-    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, nullptr), NATS_OK);
-    jsPubAck_Destroy(ack);
-  }
+  ASSERT_TRUE(testing::PublishRaw(*nats_, "mallbots.customers.commands", "not an envelope",
+                                  {{"Nats-Msg-Id", poison_id}})
+                  .ok());
   std::vector<DeadLetter> dead;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -331,19 +325,14 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
     m.metadata = {{messaging::kCommandReplyChannel, "mallbots.cosec.replies.CreateOrder"},
                   {messaging::kCommandSagaId, saga_id},
                   {messaging::kCommandSagaName, "cosec.CreateOrder"}};
-    const std::string body = messaging::EncodeEnvelope(m);
-    natsMsg* raw = nullptr;
-    natsMsg_Create(&raw, "mallbots.deadletter.customers.customer-commands", nullptr, body.data(),
-                   static_cast<int>(body.size()));
-    messaging::NatsMsgPtr msg(raw);
-    natsMsgHeader_Set(raw, "Mallbots-Dead-Reason", "UNAVAILABLE: the database was down");
-    natsMsgHeader_Set(raw, "Mallbots-Dead-Consumer", "customer-commands");
-    natsMsgHeader_Set(raw, "Mallbots-Dead-Stream", "CUSTOMERS");
-    natsMsgHeader_Set(raw, "Mallbots-Dead-Subject", "mallbots.customers.commands");
-    natsMsgHeader_Set(raw, "Mallbots-Dead-Original-Msg-Id", command_id.c_str());
-    jsPubAck* ack = nullptr;
-    ASSERT_EQ(js_PublishMsg(&ack, nats_->js(), raw, nullptr, nullptr), NATS_OK);
-    jsPubAck_Destroy(ack);
+    ASSERT_TRUE(testing::PublishRaw(*nats_, "mallbots.deadletter.customers.customer-commands",
+                                    messaging::EncodeEnvelope(m),
+                                    {{"Mallbots-Dead-Reason", "UNAVAILABLE: the database was down"},
+                                     {"Mallbots-Dead-Consumer", "customer-commands"},
+                                     {"Mallbots-Dead-Stream", "CUSTOMERS"},
+                                     {"Mallbots-Dead-Subject", "mallbots.customers.commands"},
+                                     {"Mallbots-Dead-Original-Msg-Id", command_id}})
+                    .ok());
   }
   uint64_t command_seq = 0;
   for (const DeadLetter& d : ListDeadLetters()) {
