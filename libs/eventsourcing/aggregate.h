@@ -128,18 +128,23 @@ class Repository {
   // Errors: NotFound when the aggregate has no events; decoding errors (Internal/DataLoss).
   absl::StatusOr<A> Load(pg::Transaction& tx, const std::string& id) const {
     A aggregate(id);
+    std::vector<StoredEvent> stored;
+    bool loaded = false;
     if constexpr (HasSnapshot<A>::value) {
       if (snapshots_.has_value() && options_.snapshot_every > 0) {
-        EDA_ASSIGN_OR_RETURN(std::optional<StoredSnapshot> snap, LoadSnapshot(tx, id, A::kType));
-        if (snap.has_value()) {
-          EDA_ASSIGN_OR_RETURN(auto state, snapshots_->decode(*snap));
+        EDA_ASSIGN_OR_RETURN(StoredStream stream, LoadStream(tx, id, A::kType));  // one round trip
+        if (stream.snapshot.has_value()) {
+          EDA_ASSIGN_OR_RETURN(auto state, snapshots_->decode(*stream.snapshot));
           aggregate.Restore(state);
-          aggregate.version_ = snap->stream_version;
+          aggregate.version_ = stream.snapshot->stream_version;
         }
+        stored = std::move(stream.events);
+        loaded = true;
       }
     }
-    EDA_ASSIGN_OR_RETURN(std::vector<StoredEvent> stored,
-                         LoadEvents(tx, id, A::kType, aggregate.version_));
+    if (!loaded) {
+      EDA_ASSIGN_OR_RETURN(stored, LoadEvents(tx, id, A::kType, 0));
+    }
     Aggregate<E>& base = aggregate;  // When() may be private in A
     for (const StoredEvent& s : stored) {
       absl::StatusOr<E> e = events_.decode(s);

@@ -73,6 +73,26 @@ absl::Status AppendEvents(const Writer& write, const std::string& stream_id,
                 }});
 }
 
+namespace {
+
+// Row i of a result whose columns `first`.. are: stream_version, event_id, event_name,
+// event_version, payload, occurred_at (epoch seconds).
+absl::StatusOr<StoredEvent> EventRow(const pg::Result& r, int i, int first) {
+  StoredEvent e;
+  EDA_ASSIGN_OR_RETURN(int64_t v, r.Int(i, first));
+  e.stream_version = static_cast<int>(v);
+  e.id = std::string(r.Text(i, first + 1));
+  e.name = std::string(r.Text(i, first + 2));
+  EDA_ASSIGN_OR_RETURN(int64_t ev, r.Int(i, first + 3));
+  e.version = static_cast<int>(ev);
+  EDA_ASSIGN_OR_RETURN(e.payload, r.Bytes(i, first + 4));
+  EDA_ASSIGN_OR_RETURN(double at, r.Double(i, first + 5));
+  e.occurred_at = absl::FromUnixMicros(static_cast<int64_t>(at * 1e6));
+  return e;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const std::string& stream_id,
                                                     const std::string& stream_type,
                                                     int after_version) {
@@ -86,17 +106,44 @@ absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const s
   std::vector<StoredEvent> out;
   out.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
-    StoredEvent e;
-    EDA_ASSIGN_OR_RETURN(int64_t v, r.Int(i, 0));
-    e.stream_version = static_cast<int>(v);
-    e.id = std::string(r.Text(i, 1));
-    e.name = std::string(r.Text(i, 2));
-    EDA_ASSIGN_OR_RETURN(int64_t ev, r.Int(i, 3));
-    e.version = static_cast<int>(ev);
-    EDA_ASSIGN_OR_RETURN(e.payload, r.Bytes(i, 4));
-    EDA_ASSIGN_OR_RETURN(double at, r.Double(i, 5));
-    e.occurred_at = absl::FromUnixMicros(static_cast<int64_t>(at * 1e6));
+    EDA_ASSIGN_OR_RETURN(StoredEvent e, EventRow(r, i, 0));
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::StatusOr<StoredStream> LoadStream(pg::Transaction& tx, const std::string& stream_id,
+                                        const std::string& stream_type) {
+  // The snapshot row (is_snapshot = true) sorts first, then the events after it in order.
+  EDA_ASSIGN_OR_RETURN(
+      pg::Result r,
+      tx.Exec("WITH snap AS (SELECT stream_version, snapshot_name, snapshot_version, payload "
+              "              FROM snapshots WHERE stream_id = $1 AND stream_type = $2) "
+              "SELECT true AS is_snapshot, stream_version, NULL, snapshot_name, snapshot_version, "
+              "       payload, 0::float8 FROM snap "
+              "UNION ALL "
+              "SELECT false, stream_version, event_id, event_name, event_version, payload, "
+              "       extract(epoch from occurred_at)::float8 FROM events "
+              "WHERE stream_id = $1 AND stream_type = $2 "
+              "  AND stream_version > COALESCE((SELECT stream_version FROM snap), 0) "
+              "ORDER BY 1 DESC, 2",
+              {stream_id, stream_type}));
+  StoredStream out;
+  out.events.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) {
+    if (r.Bool(i, 0)) {
+      StoredSnapshot s;
+      EDA_ASSIGN_OR_RETURN(int64_t sv, r.Int(i, 1));
+      s.stream_version = static_cast<int>(sv);
+      s.name = std::string(r.Text(i, 3));
+      EDA_ASSIGN_OR_RETURN(int64_t version, r.Int(i, 4));
+      s.version = static_cast<int>(version);
+      EDA_ASSIGN_OR_RETURN(s.payload, r.Bytes(i, 5));
+      out.snapshot = std::move(s);
+      continue;
+    }
+    EDA_ASSIGN_OR_RETURN(StoredEvent e, EventRow(r, i, 1));
+    out.events.push_back(std::move(e));
   }
   return out;
 }

@@ -60,6 +60,14 @@ absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const s
 absl::StatusOr<std::optional<StoredSnapshot>> LoadSnapshot(pg::Transaction& tx,
                                                            const std::string& stream_id,
                                                            const std::string& stream_type);
+
+// The stream's snapshot (if any) and the events after it, in one round trip.
+struct StoredStream {
+  std::optional<StoredSnapshot> snapshot;
+  std::vector<StoredEvent> events;
+};
+absl::StatusOr<StoredStream> LoadStream(pg::Transaction& tx, const std::string& stream_id,
+                                        const std::string& stream_type);
 // Inserts or replaces the stream's snapshot.
 absl::Status SaveSnapshot(const Writer& write, const std::string& stream_id,
                           const std::string& stream_type, const StoredSnapshot& snapshot);
