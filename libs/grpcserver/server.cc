@@ -2,12 +2,12 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/grpcserver/health.h"
 #include "libs/grpcserver/interceptors.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/ops_server.h"
@@ -46,13 +46,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options);
   if (!creds.ok()) return creds.status();
 
-  // Both are process-wide switches that must be set before the builder runs.
-  grpc::EnableDefaultHealthCheckService(true);
+  // A process-wide switch that must be set before the builder runs.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
   server->ops_ = ops;
+  server->health_ = std::make_unique<HealthService>();
 
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second process could bind the same port and take half
@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     builder.RegisterService(entry.service);
     server->service_names_.push_back(entry.name);
   }
+  builder.RegisterService(server->health_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(NewObservabilityInterceptorFactory(metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -81,10 +82,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 Server::~Server() { Shutdown(); }
 
 void Server::SetServing(bool serving) {
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(serving);
-  for (const std::string& name : service_names_) health->SetServingStatus(name, serving);
+  health_->Set("", serving);
+  for (const std::string& name : service_names_) health_->Set(name, serving);
 }
 
 void Server::Shutdown() {
@@ -100,10 +99,9 @@ void Server::Shutdown() {
   }
   LOG_INFO() << "grpc server draining" << KV("drain_delay", options_.drain_delay)
              << KV("shutdown_timeout", options_.shutdown_timeout);
-  // 1. Tell load balancers and probes first: health NOT_SERVING (and it stays so), /readyz 503.
-  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
-    health->Shutdown();
-  }
+  // 1. Tell load balancers and probes first: health NOT_SERVING (and it stays so; Watch streams
+  //    say so and end), /readyz 503.
+  health_->Shutdown();
   if (ops_ != nullptr) ops_->SetDraining(true);
   // 2. Keep serving while they notice.
   if (options_.drain_delay > absl::ZeroDuration()) absl::SleepFor(options_.drain_delay);

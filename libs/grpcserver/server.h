@@ -33,6 +33,8 @@ class OpsServer;
 
 namespace eda::grpcserver {
 
+class HealthService;
+
 struct ServerOptions {
   std::string address = "0.0.0.0:9000";  // port 0 picks a free port; see Server::port()
   absl::Duration shutdown_timeout = absl::Seconds(30);  // in-flight calls get this long
@@ -73,6 +75,7 @@ class Server final {
   std::vector<std::string> service_names_;
   obs::OpsServer* ops_ = nullptr;
   int port_ = 0;
+  std::unique_ptr<HealthService> health_;  // declared before server_: outlives it
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
