@@ -13,6 +13,7 @@
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/messaging/streams.h"
+#include "libs/service/service_fixture.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/customers/customers_api.pb.h"
@@ -27,40 +28,13 @@ namespace messaging = ::eda::messaging;
 
 constexpr char kEvents[] = "mallbots.customers.events.Customer";
 constexpr char kReplies[] = "mallbots.cosec.replies.CreateOrder";
-constexpr char kTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-class CustomersServiceTest : public ::testing::Test {
+class CustomersServiceTest : public testing::ServiceFixture<customerspb::CustomersService> {
  protected:
   static void SetUpTestSuite() {
-    auto service = testing::ServiceUnderTest::Start("CUSTOMERS_BIN", "customers");
-    ASSERT_TRUE(service.ok()) << service.status();
-    service_ = service->release();
-    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
-    ASSERT_TRUE(nats.ok());
-    nats_ = nats->release();
+    StartService("CUSTOMERS_BIN", "customers");
     // The saga's reply stream, which the cosec service would own.
     ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
-  }
-  static void TearDownTestSuite() {
-    if (service_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-      std::fprintf(stderr, "--- customers log (tail) ---\n%s\n", service_->LogTail().c_str());
-    }
-    delete service_;
-    delete nats_;
-  }
-
-  void SetUp() override {
-    stub_ = customerspb::CustomersService::NewStub(
-        grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
-  }
-
-  template <typename Req, typename Resp, typename Method>
-  grpc::Status Call(Method method, const Req& req, Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    ctx.set_wait_for_ready(true);  // through a restart's reconnect back-off
-    ctx.AddMetadata("traceparent", kTraceparent);
-    return (stub_.get()->*method)(&ctx, req, resp);
   }
 
   std::string Register(const std::string& name, const std::string& sms) {
@@ -71,13 +45,6 @@ class CustomersServiceTest : public ::testing::Test {
     grpc::Status s = Call(&customerspb::CustomersService::Stub::RegisterCustomer, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.id();
-  }
-
-  // Every message on `subject` in `stream`, decoded, oldest first (the stream must exist).
-  static std::vector<messaging::Message> Messages(const char* stream, const std::string& subject) {
-    auto messages = testing::StreamMessages(*nats_, stream, subject);
-    EXPECT_TRUE(messages.ok()) << messages.status();
-    return messages.ok() ? *messages : std::vector<messaging::Message>();
   }
 
   // Waits for an event named `name` whose payload parses into `T` with the given id.
@@ -100,13 +67,7 @@ class CustomersServiceTest : public ::testing::Test {
     return found;
   }
 
-  static testing::ServiceUnderTest* service_;
-  static messaging::Connection* nats_;
-  std::unique_ptr<customerspb::CustomersService::Stub> stub_;
 };
-
-testing::ServiceUnderTest* CustomersServiceTest::service_ = nullptr;
-messaging::Connection* CustomersServiceTest::nats_ = nullptr;
 
 TEST_F(CustomersServiceTest, RegisterThenGetAndTheEventCarriesTheTrace) {
   const std::string id = Register("Ada", "555-0100");

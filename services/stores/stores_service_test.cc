@@ -19,6 +19,7 @@
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/pg/connection.h"
+#include "libs/service/service_fixture.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/stores/stores_api.pb.h"
@@ -35,37 +36,9 @@ using Stub = storespb::StoresService::Stub;
 constexpr char kStoreEvents[] = "mallbots.stores.events.Store";
 constexpr char kProductEvents[] = "mallbots.stores.events.Product";
 
-class StoresServiceTest : public ::testing::Test {
+class StoresServiceTest : public testing::ServiceFixture<storespb::StoresService> {
  protected:
-  static void SetUpTestSuite() {
-    auto service = testing::ServiceUnderTest::Start("STORES_BIN", "stores");
-    ASSERT_TRUE(service.ok()) << service.status();
-    service_ = service->release();
-    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
-    ASSERT_TRUE(nats.ok());
-    nats_ = nats->release();
-  }
-  static void TearDownTestSuite() {
-    if (service_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-      std::fprintf(stderr, "--- stores log (tail) ---\n%s\n", service_->LogTail().c_str());
-    }
-    delete service_;
-    delete nats_;
-  }
-
-  void SetUp() override {
-    stub_ = storespb::StoresService::NewStub(
-        grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
-  }
-
-  template <typename Req, typename Resp, typename Method>
-  grpc::Status Call(Method method, const Req& req, Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    ctx.set_wait_for_ready(true);  // through a restart's reconnect back-off
-    ctx.AddMetadata("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-    return (stub_.get()->*method)(&ctx, req, resp);
-  }
+  static void SetUpTestSuite() { StartService("STORES_BIN", "stores"); }
 
   std::string CreateStore(const std::string& name) {
     storespb::CreateStoreRequest req;
@@ -100,9 +73,7 @@ class StoresServiceTest : public ::testing::Test {
   }
 
   static std::vector<messaging::Message> Messages(const std::string& subject) {
-    auto messages = testing::StreamMessages(*nats_, "STORES", subject);
-    EXPECT_TRUE(messages.ok()) << messages.status();
-    return messages.ok() ? *messages : std::vector<messaging::Message>();
+    return ServiceFixture::Messages("STORES", subject);
   }
 
   // The events named `name` about `id`, waiting until there are `count` of them.
@@ -126,13 +97,7 @@ class StoresServiceTest : public ::testing::Test {
     return found;
   }
 
-  static testing::ServiceUnderTest* service_;
-  static messaging::Connection* nats_;
-  std::unique_ptr<Stub> stub_;
 };
-
-testing::ServiceUnderTest* StoresServiceTest::service_ = nullptr;
-messaging::Connection* StoresServiceTest::nats_ = nullptr;
 
 TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
   const std::string id = CreateStore("Books");

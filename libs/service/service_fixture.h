@@ -1,0 +1,78 @@
+// File: service_fixture.h
+// The GoogleTest fixture of a service binary's test: the binary started once for the suite
+// against the shared PostgreSQL and nats-server, a NATS connection to observe its streams, a
+// stub per test, and Call() with a deadline and a W3C traceparent. Its log is printed when a test
+// of the suite failed.
+//
+//   class StoresServiceTest : public eda::testing::ServiceFixture<storespb::StoresService> {
+//    protected:
+//     static void SetUpTestSuite() { StartService("STORES_BIN", "stores"); }
+//   };
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "libs/messaging/nats.h"
+#include "libs/service/service_testing.h"
+
+namespace eda::testing {
+
+inline constexpr char kTestTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+template <typename GrpcService>
+class ServiceFixture : public ::testing::Test {
+ protected:
+  using Stub = typename GrpcService::Stub;
+
+  // For the suite's SetUpTestSuite: `binary_env` names the variable ctest sets to the binary.
+  static void StartService(const std::string& binary_env, const std::string& db_prefix) {
+    auto service = ServiceUnderTest::Start(binary_env, db_prefix);
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_ = service->release();
+    auto nats = messaging::Connection::Connect({.url = SharedNats().url()});
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    nats_ = nats->release();
+  }
+  static void TearDownTestSuite() {
+    if (service_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      std::fprintf(stderr, "--- service log (tail) ---\n%s\n", service_->LogTail().c_str());
+    }
+    delete service_;
+    delete nats_;
+    service_ = nullptr;
+    nats_ = nullptr;
+  }
+
+  void SetUp() override {
+    stub_ = GrpcService::NewStub(grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
+  }
+
+  template <typename Req, typename Resp, typename Method>
+  grpc::Status Call(Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.set_wait_for_ready(true);  // through a restart's reconnect back-off
+    ctx.AddMetadata("traceparent", kTestTraceparent);
+    return (stub_.get()->*method)(&ctx, req, resp);
+  }
+
+  // Every message on `subject` in `stream`, decoded, oldest first (the stream must exist).
+  static std::vector<messaging::Message> Messages(const std::string& stream, const std::string& subject) {
+    auto messages = StreamMessages(*nats_, stream, subject);
+    EXPECT_TRUE(messages.ok()) << messages.status();
+    return messages.ok() ? *messages : std::vector<messaging::Message>();
+  }
+
+  static inline ServiceUnderTest* service_ = nullptr;
+  static inline messaging::Connection* nats_ = nullptr;
+  std::unique_ptr<Stub> stub_;
+};
+
+}  // namespace eda::testing
