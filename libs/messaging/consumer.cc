@@ -120,18 +120,26 @@ void PullConsumer::Work(natsSubscription* sub) {
   const int64_t wait_ms = absl::ToInt64Milliseconds(options_.fetch_wait);
   absl::Time last_error_log = absl::InfinitePast();
   while (!stopping_.load()) {
+    // No pull requests while the connection is down: nats.c would buffer each one and send them
+    // all at once on reconnect, and the server would answer every one that has not expired. Those
+    // requests are useless, and with nats.c 3.4.1 their burst of late answers corrupted the heap
+    // (reproduced by the outbox pipeline's repeated-outage test; gone with this wait).
+    if (!conn_.Connected()) {
+      absl::SleepFor(absl::Milliseconds(50));
+      continue;
+    }
     natsMsgList list = {nullptr, 0};
     jsErrCode jerr = jsErrCode(0);
     natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch, wait_ms, &jerr);
-    if (s == NATS_TIMEOUT) continue;
-    if (s != NATS_OK) {
-      if (absl::Now() - last_error_log > absl::Seconds(10)) {
-        LOG_WARN() << "fetch failed" << KV("durable", options_.consumer.durable)
-                   << KV("error", FromNats(s, "fetch", jerr));
-        last_error_log = absl::Now();
-      }
+    if (s != NATS_OK && s != NATS_TIMEOUT &&
+        absl::Now() - last_error_log > absl::Seconds(10)) {
+      LOG_WARN() << "fetch failed" << KV("durable", options_.consumer.durable)
+                 << KV("error", FromNats(s, "fetch", jerr));
+      last_error_log = absl::Now();
+    }
+    if (list.Count == 0) {  // messages handed back with an error are handled like any others
       natsMsgList_Destroy(&list);
-      absl::SleepFor(absl::Milliseconds(100));
+      if (s != NATS_OK && s != NATS_TIMEOUT) absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
     std::vector<Delivery> deliveries;
