@@ -7,9 +7,9 @@
 // Latency is measured from the producer's commit returning to the consumer's commit returning.
 // Runs: paced 100 msg/s, paced 500 msg/s, then rising paced rates (steps of 5 % of the raw commit
 // rate, then two bisection steps) to find the highest rate the pipeline sustains (producers on
-// schedule, backlog bounded, p99 <= 50 ms). Each pipeline run is
-// paired with raw PostgreSQL commit-rate runs taken right before and right after it (fsync speed
-// drifts), and compared with their mean.
+// schedule, backlog bounded, p99 <= 50 ms). Each pipeline run is paired with raw PostgreSQL
+// commit-rate runs taken right before and right after it (fsync speed drifts), and compared with
+// their mean.
 //
 //   make bench     (or: build/release/bench/pipeline_bench)
 #include <algorithm>
