@@ -77,6 +77,17 @@ class PipelineTest : public ::testing::Test {
     return uow.Commit();
   }
 
+  // Produces a message every `every` until the returned thread is stopped (a jthread: if an
+  // assertion returns early, its destructor stops and joins it); counts the committed ones.
+  std::jthread ProduceEvery(absl::Duration every, std::atomic<int>& produced) {
+    return std::jthread([this, every, &produced](std::stop_token token) {
+      while (!token.stop_requested()) {
+        if (Produce(NewMessage(absl::StrCat(produced.load()))).ok()) ++produced;
+        absl::SleepFor(every);
+      }
+    });
+  }
+
   void StartRelay(absl::Duration poll = absl::Seconds(1)) {
     relay_ = Relay::Start({.pg_dsn = dsn_,
                            .nats = {.url = testing::SharedNats().url()},
@@ -333,21 +344,14 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
   StartRelay(absl::Milliseconds(200));
   StartConsumer(RecordEffect());
   std::atomic<int> produced{0};
-  std::atomic<bool> stop{false};
-  // A jthread: if an assertion below returns early, its destructor stops and joins it.
-  std::jthread producer([&](std::stop_token token) {
-    while (!stop && !token.stop_requested()) {
-      if (Produce(NewMessage(absl::StrCat(produced.load()))).ok()) ++produced;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-  });
+  std::jthread producer = ProduceEvery(absl::Milliseconds(20), produced);
   ASSERT_TRUE(testing::WaitUntil([&] { return produced >= 20; }, absl::Seconds(10)));
   testing::SharedNats().Stop();
   absl::SleepFor(absl::Seconds(10));  // producers keep committing meanwhile
   const int during = produced.load();
   ASSERT_TRUE(testing::SharedNats().Restart().ok());
   absl::SleepFor(absl::Seconds(1));
-  stop = true;
+  producer.request_stop();
   producer.join();
   EXPECT_GT(during, 200);  // the database side never stopped
   ASSERT_TRUE(WaitForEffects(produced.load(), absl::Seconds(60)))
@@ -367,13 +371,7 @@ TEST_F(PipelineTest, RepeatedNatsOutagesLoseNothing) {
   StartRelay(absl::Milliseconds(200));
   StartConsumer(RecordEffect(), 5, absl::Milliseconds(100), 2);
   std::atomic<int> produced{0};
-  std::atomic<bool> stop{false};
-  std::jthread producer([&](std::stop_token token) {
-    while (!stop && !token.stop_requested()) {
-      if (Produce(NewMessage(absl::StrCat(produced.load()))).ok()) ++produced;
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-  });
+  std::jthread producer = ProduceEvery(absl::Milliseconds(5), produced);
   for (int outage = 0; outage < 6; ++outage) {
     const int before = produced.load();
     ASSERT_TRUE(testing::WaitUntil([&] { return Effects() >= before; }, absl::Seconds(30)))
@@ -382,7 +380,7 @@ TEST_F(PipelineTest, RepeatedNatsOutagesLoseNothing) {
     absl::SleepFor(absl::Milliseconds(1500));
     ASSERT_TRUE(testing::SharedNats().Restart().ok());
   }
-  stop = true;
+  producer.request_stop();
   producer.join();
   ASSERT_TRUE(WaitForEffects(produced.load(), absl::Seconds(60)))
       << Effects() << " of " << produced.load();
