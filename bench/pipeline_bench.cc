@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <map>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -47,12 +48,21 @@ struct RunResult {
   double rate = 0;            // offered (paced) rate
   double achieved = 0;        // messages consumed per second of the run
   double p50_ms = 0, p99_ms = 0;
+  // The legs: commit -> stored in the stream, and stored -> the consumer's commit.
+  double relay_p50_ms = 0, relay_p99_ms = 0, consumer_p50_ms = 0, consumer_p99_ms = 0;
   bool sustained = false;
   double paired_raw_pg = 0;   // raw 4-client commits/s measured right before
   int produced = 0, consumed = 0;
   int outbox_backlog = 0, stream_backlog = 0;  // when the producers finished
   double producer_lag_ms = 0;                  // worst lag behind the pacing schedule
 };
+
+// p50 and p99 of `v` (sorted in place).
+std::pair<double, double> Percentiles(std::vector<double>& v) {
+  if (v.empty()) return {0, 0};
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 99 / 100)]};
+}
 
 class Pipeline {
  public:
@@ -81,7 +91,11 @@ class Pipeline {
       for (size_t i = 0; i < batch.size(); ++i) {
         if (outcomes[i].kind != messaging::Outcome::kAck || outcomes[i].duplicate) continue;
         auto it = committed_.find(batch[i].message.id);
-        if (it != committed_.end()) latencies_ms_.push_back(absl::ToDoubleMilliseconds(now - it->second));
+        if (it != committed_.end()) {
+          latencies_ms_.push_back(absl::ToDoubleMilliseconds(now - it->second));
+          to_stream_ms_.push_back(absl::ToDoubleMilliseconds(batch[i].stored_at - it->second));
+          from_stream_ms_.push_back(absl::ToDoubleMilliseconds(now - batch[i].stored_at));
+        }
         ++consumed_;
       }
       return outcomes;
@@ -112,6 +126,8 @@ class Pipeline {
       absl::MutexLock lock(&mu_);
       committed_.clear();
       latencies_ms_.clear();
+      to_stream_ms_.clear();
+      from_stream_ms_.clear();
       consumed_ = 0;
     }
     const int total = static_cast<int>(rate * absl::ToDoubleSeconds(duration));
@@ -181,15 +197,11 @@ class Pipeline {
     r.produced = produced.load();
     r.consumed = consumed;
     r.achieved = consumed / absl::ToDoubleSeconds(absl::Now() - start);
-    std::vector<double> lat;
     {
       absl::MutexLock lock(&mu_);
-      lat = latencies_ms_;
-    }
-    if (!lat.empty()) {
-      std::sort(lat.begin(), lat.end());
-      r.p50_ms = lat[lat.size() / 2];
-      r.p99_ms = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+      std::tie(r.p50_ms, r.p99_ms) = Percentiles(latencies_ms_);
+      std::tie(r.relay_p50_ms, r.relay_p99_ms) = Percentiles(to_stream_ms_);
+      std::tie(r.consumer_p50_ms, r.consumer_p99_ms) = Percentiles(from_stream_ms_);
     }
     r.sustained = r.consumed == r.produced && r.produced == total && worst_lag_s.load() < 0.25 &&
                   catch_up_s < 0.5 && r.p99_ms <= 50.0;
@@ -206,6 +218,9 @@ class Pipeline {
   absl::Mutex mu_;
   std::map<std::string, absl::Time> committed_ ABSL_GUARDED_BY(mu_);
   std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
+  // The two legs: producer commit -> stored in the stream (relay) and stored -> consumer commit.
+  std::vector<double> to_stream_ms_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> from_stream_ms_ ABSL_GUARDED_BY(mu_);
   int consumed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -246,9 +261,11 @@ int main(int argc, char** argv) {
   if (only_rate > 0) {
     RunResult r = pipeline.Run(only_rate, absl::Seconds(only_seconds));
     std::printf("paced %.0f msg/s: consumed %.0f msg/s p50 %.2f ms p99 %.2f ms %s; outbox backlog "
-                "%d, stream backlog %d\n",
+                "%d, stream backlog %d; to the stream p50 %.2f p99 %.2f ms, from it p50 %.2f p99 "
+                "%.2f ms\n",
                 r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
-                r.outbox_backlog, r.stream_backlog);
+                r.outbox_backlog, r.stream_backlog, r.relay_p50_ms, r.relay_p99_ms,
+                r.consumer_p50_ms, r.consumer_p99_ms);
     pipeline.Stop();
     return 0;
   }
@@ -261,9 +278,11 @@ int main(int argc, char** argv) {
     r.paired_raw_pg = before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
     std::printf("paced %6.0f msg/s: consumed %6.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  %s  "
                 "(raw PostgreSQL beside it: %.0f commits/s; at the end: outbox backlog %d, "
-                "stream backlog %d, producers %.0f ms behind)\n",
+                "stream backlog %d, producers %.0f ms behind; p50/p99 to the stream %.1f/%.1f ms, "
+                "from it %.1f/%.1f ms)\n",
                 r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
-                r.paired_raw_pg, r.outbox_backlog, r.stream_backlog, r.producer_lag_ms);
+                r.paired_raw_pg, r.outbox_backlog, r.stream_backlog, r.producer_lag_ms,
+                r.relay_p50_ms, r.relay_p99_ms, r.consumer_p50_ms, r.consumer_p99_ms);
     std::fflush(stdout);
     return r;
   };

@@ -148,9 +148,11 @@ void PullConsumer::Work(natsSubscription* sub) {
       natsMsg* msg = list.Msgs[i];
       jsMsgMetaData* meta = nullptr;
       uint64_t stream_seq = 0, delivered = 1;
+      absl::Time stored_at;
       if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
         stream_seq = meta->Sequence.Stream;
         delivered = meta->NumDelivered;
+        stored_at = absl::FromUnixNanos(meta->Timestamp);
         jsMsgMetaData_Destroy(meta);
       }
       absl::StatusOr<Message> decoded = DecodeEnvelope(
@@ -173,7 +175,7 @@ void PullConsumer::Work(natsSubscription* sub) {
                        "delivered ", delivered, " times; at most ", max, " allowed")));
         continue;
       }
-      deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered});
+      deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered, stored_at});
       msgs.push_back(msg);
     }
     if (!deliveries.empty()) {

@@ -43,6 +43,7 @@ struct Delivery {
   Message message;
   uint64_t stream_seq = 0;
   uint64_t delivered = 1;  // 1 on the first delivery
+  absl::Time stored_at;    // when the stream stored the message (the server's clock)
 };
 
 struct Outcome {

@@ -1,5 +1,6 @@
 #include "libs/outbox/inbox.h"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 
@@ -38,24 +39,50 @@ messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
   return messaging::Outcome::Ack();
 }
 
-// Records the batch in the inbox; returns the ids that were not recorded before.
-absl::StatusOr<std::set<std::string>> RecordInboxBatch(pg::Transaction& tx, const std::string& consumer,
-                                                       const std::vector<messaging::Delivery>& batch) {
+std::vector<pg::Param> InboxBatchParams(const std::string& consumer,
+                                        const std::vector<messaging::Delivery>& batch) {
   std::vector<std::string> ids, names, subjects;
   for (const messaging::Delivery& d : batch) {
     ids.push_back(d.message.id);
     names.push_back(d.message.name);
     subjects.push_back(d.message.subject);
   }
+  return {consumer, pg::TextArray(ids), pg::TextArray(names), pg::TextArray(subjects)};
+}
+
+// Records the batch in the inbox; returns the ids that were not recorded before.
+absl::StatusOr<std::set<std::string>> RecordInboxBatch(pg::Transaction& tx, const std::string& consumer,
+                                                       const std::vector<messaging::Delivery>& batch) {
   EDA_ASSIGN_OR_RETURN(
       pg::Result r,
       tx.Exec("INSERT INTO inbox (consumer, id, name, subject) "
               "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) "
               "ON CONFLICT (consumer, id) DO NOTHING RETURNING id",
-              {consumer, pg::TextArray(ids), pg::TextArray(names), pg::TextArray(subjects)}));
+              InboxBatchParams(consumer, batch)));
   std::set<std::string> fresh;
   for (int i = 0; i < r.rows(); ++i) fresh.emplace(r.Text(i, 0));
   return fresh;
+}
+
+// The whole batch in one transaction sent in one round trip: the inbox rows, the handlers'
+// effects and outgoing messages, and the COMMIT. The inbox rows are inserted without ON CONFLICT,
+// so a message recorded before fails the transaction (nothing is written) instead of having its
+// effects committed twice; the caller then takes the careful path. Sets `handler_failed` when a
+// handler itself failed (the careful batch path would fail the same way).
+absl::Status OneRoundTrip(pg::Pool& pool, const std::string& consumer,
+                          const MessageHandler& handler,
+                          const std::vector<messaging::Delivery>& batch, bool* handler_failed) {
+  EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
+  uow.Defer({"INSERT INTO inbox (consumer, id, name, subject) "
+             "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])",
+             InboxBatchParams(consumer, batch)});
+  for (const messaging::Delivery& d : batch) {
+    if (absl::Status s = Invoke(handler, uow, d.message); !s.ok()) {
+      *handler_failed = uow.deferred_error().ok();  // not an inbox conflict surfacing early
+      return s;
+    }
+  }
+  return uow.Commit();
 }
 
 }  // namespace
@@ -75,8 +102,24 @@ messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consume
              const std::vector<messaging::Delivery>& batch) {
     std::vector<messaging::Outcome> outcomes;
     outcomes.reserve(batch.size());
-    if (batch.size() > 1) {
-      // Fast path: the whole batch in one transaction, its inbox rows in one statement.
+    // A redelivered message may have been handled already: such a batch goes the careful way.
+    const bool first_deliveries = std::all_of(
+        batch.begin(), batch.end(), [](const messaging::Delivery& d) { return d.delivered == 1; });
+    bool handler_failed = false;
+    if (first_deliveries) {
+      absl::Status s = OneRoundTrip(pool, consumer, handler, batch, &handler_failed);
+      if (s.ok()) {
+        outcomes.assign(batch.size(), messaging::Outcome::Ack());
+        return outcomes;
+      }
+      if (handler_failed && batch.size() == 1) {  // its own transaction already: no second run
+        outcomes.push_back(messaging::Outcome::ForError(s));
+        return outcomes;
+      }
+    }
+    if (batch.size() > 1 && !handler_failed) {
+      // The whole batch in one transaction, duplicates skipped (found by the inbox insert, one
+      // round trip before the handlers run).
       absl::Status batch_status = [&]() -> absl::Status {
         EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
         EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids, RecordInboxBatch(uow.tx(), consumer, batch));

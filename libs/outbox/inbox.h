@@ -4,7 +4,9 @@
 //
 // TransactionalHandler() turns a per-message handler into the BatchHandler of a PullConsumer:
 // - one transaction for the whole fetched batch (inbox rows, effects, outbox rows), committed
-//   once, then every message is acked;
+//   once, then every message is acked; for a batch of first deliveries it is sent in one round
+//   trip, its inbox rows inserted without ON CONFLICT (a message recorded before aborts it, and
+//   the batch is then handled again with duplicates skipped, as below);
 // - if anything in the batch fails, the batch is rolled back and each message is handled again
 //   in a transaction of its own, so one bad message never holds back the others;
 // - a message whose inbox row exists already (redelivery, duplicate publish) is acked with no

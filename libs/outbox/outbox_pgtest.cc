@@ -306,19 +306,57 @@ TEST_F(PipelineTest, DeferredWritesAreReadableCommittedOrReportedAtCommit) {
 }
 
 TEST_F(PipelineTest, SameMessageDeliveredTwiceHasOneEffect) {
-  StartConsumer(RecordEffect());
   messaging::Message m = NewMessage("once");
   const std::string body = messaging::EncodeEnvelope(m);
-  // Two deliveries of one message id (as after a lost ack or a re-publish past the duplicate
-  // window): different Nats-Msg-Ids so JetStream keeps both.
+  // First deliveries of one message id (as after a re-publish past the duplicate window):
+  // different Nats-Msg-Ids so JetStream keeps them all. Two copies wait in the stream, so they
+  // arrive in one batch; a third arrives after the first was handled.
   PublishRaw(subject_, body, m.id + "-a");
   PublishRaw(subject_, body, m.id + "-b");
+  StartConsumer(RecordEffect());
   ASSERT_TRUE(WaitForEffects(1));
+  PublishRaw(subject_, body, m.id + "-c");
+  const std::string duplicates = absl::StrCat("messaging_consumer_duplicates_total{consumer=\"c",
+                                              tag_, "\",name=\"", m.name, "\"} 2");
   ASSERT_TRUE(testing::WaitUntil(
-      [&] { return metrics_.Exposition().find("messaging_consumer_duplicates_total") != std::string::npos; },
-      absl::Seconds(10)));
+      [&] { return metrics_.Exposition().find(duplicates) != std::string::npos; },
+      absl::Seconds(10)))
+      << metrics_.Exposition();
   EXPECT_EQ(Effects(), 1);
   EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 1);
+}
+
+TEST_F(PipelineTest, BatchOfFirstDeliveriesIsOneTransactionWithItsEffects) {
+  // A handler that only queues its writes: the batch's inbox rows, effects and commit go to
+  // PostgreSQL together.
+  constexpr int kMessages = 20;
+  std::vector<messaging::Message> sent;
+  for (int i = 0; i < kMessages; ++i) {
+    sent.push_back(NewMessage(absl::StrCat("b", i)));
+    PublishRaw(subject_, messaging::EncodeEnvelope(sent.back()), sent.back().id);
+  }
+  StartConsumer([](UnitOfWork& uow, const messaging::Message& m) {
+    uow.Defer("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
+              {m.id, m.name, m.payload});
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(WaitForEffects(kMessages));
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox"), kMessages);
+  // One transaction wrote every row (all 20 were waiting, and a batch holds 64).
+  EXPECT_EQ(Query("SELECT count(DISTINCT xmin::text) FROM effects"), 1);
+  EXPECT_EQ(Query("SELECT count(DISTINCT xmin::text) FROM inbox"), 1);
+
+  // A first delivery of a message handled before: its inbox row stops the queued writes at the
+  // commit, and it is acked as a duplicate with no second effect.
+  PublishRaw(subject_, messaging::EncodeEnvelope(sent[0]), sent[0].id + "-again");
+  const std::string duplicates = absl::StrCat("messaging_consumer_duplicates_total{consumer=\"c",
+                                              tag_, "\",name=\"", sent[0].name, "\"} 1");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return metrics_.Exposition().find(duplicates) != std::string::npos; },
+      absl::Seconds(10)))
+      << metrics_.Exposition();
+  EXPECT_EQ(Effects(), kMessages);
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox"), kMessages);
 }
 
 TEST_F(PipelineTest, RelayCrashBetweenPublishAndMarkRepublishesWithOneEffect) {
