@@ -1,5 +1,8 @@
 #include "libs/messaging/nats.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 
@@ -66,11 +69,6 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOpt
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = options.js_wait_ms;
-  if (options.publish_async_max_pending > 0) {
-    jo.PublishAsync.MaxPending = options.publish_async_max_pending;
-  }
-  jo.PublishAsync.AckHandler = options.ack_handler;
-  jo.PublishAsync.AckHandlerClosure = options.ack_handler_closure;
   jsCtx* js = nullptr;
   EDA_RETURN_IF_ERROR(FromNats(natsConnection_JetStream(&js, nc, &jo), "jetstream context"));
   conn->js_.reset(js);
@@ -84,6 +82,37 @@ Connection::~Connection() {
 
 bool Connection::Connected() const {
   return nc_ != nullptr && natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+absl::Status PubAckStatus(natsMsg* reply) {
+  // A reply without a body carries a status instead: 503 when nothing answers on the subject.
+  if (const std::string status = Header(reply, "Status"); !status.empty()) {
+    if (status == "503") return absl::UnavailableError("no stream takes the subject (no responders)");
+    return absl::UnavailableError(
+        absl::StrCat("publish answered with status ", status, " ", Header(reply, "Description")));
+  }
+  const std::string body(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
+  google::protobuf::Struct ack;
+  if (!google::protobuf::util::JsonStringToMessage(body, &ack).ok()) {
+    return absl::InternalError(absl::StrCat("unreadable publish reply: ", body));
+  }
+  const auto& fields = ack.fields();
+  if (auto error = fields.find("error"); error != fields.end()) {
+    const auto& e = error->second.struct_value().fields();
+    auto text = [&e](const char* key) {
+      auto it = e.find(key);
+      return it == e.end() ? std::string() : it->second.kind_case() == google::protobuf::Value::kNumberValue
+                                                 ? absl::StrCat(it->second.number_value())
+                                                 : it->second.string_value();
+    };
+    return absl::UnavailableError(absl::StrCat("jetstream refused the message: ", text("description"),
+                                               " (code ", text("code"), ", error ",
+                                               text("err_code"), ")"));
+  }
+  if (fields.find("stream") == fields.end()) {
+    return absl::InternalError(absl::StrCat("publish reply names no stream: ", body));
+  }
+  return absl::OkStatus();
 }
 
 std::string Header(natsMsg* msg, const char* key) {

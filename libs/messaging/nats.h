@@ -39,10 +39,6 @@ struct ConnectOptions {
   std::string inbox_prefix;
   // Flush every protocol message at once instead of after ~1 ms (request/reply, acks, fetches).
   bool send_asap = true;
-  // Options for asynchronous publishing through js().
-  int64_t publish_async_max_pending = 0;  // 0: nats.c's default
-  jsPubAckHandler ack_handler = nullptr;
-  void* ack_handler_closure = nullptr;
   int64_t js_wait_ms = 5000;  // JetStream API and sync publish timeout
 };
 
@@ -68,6 +64,12 @@ class Connection final {
   NatsConnPtr nc_;  // declared before js_: destroyed after it
   JsCtxPtr js_;
 };
+
+// What JetStream's reply to a publish (a PubAck) reports: OK when a stream stored the message,
+// or had it already (a duplicate within the stream's window); Unavailable when no stream takes
+// the subject or JetStream refused it (its description, e.g. a full stream); Internal when the
+// reply cannot be read.
+absl::Status PubAckStatus(natsMsg* reply);
 
 // Reads a header value of a message ("" if absent).
 std::string Header(natsMsg* msg, const char* key);

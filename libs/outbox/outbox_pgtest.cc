@@ -1,6 +1,8 @@
 // The outbox -> relay -> JetStream -> consumer -> inbox pipeline against a real PostgreSQL and
 // a real nats-server, including failures: duplicates, relay crashes, NATS outages, poison
 // messages, retries and dead letters.
+#include <signal.h>
+
 #include <atomic>
 #include <set>
 #include <thread>
@@ -425,6 +427,64 @@ TEST_F(PipelineTest, RepeatedNatsOutagesLoseNothing) {
   EXPECT_EQ(Effects(), produced.load());
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+}
+
+TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
+  StartConsumer(RecordEffect());
+  const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
+  ASSERT_TRUE(Produce(NewMessage("orphan", orphan_subject)).ok());
+  ASSERT_TRUE(Produce(NewMessage("fine")).ok());
+  StartRelay();
+  // The other row is published; the orphan is refused (no responders) and kept, and retried.
+  ASSERT_TRUE(WaitForEffects(1));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return metrics_.Exposition().find("outbox_publish_errors_total 0\n") == std::string::npos; },
+      absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);
+  // Once a stream takes the subject, the row goes out.
+  const std::string orphan_stream = absl::StrCat("O", tag_);
+  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = orphan_stream,
+                                                     .subjects = {absl::StrCat("orphan", tag_, ".>")}})
+                  .ok());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
+      absl::Seconds(10)));
+  EXPECT_EQ(StreamCount(orphan_stream), 1u);
+  EXPECT_EQ(StreamCount(stream_), 1u);
+}
+
+// JetStream connected but not answering (the server paused): every batch times out and is sent
+// again, the answers to the timed-out batches arrive late and are dropped, and each row is marked
+// once, after an answer to a publish that carried it.
+TEST_F(PipelineTest, PublishRepliesThatComeTooLateMarkNothing) {
+  relay_ = Relay::Start({.pg_dsn = dsn_,
+                         .nats = {.url = testing::SharedNats().url()},
+                         .publish_timeout = absl::Milliseconds(200),
+                         .initial_backoff = absl::Milliseconds(20),
+                         .max_backoff = absl::Milliseconds(100)},
+                        metrics_);
+  StartConsumer(RecordEffect());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Produce(NewMessage(absl::StrCat("before", i))).ok());
+  ASSERT_TRUE(WaitForEffects(5));
+  const pid_t nats = testing::SharedNats().pid();
+  ASSERT_EQ(kill(nats, SIGSTOP), 0);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Produce(NewMessage(absl::StrCat("during", i))).ok());
+  absl::SleepFor(absl::Seconds(1));  // several batches time out meanwhile
+  const int64_t unpublished_while_paused =
+      Query("SELECT count(*) FROM outbox WHERE published_at IS NULL");
+  ASSERT_EQ(kill(nats, SIGCONT), 0);
+  EXPECT_EQ(unpublished_while_paused, 10);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
+      absl::Seconds(20)));
+  ASSERT_TRUE(WaitForEffects(15));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Effects(), 15);
+  EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), 15);
+  EXPECT_EQ(StreamCount(stream_), 15u);  // the copies sent again were dropped by Nats-Msg-Id
+  EXPECT_EQ(relay_->published(), 15);
+  EXPECT_THAT(metrics_.Exposition(), ::testing::Not(HasSubstr("outbox_publish_errors_total 0\n")));
 }
 
 TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
-#include <set>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
@@ -82,7 +84,6 @@ class Relay::Impl final : public RelayWaker {
   void MaybePrune();
   void UpdateLag();
   void Wait(absl::Duration d);
-  static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -94,44 +95,17 @@ class Relay::Impl final : public RelayWaker {
 
   std::optional<pg::Connection> db_;
   std::unique_ptr<messaging::Connection> nats_;
-  bool reconnect_nats_ = false;  // set when a batch timed out
+  // JetStream's replies to the publishes arrive here, on <reply_prefix_>.<batch>.<publish>.
+  messaging::NatsSubPtr replies_;
+  std::string reply_prefix_;
+  uint64_t batch_number_ = 0;
   absl::Mutex listener_mu_;
   std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
   absl::Time last_prune_ = absl::InfinitePast();
   absl::Time last_lag_ = absl::InfinitePast();
 
-  // Filled by the ack handler (a nats.c thread) while a batch is out.
-  absl::Mutex acks_mu_;
-  // msg id -> the seqs of this batch's rows carrying it (more than one when a message was written
-  // twice: it is published once, and its ack marks every copy).
-  std::map<std::string, std::vector<int64_t>> in_flight_ ABSL_GUARDED_BY(acks_mu_);
-  std::vector<int64_t> acked_ ABSL_GUARDED_BY(acks_mu_);
-  int nacked_ ABSL_GUARDED_BY(acks_mu_) = 0;
-  std::string last_ack_error_ ABSL_GUARDED_BY(acks_mu_);
 };
-
-void Relay::Impl::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
-  auto* self = static_cast<Impl*>(closure);
-  const std::string id = messaging::Header(msg, "Nats-Msg-Id");
-  {
-    absl::MutexLock lock(&self->acks_mu_);
-    auto it = self->in_flight_.find(id);
-    if (it != self->in_flight_.end()) {
-      if (pa != nullptr) {
-        self->acked_.insert(self->acked_.end(), it->second.begin(), it->second.end());
-      } else {
-        self->nacked_ += static_cast<int>(it->second.size());
-        if (pae != nullptr) {
-          self->last_ack_error_ = absl::StrCat(natsStatus_GetText(pae->Err),
-                                               pae->ErrText != nullptr ? pae->ErrText : "");
-        }
-      }
-      self->in_flight_.erase(it);
-    }
-  }
-  natsMsg_Destroy(msg);
-}
 
 absl::Status Relay::Impl::EnsureConnections() {
   if (!db_.has_value() || !db_->Connected()) {
@@ -158,17 +132,22 @@ absl::Status Relay::Impl::EnsureConnections() {
     absl::MutexLock lock(&listener_mu_);
     listener_ = std::move(listener);
   }
-  if (reconnect_nats_) {
-    nats_.reset();
-    reconnect_nats_ = false;
-  }
   if (nats_ == nullptr) {
     messaging::ConnectOptions nats = options_.nats;
-    nats.publish_async_max_pending = std::max(options_.batch, 1);
-    nats.ack_handler = &Impl::OnAck;
-    nats.ack_handler_closure = this;
     if (nats.name.empty()) nats.name = "outbox-relay";
-    EDA_ASSIGN_OR_RETURN(nats_, messaging::Connection::Connect(nats));
+    EDA_ASSIGN_OR_RETURN(std::unique_ptr<messaging::Connection> conn,
+                         messaging::Connection::Connect(nats));
+    // The relay waits for the replies itself, on a subscription of its own (nats.c resubscribes
+    // it after a reconnect), so the link is never torn down to get rid of late replies.
+    const std::string prefix =
+        absl::StrCat(nats.inbox_prefix.empty() ? "_INBOX" : nats.inbox_prefix, ".", NewUuid());
+    natsSubscription* sub = nullptr;
+    EDA_RETURN_IF_ERROR(messaging::FromNats(
+        natsConnection_SubscribeSync(&sub, conn->nc(), absl::StrCat(prefix, ".>").c_str()),
+        "subscribe to publish replies"));
+    replies_.reset(sub);
+    reply_prefix_ = prefix;
+    nats_ = std::move(conn);
   }
   if (!leader) {
     EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
@@ -223,62 +202,98 @@ absl::StatusOr<std::vector<Row>> Relay::Impl::Rows(const pg::Result& r) {
 }
 
 std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int* failed) {
-  {
-    absl::MutexLock lock(&acks_mu_);
-    in_flight_.clear();
-    acked_.clear();
-    nacked_ = 0;
-    for (const Row& row : rows) in_flight_[row.id].push_back(row.seq);
+  *failed = 0;
+  if (!nats_->Connected()) {
+    // Publishing now would only fill nats.c's reconnect buffer; the rows wait for the link.
+    *failed = static_cast<int>(rows.size());
+    LOG_WARN() << "outbox publish postponed: not connected to NATS" << KV("rows", rows.size());
+    return {};
   }
+  // Each publish carries a reply subject naming this batch and the publish, so a reply that
+  // arrives after its batch timed out is recognised and dropped (its rows are published again,
+  // and JetStream drops the copy by Nats-Msg-Id).
+  ++batch_number_;
+  const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch_number_, ".");
+  std::vector<std::vector<int64_t>> publishes;  // per publish, the seqs its ack marks
+  std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this batch
   int not_sent = 0;
-  natsStatus send_error = NATS_OK;
-  std::set<std::string> sent;  // ids published in this batch
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const Row& row = rows[i];
-    if (sent.count(row.id) > 0) continue;  // a copy of a message already out: its ack marks this row
-    natsMsg* msg = nullptr;
-    natsMsg_Create(&msg, row.subject.c_str(), nullptr, row.data.data(),
+  std::string error;
+  for (const Row& row : rows) {
+    // A copy of a message already out (written twice) is marked by that publish's ack.
+    if (auto it = publish_of.find(row.id); it != publish_of.end()) {
+      publishes[it->second].push_back(row.seq);
+      continue;
+    }
+    if (!error.empty()) {  // a publish failed: later rows wait for the retry, keeping their order
+      ++not_sent;
+      continue;
+    }
+    const std::string reply = absl::StrCat(batch_prefix, publishes.size());
+    natsMsg* raw = nullptr;
+    natsMsg_Create(&raw, row.subject.c_str(), reply.c_str(), row.data.data(),
                    static_cast<int>(row.data.size()));
-    natsMsgHeader_Set(msg, "Nats-Msg-Id", row.id.c_str());
-    natsStatus s = js_PublishMsgAsync(nats_->js(), &msg, nullptr);
-    natsMsg_Destroy(msg);  // no-op when the library took it
+    messaging::NatsMsgPtr msg(raw);
+    natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", row.id.c_str());
+    if (natsStatus s = natsConnection_PublishMsg(nats_->nc(), msg.get()); s != NATS_OK) {
+      error = messaging::FromNats(s, "publish").ToString();
+      ++not_sent;
+      continue;
+    }
+    publish_of.emplace(row.id, publishes.size());
+    publishes.push_back({row.seq});
+  }
+
+  std::vector<int64_t> acked;
+  std::vector<bool> answered(publishes.size(), false);
+  size_t waiting = publishes.size();
+  int refused = 0;
+  const absl::Time deadline = absl::Now() + options_.publish_timeout;
+  while (waiting > 0) {
+    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left_ms <= 0) break;
+    natsMsg* raw = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&raw, replies_.get(), left_ms);
+    if (s == NATS_SLOW_CONSUMER) continue;  // replies were dropped: those rows time out
+    if (s == NATS_NO_RESPONDERS) {
+      // No stream takes one of the subjects. nats.c swallows the reply, so which publish it
+      // answered is unknown: it is counted as answered, and once every publish is accounted for
+      // the unanswered ones fail. (A miscount can only end the wait early, so rows are retried,
+      // never marked without their ack.)
+      --waiting;
+      error = "no stream takes the subject (no responders)";
+      continue;
+    }
     if (s != NATS_OK) {
-      // Later rows wait for the retry, so a subject's messages never overtake each other here.
-      // (Copies of messages already out stay with them.)
-      send_error = s;
-      absl::MutexLock lock(&acks_mu_);
-      for (size_t j = i; j < rows.size(); ++j) {
-        if (sent.count(rows[j].id) > 0) continue;
-        auto it = in_flight_.find(rows[j].id);
-        if (it == in_flight_.end()) continue;
-        not_sent += static_cast<int>(it->second.size());
-        in_flight_.erase(it);
-      }
+      if (s != NATS_TIMEOUT) error = messaging::FromNats(s, "publish reply").ToString();
       break;
     }
-    sent.insert(row.id);
+    messaging::NatsMsgPtr reply(raw);
+    absl::string_view subject = natsMsg_GetSubject(reply.get());
+    size_t index = 0;
+    if (!absl::ConsumePrefix(&subject, batch_prefix) || !absl::SimpleAtoi(subject, &index) ||
+        index >= publishes.size() || answered[index]) {
+      continue;  // late, for an earlier batch
+    }
+    answered[index] = true;
+    --waiting;
+    if (absl::Status st = messaging::PubAckStatus(reply.get()); st.ok()) {
+      acked.insert(acked.end(), publishes[index].begin(), publishes[index].end());
+    } else {
+      refused += static_cast<int>(publishes[index].size());
+      error = st.ToString();
+    }
   }
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MaxWait = absl::ToInt64Milliseconds(options_.publish_timeout);
-  if (js_PublishAsyncComplete(nats_->js(), &po) != NATS_OK) {
-    // Timed out (typically NATS is unreachable). The unacknowledged rows stay unpublished; the
-    // connection, with whatever it still holds for them, is dropped and made anew on the next
-    // round, so nothing of this batch can be acknowledged later behind our back.
-    reconnect_nats_ = true;
+  int unanswered = 0;
+  for (size_t i = 0; i < publishes.size(); ++i) {
+    if (!answered[i]) unanswered += static_cast<int>(publishes[i].size());
   }
-  absl::MutexLock lock(&acks_mu_);
-  *failed = nacked_ + not_sent;
-  for (const auto& entry : in_flight_) *failed += static_cast<int>(entry.second.size());  // no ack in time
+  *failed = not_sent + refused + unanswered;
   if (*failed > 0) {
     LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", *failed)
-               << KV("acked", acked_.size())
-               << KV("error", send_error != NATS_OK ? natsStatus_GetText(send_error)
-                                                    : last_ack_error_.empty() ? "ack timeout"
-                                                                              : last_ack_error_);
+               << KV("acked", acked.size()) << KV("unanswered", unanswered)
+               << KV("error", error.empty() ? "no reply in time" : error);
   }
-  in_flight_.clear();
-  return std::move(acked_);
+  return acked;
 }
 
 absl::StatusOr<std::vector<Row>> Relay::Impl::MarkAndScan(const std::vector<int64_t>& seqs) {

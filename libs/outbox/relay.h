@@ -4,10 +4,12 @@
 //
 // - Woken by LISTEN/NOTIFY when a unit of work that wrote rows commits; polls every
 //   poll_interval as a fallback.
-// - Publishes a batch asynchronously (a window of pending acks), waits for the PubAcks, marks the
+// - Publishes a batch without waiting in between (each publish names the batch and itself in its
+//   reply subject), collects JetStream's PubAcks on a subscription of its own, and marks the
 //   acknowledged rows in one UPDATE. Rows that failed or timed out stay unpublished and are sent
-//   again after a back-off that grows to max_backoff; it never gives up and never stops on
-//   errors (lost database or NATS links are reconnected).
+//   again after a back-off that grows to max_backoff; a late PubAck for an earlier batch is
+//   recognised and dropped. It never gives up and never stops on errors (lost database or NATS
+//   links are reconnected; while NATS is unreachable nothing is published).
 // - Safe with several replicas: only the holder of a PostgreSQL advisory lock relays (the others
 //   stand by and take over when its session ends), so each row is normally published by one
 //   relay; a row published but not yet marked when a relay dies is published again, which
