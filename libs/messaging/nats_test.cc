@@ -20,6 +20,8 @@ NatsMsgPtr Reply(const std::string& body) {
 TEST(PubAckStatusTest, StoredAndDuplicateAreOk) {
   EXPECT_TRUE(PubAckStatus(Reply(R"({"stream":"STORES","seq":42})").get()).ok());
   EXPECT_TRUE(PubAckStatus(Reply(R"({"stream":"STORES","seq":42,"duplicate":true})").get()).ok());
+  EXPECT_TRUE(PubAckStatus(Reply(R"({"stream":"error","seq":1})").get()).ok());
+  EXPECT_TRUE(PubAckStatus(Reply(R"({"seq":7,"stream":"STORES","domain":"hub"})").get()).ok());
 }
 
 TEST(PubAckStatusTest, JetStreamErrorIsUnavailableWithItsDescription) {

@@ -84,6 +84,7 @@ class Relay::Impl final : public RelayWaker {
   void MaybePrune();
   void UpdateLag();
   void Wait(absl::Duration d);
+  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -94,11 +95,18 @@ class Relay::Impl final : public RelayWaker {
   std::atomic<bool> stopping_{false};
 
   std::optional<pg::Connection> db_;
-  std::unique_ptr<messaging::Connection> nats_;
-  // JetStream's replies to the publishes arrive here, on <reply_prefix_>.<batch>.<publish>.
-  messaging::NatsSubPtr replies_;
+  // JetStream's replies to the publishes arrive on <reply_prefix_>.<batch>.<publish>, and are
+  // recorded by OnReply (a nats.c thread) while their batch is open. (Declared before the
+  // connection and the subscription, so that it outlives them.)
   std::string reply_prefix_;
   uint64_t batch_number_ = 0;
+  absl::Mutex replies_mu_;
+  uint64_t open_batch_ ABSL_GUARDED_BY(replies_mu_) = 0;  // 0: none
+  std::vector<absl::Status> reply_status_ ABSL_GUARDED_BY(replies_mu_);  // per publish
+  std::vector<bool> answered_ ABSL_GUARDED_BY(replies_mu_);
+  size_t answer_count_ ABSL_GUARDED_BY(replies_mu_) = 0;
+  std::unique_ptr<messaging::Connection> nats_;
+  messaging::NatsSubPtr replies_;
   absl::Mutex listener_mu_;
   std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
@@ -106,6 +114,30 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_lag_ = absl::InfinitePast();
 
 };
+
+void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* self = static_cast<Impl*>(closure);
+  messaging::NatsMsgPtr reply(msg);
+  // <prefix>.<batch>.<publish>
+  absl::string_view rest = natsMsg_GetSubject(msg);
+  uint64_t batch = 0;
+  size_t index = 0;
+  if (!absl::ConsumePrefix(&rest, self->reply_prefix_) || !absl::ConsumePrefix(&rest, ".")) return;
+  const size_t dot = rest.find('.');
+  if (dot == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, dot), &batch) ||
+      !absl::SimpleAtoi(rest.substr(dot + 1), &index)) {
+    return;
+  }
+  absl::Status status = natsMsg_IsNoResponders(msg)
+                            ? absl::UnavailableError("no stream takes the subject (no responders)")
+                            : messaging::PubAckStatus(msg);
+  absl::MutexLock lock(&self->replies_mu_);
+  // A reply for a batch that timed out arrives late: dropped (its rows are published again).
+  if (batch != self->open_batch_ || index >= self->answered_.size() || self->answered_[index]) return;
+  self->answered_[index] = true;
+  self->reply_status_[index] = std::move(status);
+  ++self->answer_count_;
+}
 
 absl::Status Relay::Impl::EnsureConnections() {
   if (!db_.has_value() || !db_->Connected()) {
@@ -137,16 +169,17 @@ absl::Status Relay::Impl::EnsureConnections() {
     if (nats.name.empty()) nats.name = "outbox-relay";
     EDA_ASSIGN_OR_RETURN(std::unique_ptr<messaging::Connection> conn,
                          messaging::Connection::Connect(nats));
-    // The relay waits for the replies itself, on a subscription of its own (nats.c resubscribes
-    // it after a reconnect), so the link is never torn down to get rid of late replies.
-    const std::string prefix =
+    // The replies come to a subscription of the relay's own (nats.c resubscribes it after a
+    // reconnect); their subjects name the batch, so the link is never torn down to get rid of
+    // late replies.
+    reply_prefix_ =
         absl::StrCat(nats.inbox_prefix.empty() ? "_INBOX" : nats.inbox_prefix, ".", NewUuid());
     natsSubscription* sub = nullptr;
     EDA_RETURN_IF_ERROR(messaging::FromNats(
-        natsConnection_SubscribeSync(&sub, conn->nc(), absl::StrCat(prefix, ".>").c_str()),
+        natsConnection_Subscribe(&sub, conn->nc(), absl::StrCat(reply_prefix_, ".>").c_str(),
+                                 &Impl::OnReply, this),
         "subscribe to publish replies"));
     replies_.reset(sub);
-    reply_prefix_ = prefix;
     nats_ = std::move(conn);
   }
   if (!leader) {
@@ -212,8 +245,15 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
   // Each publish carries a reply subject naming this batch and the publish, so a reply that
   // arrives after its batch timed out is recognised and dropped (its rows are published again,
   // and JetStream drops the copy by Nats-Msg-Id).
-  ++batch_number_;
-  const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch_number_, ".");
+  const uint64_t batch = ++batch_number_;
+  {
+    absl::MutexLock lock(&replies_mu_);
+    open_batch_ = batch;
+    reply_status_.assign(rows.size(), absl::OkStatus());
+    answered_.assign(rows.size(), false);
+    answer_count_ = 0;
+  }
+  const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch, ".");
   std::vector<std::vector<int64_t>> publishes;  // per publish, the seqs its ack marks
   std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this batch
   int not_sent = 0;
@@ -243,44 +283,27 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     publishes.push_back({row.seq});
   }
 
+  // Wait for every publish's reply, or the timeout; then close the batch to late replies.
+  const size_t expected = publishes.size();
+  auto all_answered = [this, expected]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replies_mu_) {
+    return answer_count_ >= expected;
+  };
+  replies_mu_.LockWhenWithTimeout(absl::Condition(&all_answered), options_.publish_timeout);
+  open_batch_ = 0;
+  std::vector<absl::Status> status = std::move(reply_status_);
+  std::vector<bool> answered = std::move(answered_);
+  replies_mu_.Unlock();
+  answered.resize(expected);
+
   std::vector<int64_t> acked;
-  std::vector<bool> answered(publishes.size(), false);
-  size_t waiting = publishes.size();
   int refused = 0;
-  const absl::Time deadline = absl::Now() + options_.publish_timeout;
-  while (waiting > 0) {
-    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left_ms <= 0) break;
-    natsMsg* raw = nullptr;
-    natsStatus s = natsSubscription_NextMsg(&raw, replies_.get(), left_ms);
-    if (s == NATS_SLOW_CONSUMER) continue;  // replies were dropped: those rows time out
-    if (s == NATS_NO_RESPONDERS) {
-      // No stream takes one of the subjects. nats.c swallows the reply, so which publish it
-      // answered is unknown: it is counted as answered, and once every publish is accounted for
-      // the unanswered ones fail. (A miscount can only end the wait early, so rows are retried,
-      // never marked without their ack.)
-      --waiting;
-      error = "no stream takes the subject (no responders)";
-      continue;
-    }
-    if (s != NATS_OK) {
-      if (s != NATS_TIMEOUT) error = messaging::FromNats(s, "publish reply").ToString();
-      break;
-    }
-    messaging::NatsMsgPtr reply(raw);
-    absl::string_view subject = natsMsg_GetSubject(reply.get());
-    size_t index = 0;
-    if (!absl::ConsumePrefix(&subject, batch_prefix) || !absl::SimpleAtoi(subject, &index) ||
-        index >= publishes.size() || answered[index]) {
-      continue;  // late, for an earlier batch
-    }
-    answered[index] = true;
-    --waiting;
-    if (absl::Status st = messaging::PubAckStatus(reply.get()); st.ok()) {
-      acked.insert(acked.end(), publishes[index].begin(), publishes[index].end());
+  for (size_t i = 0; i < expected; ++i) {
+    if (!answered[i]) continue;
+    if (status[i].ok()) {
+      acked.insert(acked.end(), publishes[i].begin(), publishes[i].end());
     } else {
-      refused += static_cast<int>(publishes[index].size());
-      error = st.ToString();
+      refused += static_cast<int>(publishes[i].size());
+      error = status[i].ToString();
     }
   }
   int unanswered = 0;
@@ -433,6 +456,7 @@ void Relay::Impl::Run() {
       backoff = options_.initial_backoff;
     }
   }
+  if (replies_ != nullptr) natsSubscription_Unsubscribe(replies_.get());  // no more replies
   // Release the lock promptly so a standby takes over without waiting for a timeout.
   RelayWaker::Unregister(options_.pg_dsn, this);
   if (db_.has_value() && leader) (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
