@@ -99,10 +99,11 @@ void Server::Shutdown() {
   }
   LOG_INFO() << "grpc server draining" << KV("drain_delay", options_.drain_delay)
              << KV("shutdown_timeout", options_.shutdown_timeout);
-  // 1. Tell load balancers and probes first: health NOT_SERVING (and it stays so; Watch streams
-  //    say so and end), /readyz 503.
-  health_->Shutdown();
+  // 1. Tell load balancers and probes first: /readyz 503, then health NOT_SERVING (and it stays
+  //    so; Watch streams say so and end). In this order, whoever has seen NOT_SERVING finds
+  //    /readyz failing too.
   if (ops_ != nullptr) ops_->SetDraining(true);
+  health_->Shutdown();
   // 2. Keep serving while they notice.
   if (options_.drain_delay > absl::ZeroDuration()) absl::SleepFor(options_.drain_delay);
   // 3. Stop accepting calls; in-flight calls run to completion until the deadline, then are
