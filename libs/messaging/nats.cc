@@ -87,8 +87,10 @@ bool Connection::Connected() const {
 
 absl::Status PubAckStatus(natsMsg* reply) {
   // A reply without a body carries a status instead: 503 when nothing answers on the subject.
+  if (natsMsg_IsNoResponders(reply)) {
+    return absl::UnavailableError("no stream takes the subject (no responders)");
+  }
   if (const std::string status = Header(reply, "Status"); !status.empty()) {
-    if (status == "503") return absl::UnavailableError("no stream takes the subject (no responders)");
     return absl::UnavailableError(
         absl::StrCat("publish answered with status ", status, " ", Header(reply, "Description")));
   }

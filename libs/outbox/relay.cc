@@ -128,9 +128,7 @@ void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void
       !absl::SimpleAtoi(rest.substr(dot + 1), &index)) {
     return;
   }
-  absl::Status status = natsMsg_IsNoResponders(msg)
-                            ? absl::UnavailableError("no stream takes the subject (no responders)")
-                            : messaging::PubAckStatus(msg);
+  absl::Status status = messaging::PubAckStatus(msg);
   absl::MutexLock lock(&self->replies_mu_);
   // A reply for a batch that timed out arrives late: dropped (its rows are published again).
   if (batch != self->open_batch_ || index >= self->answered_.size() || self->answered_[index]) return;
@@ -296,19 +294,17 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
   answered.resize(expected);
 
   std::vector<int64_t> acked;
-  int refused = 0;
+  int refused = 0, unanswered = 0;
   for (size_t i = 0; i < expected; ++i) {
-    if (!answered[i]) continue;
-    if (status[i].ok()) {
+    const int rows_of_publish = static_cast<int>(publishes[i].size());
+    if (!answered[i]) {
+      unanswered += rows_of_publish;
+    } else if (status[i].ok()) {
       acked.insert(acked.end(), publishes[i].begin(), publishes[i].end());
     } else {
-      refused += static_cast<int>(publishes[i].size());
+      refused += rows_of_publish;
       error = status[i].ToString();
     }
-  }
-  int unanswered = 0;
-  for (size_t i = 0; i < publishes.size(); ++i) {
-    if (!answered[i]) unanswered += static_cast<int>(publishes[i].size());
   }
   *failed = not_sent + refused + unanswered;
   if (*failed > 0) {
