@@ -23,6 +23,9 @@ using eda::messaging::FromNats;
 using eda::messaging::NatsMsgPtr;
 
 constexpr char kStream[] = "DEADLETTER";
+constexpr char kNoStream[] =
+    "there is no DEADLETTER stream yet (a consuming service creates it when it starts), so no "
+    "dead letters";
 constexpr char kUsage[] = "usage: mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all";
 
 // The entry at `seq`; nullopt (with nothing printed) when there is none.
@@ -30,6 +33,7 @@ absl::StatusOr<std::optional<NatsMsgPtr>> Get(jsCtx* js, uint64_t seq) {
   natsMsg* raw = nullptr;
   jsErrCode jerr = jsErrCode(0);
   natsStatus s = js_GetMsg(&raw, js, kStream, seq, nullptr, &jerr);
+  if (jerr == JSStreamNotFoundErr) return absl::NotFoundError(kNoStream);
   if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr) return std::optional<NatsMsgPtr>();
   if (s != NATS_OK) return FromNats(s, absl::StrCat("reading dead letter ", seq), jerr);
   return std::optional<NatsMsgPtr>(NatsMsgPtr(raw));
@@ -40,6 +44,7 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> Range(jsCtx* js) {
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = jsErrCode(0);
   natsStatus s = js_GetStreamInfo(&si, js, kStream, nullptr, &jerr);
+  if (jerr == JSStreamNotFoundErr) return std::pair<uint64_t, uint64_t>{1, 0};  // nothing yet
   if (s != NATS_OK) return FromNats(s, "reading the DEADLETTER stream", jerr);
   std::pair<uint64_t, uint64_t> range{si->State.FirstSeq, si->State.LastSeq};
   if (si->State.Msgs == 0) range = {1, 0};

@@ -278,6 +278,24 @@ TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
   EXPECT_THAT(bad_flag.err, HasSubstr("unknown flag --follow"));
 }
 
+TEST_F(MallctlTest, NoDeadLetterStreamMeansNoDeadLetters) {
+  // A NATS server no consuming service has used yet.
+  auto fresh = testing::NatsServer::Start();
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  testing::TempDir home("mallctl-fresh");
+  std::ofstream(home.path() + "/stack.env") << "MALLBOTS_NATS_URL=" << (*fresh)->url() << "\n";
+  chmod((home.path() + "/stack.env").c_str(), 0600);
+
+  Result listed = RunMallctl({"dlq", "list"}, home.path());
+  EXPECT_EQ(listed.rc, 0) << listed.err;
+  EXPECT_EQ(listed.out, "");
+  Result replayed = RunMallctl({"dlq", "replay", "all"}, home.path());
+  EXPECT_EQ(replayed.rc, 0) << replayed.err;
+  Result shown = RunMallctl({"dlq", "show", "1"}, home.path());
+  EXPECT_NE(shown.rc, 0);
+  EXPECT_THAT(shown.err, HasSubstr("NOT_FOUND: there is no DEADLETTER stream yet"));
+}
+
 TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
   // A poison message on the customers' command subject: the consumer dead-letters it.
   const std::string poison_id = eda::NewUuid();
