@@ -97,8 +97,8 @@ absl::Status PubAckStatus(natsMsg* reply) {
   const std::string body(natsMsg_GetData(reply), static_cast<size_t>(natsMsg_GetDataLength(reply)));
   // The common case, {"stream":"X","seq":N}, without a JSON parser (protobuf's costs tens of
   // microseconds a reply, and the relay reads one per message); anything else is parsed.
-  if (!absl::StrContains(body, "\"error\"")) {
-    if (absl::StartsWith(body, "{\"stream\":")) return absl::OkStatus();
+  if (absl::StartsWith(body, "{\"stream\":") && !absl::StrContains(body, "\"error\"")) {
+    return absl::OkStatus();
   }
   google::protobuf::Struct ack;
   if (!google::protobuf::util::JsonStringToMessage(body, &ack).ok()) {

@@ -39,6 +39,11 @@ messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
   return messaging::Outcome::Ack();
 }
 
+// The batch's inbox rows, from parameters InboxBatchParams() makes.
+constexpr char kInsertInboxBatch[] =
+    "INSERT INTO inbox (consumer, id, name, subject) "
+    "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])";
+
 std::vector<pg::Param> InboxBatchParams(const std::string& consumer,
                                         const std::vector<messaging::Delivery>& batch) {
   std::vector<std::string> ids, names, subjects;
@@ -53,12 +58,9 @@ std::vector<pg::Param> InboxBatchParams(const std::string& consumer,
 // Records the batch in the inbox; returns the ids that were not recorded before.
 absl::StatusOr<std::set<std::string>> RecordInboxBatch(pg::Transaction& tx, const std::string& consumer,
                                                        const std::vector<messaging::Delivery>& batch) {
-  EDA_ASSIGN_OR_RETURN(
-      pg::Result r,
-      tx.Exec("INSERT INTO inbox (consumer, id, name, subject) "
-              "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) "
-              "ON CONFLICT (consumer, id) DO NOTHING RETURNING id",
-              InboxBatchParams(consumer, batch)));
+  static const std::string kSql =
+      absl::StrCat(kInsertInboxBatch, " ON CONFLICT (consumer, id) DO NOTHING RETURNING id");
+  EDA_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kSql, InboxBatchParams(consumer, batch)));
   std::set<std::string> fresh;
   for (int i = 0; i < r.rows(); ++i) fresh.emplace(r.Text(i, 0));
   return fresh;
@@ -73,9 +75,7 @@ absl::Status OneRoundTrip(pg::Pool& pool, const std::string& consumer,
                           const MessageHandler& handler,
                           const std::vector<messaging::Delivery>& batch, bool* handler_failed) {
   EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
-  uow.Defer({"INSERT INTO inbox (consumer, id, name, subject) "
-             "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])",
-             InboxBatchParams(consumer, batch)});
+  uow.Defer({kInsertInboxBatch, InboxBatchParams(consumer, batch)});
   for (const messaging::Delivery& d : batch) {
     if (absl::Status s = Invoke(handler, uow, d.message); !s.ok()) {
       *handler_failed = uow.deferred_error().ok();  // not an inbox conflict surfacing early
