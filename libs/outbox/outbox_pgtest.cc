@@ -136,6 +136,11 @@ class PipelineTest : public ::testing::Test {
     return r.ok() ? r->Int(0, 0).value_or(-1) : -1;
   }
   int64_t Effects() { return Query("SELECT count(*) FROM effects"); }
+  // Whether every outbox row is marked published (the relay marks a batch within its mark_delay).
+  bool AllMarked(absl::Duration timeout = absl::Seconds(10)) {
+    return testing::WaitUntil(
+        [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; }, timeout);
+  }
   bool WaitForEffects(int64_t n, absl::Duration timeout = absl::Seconds(30)) {
     return testing::WaitUntil([&] { return Effects() >= n; }, timeout);
   }
@@ -196,7 +201,7 @@ TEST_F(PipelineTest, CommittedMessagesFlowEndToEndInOrder) {
   std::vector<std::string> seen;
   for (int i = 0; i < r->rows(); ++i) seen.emplace_back(r->Text(i, 0));
   EXPECT_THAT(seen, ElementsAreArray(ids));
-  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+  EXPECT_TRUE(AllMarked());
   EXPECT_TRUE(relay_->leader());
 }
 
@@ -233,9 +238,7 @@ TEST_F(PipelineTest, AMessageWrittenTwiceHasOneEffect) {
     ASSERT_TRUE(uow->Commit().ok());
   }
   StartRelay();  // both rows in its first batch: published once, both marked by that one ack
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
-      absl::Seconds(10)));
+  ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 2);
   ASSERT_TRUE(WaitForEffects(1));
   absl::SleepFor(absl::Milliseconds(300));  // a second effect would be there by now
@@ -370,9 +373,7 @@ TEST_F(PipelineTest, RelayCrashBetweenPublishAndMarkRepublishesWithOneEffect) {
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
   ASSERT_TRUE(WaitForEffects(1));
   StartRelay();  // a new relay publishes the row again
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
-      absl::Seconds(10)));
+  ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(StreamCount(stream_), 1u);  // de-duplicated by Nats-Msg-Id
   // Past the duplicate window JetStream would store it twice; the inbox still holds.
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id + "-late");
@@ -398,7 +399,7 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
       << Effects() << " of " << produced.load();
   EXPECT_EQ(Effects(), produced.load());
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
-  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+  EXPECT_TRUE(AllMarked());
   EXPECT_EQ(relay_->published(), produced.load());
   EXPECT_THAT(metrics_.Exposition(), ::testing::Not(HasSubstr("outbox_publish_errors_total 0\n")));
 }
@@ -426,7 +427,7 @@ TEST_F(PipelineTest, RepeatedNatsOutagesLoseNothing) {
       << Effects() << " of " << produced.load();
   EXPECT_EQ(Effects(), produced.load());
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
-  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
+  EXPECT_TRUE(AllMarked());
 }
 
 TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
@@ -447,9 +448,7 @@ TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
   ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = orphan_stream,
                                                      .subjects = {absl::StrCat("orphan", tag_, ".>")}})
                   .ok());
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
-      absl::Seconds(10)));
+  ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(StreamCount(orphan_stream), 1u);
   EXPECT_EQ(StreamCount(stream_), 1u);
 }
@@ -475,9 +474,7 @@ TEST_F(PipelineTest, PublishRepliesThatComeTooLateMarkNothing) {
       Query("SELECT count(*) FROM outbox WHERE published_at IS NULL");
   ASSERT_EQ(kill(nats, SIGCONT), 0);
   EXPECT_EQ(unpublished_while_paused, 10);
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
-      absl::Seconds(20)));
+  ASSERT_TRUE(AllMarked(absl::Seconds(20)));
   ASSERT_TRUE(WaitForEffects(15));
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Effects(), 15);

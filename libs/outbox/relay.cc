@@ -428,7 +428,14 @@ void Relay::Impl::Run() {
     }
     int failed = 0;
     std::vector<int64_t> acked = PublishBatch(*rows, &failed);
+    published += static_cast<int64_t>(acked.size());
+    published_total_.Increment(static_cast<double>(acked.size()));
     if (failed == 0) {
+      // Rows committed meanwhile wake the relay (a poke or a NOTIFY, already waiting if they came
+      // during the publish). A batch that was not full leaves no rows behind, so its marks wait
+      // for that wake-up and go with the scan for the new rows, in one round trip: one per batch
+      // instead of a mark-and-scan that finds nothing and then a scan after the wake-up.
+      if (rows->size() < static_cast<size_t>(options_.batch)) Wait(options_.mark_delay);
       absl::StatusOr<std::vector<Row>> next = MarkAndScan(acked);
       if (!next.ok()) {
         DropDatabase();
@@ -441,8 +448,6 @@ void Relay::Impl::Run() {
       fail(s, "marking published rows failed (they will be published again)");
       continue;
     }
-    published += static_cast<int64_t>(acked.size());
-    published_total_.Increment(static_cast<double>(acked.size()));
     UpdateLag();
     if (failed > 0) {
       errors_total_.Increment(failed - 1);  // fail() counts one

@@ -41,6 +41,9 @@ struct RelayOptions {
   int batch = 1000;                // rows per scan = PubAcks pending at most
   absl::Duration poll_interval = absl::Seconds(1);
   absl::Duration publish_timeout = absl::Seconds(5);
+  // After a batch that was not full, its published_at marks wait up to this long for the next
+  // wake-up, to travel with the next scan in one round trip instead of taking one of their own.
+  absl::Duration mark_delay = absl::Milliseconds(20);
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(5);
   absl::Duration retention = absl::Hours(24);
@@ -64,7 +67,7 @@ class Relay final {
 
   // Whether this relay holds the lock and relays.
   bool leader() const;
-  // Rows this relay marked published.
+  // Rows this relay published and JetStream acknowledged (their marks follow within mark_delay).
   int64_t published() const;
 
  private:
