@@ -725,6 +725,31 @@ TEST_F(PipelineTest, RelayPrunesPublishedRowsAndExportsItsMetrics) {
                               "\",name=\"test.Thing\"} 5"));
 }
 
+// Pruning keeps up with any rate: a prune that deletes a full chunk is followed by the next
+// chunk shortly, not one prune_every later.
+TEST_F(PipelineTest, RelayPrunesChunkAfterChunkUntilNothingIsDue) {
+  relay_ = Relay::Start({.pg_dsn = dsn_,
+                         .nats = {.url = testing::SharedNats().url()},
+                         .retention = absl::ZeroDuration(),
+                         .inbox_retention = absl::ZeroDuration(),
+                         .prune_every = absl::Seconds(4),
+                         .prune_chunk = 2},
+                        metrics_);
+  StartConsumer(RecordEffect());
+  ASSERT_TRUE(testing::WaitUntil([&] { return relay_->leader(); }, absl::Seconds(10)));
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(Produce(NewMessage("p")).ok());
+  ASSERT_TRUE(WaitForEffects(12));
+  ASSERT_TRUE(AllMarked());
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 12);
+  // Six chunks per table: one every prune_every would take 20 s or more; chained, the first
+  // prune after the rows were written (within 4 s) takes them all within a second.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return Query("SELECT count(*) FROM outbox") + Query("SELECT count(*) FROM inbox") == 0; },
+      absl::Seconds(7)))
+      << Query("SELECT count(*) FROM outbox") << " outbox rows, " << Query("SELECT count(*) FROM inbox")
+      << " inbox rows left";
+}
+
 TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   const std::string commands = absl::StrCat("t", tag_, ".commands");
   const std::string replies = absl::StrCat("t", tag_, ".replies.CreateOrder");

@@ -25,6 +25,9 @@ namespace {
 // All replicas of one service share the database, hence the lock.
 constexpr int64_t kRelayLockKey = 0x6f7574626f78;  // "outbox"
 
+// How soon the next chunk is pruned after a prune deleted a full one.
+constexpr absl::Duration kPruneCatchUp = absl::Milliseconds(100);
+
 struct Row {
   int64_t seq;
   std::string id;
@@ -111,6 +114,7 @@ class Relay::Impl final : public RelayWaker {
   std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
   absl::Time last_prune_ = absl::InfinitePast();
+  bool prune_more_ = false;  // the last prune deleted a full chunk
   absl::Time last_lag_ = absl::InfinitePast();
 
 };
@@ -331,24 +335,30 @@ absl::Status Relay::Impl::Mark(const std::vector<int64_t>& seqs) {
 }
 
 void Relay::Impl::MaybePrune() {
-  if (absl::Now() - last_prune_ < options_.prune_every) return;
-  last_prune_ = absl::Now();
-  const std::string outbox_cutoff = absl::FormatTime(
-      absl::RFC3339_full, absl::Now() - options_.retention, absl::UTCTimeZone());
-  const std::string inbox_cutoff = absl::FormatTime(
-      absl::RFC3339_full, absl::Now() - options_.inbox_retention, absl::UTCTimeZone());
+  const absl::Time now = absl::Now();
+  if (now - last_prune_ < (prune_more_ ? kPruneCatchUp : options_.prune_every)) return;
+  last_prune_ = now;
+  const std::string outbox_cutoff =
+      absl::FormatTime(absl::RFC3339_full, now - options_.retention, absl::UTCTimeZone());
+  const std::string inbox_cutoff =
+      absl::FormatTime(absl::RFC3339_full, now - options_.inbox_retention, absl::UTCTimeZone());
   auto outbox = db_->Exec(
       "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1::timestamptz "
-      "ORDER BY published_at LIMIT 10000)",
-      {outbox_cutoff});
+      "ORDER BY published_at LIMIT $2)",
+      {outbox_cutoff, options_.prune_chunk});
   auto inbox = db_->Exec(
       "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE received_at < $1::timestamptz "
-      "ORDER BY received_at LIMIT 10000)",
-      {inbox_cutoff});
+      "ORDER BY received_at LIMIT $2)",
+      {inbox_cutoff, options_.prune_chunk});
+  prune_more_ = false;
   if (!outbox.ok() || !inbox.ok()) {
     LOG_WARN() << "outbox/inbox pruning failed"
                << KV("error", !outbox.ok() ? outbox.status() : inbox.status());
-  } else if (outbox->affected() + inbox->affected() > 0) {
+    return;
+  }
+  // A full chunk: more rows are due, and go in the next chunk shortly.
+  prune_more_ = outbox->affected() >= options_.prune_chunk || inbox->affected() >= options_.prune_chunk;
+  if (outbox->affected() + inbox->affected() > 0) {
     LOG_DEBUG() << "pruned" << KV("outbox_rows", outbox->affected())
                 << KV("inbox_rows", inbox->affected());
   }
@@ -423,7 +433,7 @@ void Relay::Impl::Run() {
       pending_.Set(0);
       oldest_.Set(0);
       MaybePrune();
-      Wait(options_.poll_interval);
+      Wait(prune_more_ ? kPruneCatchUp : options_.poll_interval);
       continue;
     }
     int failed = 0;
@@ -449,6 +459,7 @@ void Relay::Impl::Run() {
       continue;
     }
     UpdateLag();
+    MaybePrune();  // also under a backlog that never leaves the relay idle
     if (failed > 0) {
       errors_total_.Increment(failed - 1);  // fail() counts one
       fail(absl::UnavailableError(absl::StrCat(failed, " messages not acknowledged")),
