@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/messaging/nats.h"
 #include "libs/pg/connection.h"
 
 namespace eda::bench {
@@ -71,6 +72,8 @@ absl::StatusOr<PgFloor> MeasurePgCommits(const std::string& dsn, int clients,
 }
 
 absl::StatusOr<JsFloor> MeasureJetStream(const std::string& nats_url, int messages) {
+  // With the library settings the pipeline's connections use (it is opened once per process).
+  EDA_RETURN_IF_ERROR(messaging::OpenNatsLibrary());
   natsConnection* nc = nullptr;
   EDA_RETURN_IF_ERROR(NatsError(natsConnection_ConnectTo(&nc, nats_url.c_str()), "connect"));
   jsOptions jo;

@@ -41,13 +41,13 @@ absl::Status FromNats(natsStatus s, absl::string_view context, jsErrCode jerr) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& options) {
-  // Before the first connection (which would open the library with its default): nats.c's locks
-  // spin up to 2 000 times before they sleep. With more busy threads than cores, as in a pod with
-  // a CPU limit, the spinning only burns the time the holder needs (about 4 % of the messaging
-  // pipeline's CPU, measured with bench/pipeline_bench).
+absl::Status OpenNatsLibrary() {
   static const natsStatus opened = nats_Open(0);
-  EDA_RETURN_IF_ERROR(FromNats(opened, "nats library"));
+  return FromNats(opened, "nats library");
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOptions& options) {
+  EDA_RETURN_IF_ERROR(OpenNatsLibrary());
   natsOptions* raw = nullptr;
   EDA_RETURN_IF_ERROR(FromNats(natsOptions_Create(&raw), "nats options"));
   NatsOptionsPtr opts(raw);

@@ -29,6 +29,12 @@ using NatsOptionsPtr = std::unique_ptr<natsOptions, CFree<&natsOptions_Destroy>>
 // Unavailable, permission -> PermissionDenied, everything else -> Internal.
 absl::Status FromNats(natsStatus s, absl::string_view context, jsErrCode jerr = jsErrCode(0));
 
+// Opens nats.c without lock spinning: its default spins up to 2 000 times on a held lock before
+// sleeping, which with more busy threads than cores (a pod with a CPU limit) only burns the time
+// the holder needs. Takes effect only as the process's first nats.c call (the library is opened
+// once); Connection::Connect calls it, and so should a program that uses nats.c directly first.
+absl::Status OpenNatsLibrary();
+
 struct ConnectOptions {
   std::string url;
   std::string user;      // empty: no authentication

@@ -9,7 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 
 NatsMsgPtr Reply(const std::string& body) {
-  static const bool opened = nats_Open(-1) == NATS_OK;  // the library, without a connection
+  static const bool opened = OpenNatsLibrary().ok();  // the library, without a connection
   EXPECT_TRUE(opened);
   natsMsg* msg = nullptr;
   EXPECT_EQ(natsMsg_Create(&msg, "_INBOX.x.1.0", nullptr, body.data(), static_cast<int>(body.size())),
