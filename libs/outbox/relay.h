@@ -49,9 +49,9 @@ struct RelayOptions {
   absl::Duration retention = absl::Hours(24);
   absl::Duration inbox_retention = absl::Hours(24 * 7);
   absl::Duration prune_every = absl::Minutes(1);
-  // Rows deleted per statement when pruning. While a prune finds a full chunk, more follow every
-  // 100 ms (up to 10 000 rows/s per table), so the tables keep up with any sustained rate while
-  // publishing stalls only for one short statement at a time.
+  // Rows deleted per statement when pruning. While a prune finds a full chunk, the next follows
+  // 100 ms later: pruning keeps up with sustained rates up to 10 chunks (10 000 rows) a second per
+  // table, and publishing stalls only for one short statement at a time.
   int prune_chunk = 1000;
 };
 
