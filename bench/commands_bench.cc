@@ -174,12 +174,15 @@ int main(int argc, char** argv) {
     auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
     RunResult r = Run(target, clients, d, pace);
     auto after = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
-    r.paired_raw_pg = before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
-    std::printf("%2d client%s%s: %6.0f commands/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  "
-                "(raw PostgreSQL beside it: %.0f commits/s, ratio %.1f %%)\n",
-                clients, clients == 1 ? " " : "s", pace > 0 ? absl::StrFormat(" paced %.0f/s", pace).c_str() : "",
-                r.commands_per_s, r.p50_ms, r.p99_ms, r.errors, r.paired_raw_pg,
-                r.paired_raw_pg > 0 ? 100 * r.commands_per_s / r.paired_raw_pg : 0);
+    r.paired_raw_pg =
+        before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
+    std::printf(
+        "%2d client%s%s: %6.0f commands/s  p50 %6.2f ms  p99 %6.2f ms  errors %d  "
+        "(raw PostgreSQL beside it: %.0f commits/s, ratio %.1f %%)\n",
+        clients, clients == 1 ? " " : "s",
+        pace > 0 ? absl::StrFormat(" paced %.0f/s", pace).c_str() : "", r.commands_per_s, r.p50_ms,
+        r.p99_ms, r.errors, r.paired_raw_pg,
+        r.paired_raw_pg > 0 ? 100 * r.commands_per_s / r.paired_raw_pg : 0);
     std::fflush(stdout);
     return r;
   };
@@ -199,15 +202,16 @@ int main(int argc, char** argv) {
     if (r.commands_per_s > best.commands_per_s) best = r;
   }
   const double ratio = best.paired_raw_pg > 0 ? best.commands_per_s / best.paired_raw_pg : 0;
-  std::printf("saturation: %.0f commands/s with %d clients = %.1f %% of the paired raw PostgreSQL "
-              "rate (%.0f commits/s)\n",
-              best.commands_per_s, best.clients, 100 * ratio, best.paired_raw_pg);
+  std::printf(
+      "saturation: %.0f commands/s with %d clients = %.1f %% of the paired raw PostgreSQL "
+      "rate (%.0f commits/s)\n",
+      best.commands_per_s, best.clients, 100 * ratio, best.paired_raw_pg);
   std::printf("RESULT %s\n",
               absl::StrFormat("{\"p50_ms_low\":%.3f,\"p99_ms_low\":%.3f,\"p50_ms_paced50\":%.3f,"
                               "\"p99_ms_paced50\":%.3f,\"commands_per_s\":%.0f,"
                               "\"raw_pg_commits_per_s\":%.0f,\"ratio_pg\":%.3f}",
-                              low.p50_ms, low.p99_ms, sparse.p50_ms, sparse.p99_ms, best.commands_per_s,
-                              best.paired_raw_pg, ratio)
+                              low.p50_ms, low.p99_ms, sparse.p50_ms, sparse.p99_ms,
+                              best.commands_per_s, best.paired_raw_pg, ratio)
                   .c_str());
   return 0;
 }

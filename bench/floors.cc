@@ -67,8 +67,8 @@ absl::StatusOr<PgFloor> MeasurePgCommits(const std::string& dsn, int clients,
   }
   if (all.empty()) return absl::InternalError("no commits measured");
   std::nth_element(all.begin(), all.begin() + all.size() / 2, all.end());
-  return PgFloor{.commits_per_s = all.size() / seconds, .p50_ms = all[all.size() / 2],
-                 .clients = clients};
+  return PgFloor{
+      .commits_per_s = all.size() / seconds, .p50_ms = all[all.size() / 2], .clients = clients};
 }
 
 absl::StatusOr<JsFloor> MeasureJetStream(const std::string& nats_url, int messages) {

@@ -44,8 +44,8 @@ int main() {
   std::printf("RESULT %s\n",
               absl::StrFormat("{\"raw_pg_commits_per_s_1\":%.0f,\"raw_pg_commits_per_s\":%.0f,"
                               "\"raw_js_publish_msgs_per_s\":%.0f,\"raw_js_msgs_per_s\":%.0f}",
-                              pg1->commits_per_s, pg4->commits_per_s,
-                              js->publish_async_msgs_per_s, js->fetch_ack_msgs_per_s)
+                              pg1->commits_per_s, pg4->commits_per_s, js->publish_async_msgs_per_s,
+                              js->fetch_ack_msgs_per_s)
                   .c_str());
   return 0;
 }

@@ -26,8 +26,8 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/floors.h"
-#include "libs/common/process.h"
 #include "libs/common/ids.h"
+#include "libs/common/process.h"
 #include "libs/common/status_macros.h"
 #include "libs/messaging/consumer.h"
 #include "libs/messaging/streams.h"
@@ -45,13 +45,13 @@ namespace {
 using namespace eda;  // NOLINT: a benchmark's main file
 
 struct RunResult {
-  double rate = 0;            // offered (paced) rate
-  double achieved = 0;        // messages consumed per second of the run
+  double rate = 0;      // offered (paced) rate
+  double achieved = 0;  // messages consumed per second of the run
   double p50_ms = 0, p99_ms = 0;
   // The legs: commit -> stored in the stream, and stored -> the consumer's commit.
   double relay_p50_ms = 0, relay_p99_ms = 0, consumer_p50_ms = 0, consumer_p99_ms = 0;
   bool sustained = false;
-  double paired_raw_pg = 0;   // raw 4-client commits/s measured right before
+  double paired_raw_pg = 0;  // raw 4-client commits/s measured right before
   int produced = 0, consumed = 0;
   int outbox_backlog = 0, stream_backlog = 0;  // when the producers finished
   double producer_lag_ms = 0;                  // worst lag behind the pacing schedule
@@ -70,12 +70,18 @@ class Pipeline {
     dsn_ = dsn;
     EDA_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(dsn));
     EDA_RETURN_IF_ERROR(pg::Migrate(conn, outbox::PlatformMigrations()).status());
-    EDA_RETURN_IF_ERROR(conn.Exec("CREATE TABLE business (id text PRIMARY KEY, at timestamptz DEFAULT now())").status());
-    EDA_RETURN_IF_ERROR(conn.Exec("CREATE TABLE effects (id text PRIMARY KEY, at timestamptz DEFAULT now())").status());
+    EDA_RETURN_IF_ERROR(
+        conn.Exec("CREATE TABLE business (id text PRIMARY KEY, at timestamptz DEFAULT now())")
+            .status());
+    EDA_RETURN_IF_ERROR(
+        conn.Exec("CREATE TABLE effects (id text PRIMARY KEY, at timestamptz DEFAULT now())")
+            .status());
     EDA_ASSIGN_OR_RETURN(producers_, pg::Pool::Create({.dsn = dsn, .size = 8}));
     EDA_ASSIGN_OR_RETURN(consumers_, pg::Pool::Create({.dsn = dsn, .size = 4}));
-    EDA_ASSIGN_OR_RETURN(nats_, messaging::Connection::Connect({.url = nats_url, .name = "bench-consumer"}));
-    EDA_RETURN_IF_ERROR(messaging::EnsureStream(nats_->js(), {.name = "BENCH", .subjects = {"bench.>"}}));
+    EDA_ASSIGN_OR_RETURN(
+        nats_, messaging::Connection::Connect({.url = nats_url, .name = "bench-consumer"}));
+    EDA_RETURN_IF_ERROR(
+        messaging::EnsureStream(nats_->js(), {.name = "BENCH", .subjects = {"bench.>"}}));
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false));
     relay_ = outbox::Relay::Start({.pg_dsn = dsn, .nats = {.url = nats_url, .name = "bench-relay"}},
                                   metrics_);
@@ -102,17 +108,17 @@ class Pipeline {
       }
       return outcomes;
     };
-    EDA_ASSIGN_OR_RETURN(
-        consumer_,
-        messaging::PullConsumer::Start(*nats_,
-                                       {.service = "bench",
-                                        .consumer = {.stream = "BENCH", .durable = "bench",
-                                                     .filter_subject = "bench.events.Thing",
-                                                     .max_ack_pending = 20000},
-                                        .batch = 128,
-                                        .workers = 2,
-                                        .fetch_wait = absl::Milliseconds(500)},
-                                       timed, metrics_));
+    EDA_ASSIGN_OR_RETURN(consumer_, messaging::PullConsumer::Start(
+                                        *nats_,
+                                        {.service = "bench",
+                                         .consumer = {.stream = "BENCH",
+                                                      .durable = "bench",
+                                                      .filter_subject = "bench.events.Thing",
+                                                      .max_ack_pending = 20000},
+                                         .batch = 128,
+                                         .workers = 2,
+                                         .fetch_wait = absl::Milliseconds(500)},
+                                        timed, metrics_));
     return absl::OkStatus();
   }
 
@@ -147,14 +153,18 @@ class Pipeline {
           } else {
             double lag = absl::ToDoubleSeconds(now - due);
             double seen = worst_lag_s.load();
-            while (lag > seen && !worst_lag_s.compare_exchange_weak(seen, lag)) {}
+            while (lag > seen && !worst_lag_s.compare_exchange_weak(seen, lag)) {
+            }
           }
-          messaging::Message m{.id = NewUuid(), .name = "bench.Thing", .subject = "bench.events.Thing",
+          messaging::Message m{.id = NewUuid(),
+                               .name = "bench.Thing",
+                               .subject = "bench.events.Thing",
                                .payload = std::string(200, 'x')};
-          absl::Status s = outbox::RunUnitOfWork(*producers_, [&](outbox::UnitOfWork& uow) -> absl::Status {
-            uow.Defer("INSERT INTO business (id) VALUES ($1)", {m.id});
-            return uow.Publish(m);
-          });
+          absl::Status s =
+              outbox::RunUnitOfWork(*producers_, [&](outbox::UnitOfWork& uow) -> absl::Status {
+                uow.Defer("INSERT INTO business (id) VALUES ($1)", {m.id});
+                return uow.Publish(m);
+              });
           const absl::Time committed = absl::Now();
           if (!s.ok()) {
             std::fprintf(stderr, "produce failed: %s\n", s.ToString().c_str());
@@ -263,12 +273,13 @@ int main(int argc, char** argv) {
   pipeline.Run(200, absl::Seconds(1));  // warm-up
   if (only_rate > 0) {
     RunResult r = pipeline.Run(only_rate, absl::Seconds(only_seconds));
-    std::printf("paced %.0f msg/s: consumed %.0f msg/s p50 %.2f ms p99 %.2f ms %s; outbox backlog "
-                "%d, stream backlog %d; to the stream p50 %.2f p99 %.2f ms, from it p50 %.2f p99 "
-                "%.2f ms\n",
-                r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
-                r.outbox_backlog, r.stream_backlog, r.relay_p50_ms, r.relay_p99_ms,
-                r.consumer_p50_ms, r.consumer_p99_ms);
+    std::printf(
+        "paced %.0f msg/s: consumed %.0f msg/s p50 %.2f ms p99 %.2f ms %s; outbox backlog "
+        "%d, stream backlog %d; to the stream p50 %.2f p99 %.2f ms, from it p50 %.2f p99 "
+        "%.2f ms\n",
+        r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
+        r.outbox_backlog, r.stream_backlog, r.relay_p50_ms, r.relay_p99_ms, r.consumer_p50_ms,
+        r.consumer_p99_ms);
     pipeline.Stop();
     return 0;
   }
@@ -278,14 +289,16 @@ int main(int argc, char** argv) {
     auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
     RunResult r = pipeline.Run(rate, d);
     auto after = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
-    r.paired_raw_pg = before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
-    std::printf("paced %6.0f msg/s: consumed %6.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  %s  "
-                "(raw PostgreSQL beside it: %.0f commits/s; at the end: outbox backlog %d, "
-                "stream backlog %d, producers %.0f ms behind; p50/p99 to the stream %.1f/%.1f ms, "
-                "from it %.1f/%.1f ms)\n",
-                r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
-                r.paired_raw_pg, r.outbox_backlog, r.stream_backlog, r.producer_lag_ms,
-                r.relay_p50_ms, r.relay_p99_ms, r.consumer_p50_ms, r.consumer_p99_ms);
+    r.paired_raw_pg =
+        before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
+    std::printf(
+        "paced %6.0f msg/s: consumed %6.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  %s  "
+        "(raw PostgreSQL beside it: %.0f commits/s; at the end: outbox backlog %d, "
+        "stream backlog %d, producers %.0f ms behind; p50/p99 to the stream %.1f/%.1f ms, "
+        "from it %.1f/%.1f ms)\n",
+        r.rate, r.achieved, r.p50_ms, r.p99_ms, r.sustained ? "sustained" : "NOT sustained",
+        r.paired_raw_pg, r.outbox_backlog, r.stream_backlog, r.producer_lag_ms, r.relay_p50_ms,
+        r.relay_p99_ms, r.consumer_p50_ms, r.consumer_p99_ms);
     std::fflush(stdout);
     return r;
   };
@@ -317,10 +330,11 @@ int main(int argc, char** argv) {
       sustained += run.sustained ? 1 : 0;
     }
     r.sustained = sustained >= 2;
-    std::printf("=> %.0f msg/s %s (%d of 3 runs), median p50 %.2f ms p99 %.2f ms, raw PostgreSQL "
-                "%.0f commits/s (mean), ratio %.1f %%\n",
-                rate, r.sustained ? "sustained" : "NOT sustained", sustained, r.p50_ms, r.p99_ms,
-                r.paired_raw_pg, r.paired_raw_pg > 0 ? 100 * rate / r.paired_raw_pg : 0);
+    std::printf(
+        "=> %.0f msg/s %s (%d of 3 runs), median p50 %.2f ms p99 %.2f ms, raw PostgreSQL "
+        "%.0f commits/s (mean), ratio %.1f %%\n",
+        rate, r.sustained ? "sustained" : "NOT sustained", sustained, r.p50_ms, r.p99_ms,
+        r.paired_raw_pg, r.paired_raw_pg > 0 ? 100 * rate / r.paired_raw_pg : 0);
     std::fflush(stdout);
     return r;
   };
@@ -350,9 +364,10 @@ int main(int argc, char** argv) {
 
   const double ratio_pg = best.paired_raw_pg > 0 ? best.rate / best.paired_raw_pg : 0;
   const double ratio_js = js->fetch_ack_msgs_per_s > 0 ? best.rate / js->fetch_ack_msgs_per_s : 0;
-  std::printf("highest sustained rate: %.0f msg/s = %.1f %% of the paired raw PostgreSQL rate "
-              "(%.0f commits/s), %.2f %% of raw JetStream fetch+ack\n",
-              best.rate, 100 * ratio_pg, best.paired_raw_pg, 100 * ratio_js);
+  std::printf(
+      "highest sustained rate: %.0f msg/s = %.1f %% of the paired raw PostgreSQL rate "
+      "(%.0f commits/s), %.2f %% of raw JetStream fetch+ack\n",
+      best.rate, 100 * ratio_pg, best.paired_raw_pg, 100 * ratio_js);
   std::printf("RESULT %s\n",
               absl::StrFormat("{\"p50_ms_low\":%.3f,\"p99_ms_low\":%.3f,\"p50_ms_mid\":%.3f,"
                               "\"p99_ms_mid\":%.3f,\"pipeline_msgs_per_s\":%.0f,"

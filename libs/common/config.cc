@@ -23,7 +23,8 @@ Config::Config(int argc, const char* const* argv) : from_flags_(true) {
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg.substr(0, 2) != "--" || arg.size() == 2) {
-      errors_.push_back(absl::StrCat("unexpected argument '", arg, "' (flags look like --name=value)"));
+      errors_.push_back(
+          absl::StrCat("unexpected argument '", arg, "' (flags look like --name=value)"));
       continue;
     }
     arg.remove_prefix(2);

@@ -57,7 +57,8 @@ TEST(ConfigTest, PortsAcceptALeadingColon) {
   EXPECT_EQ(config.Port("RPC_PORT", 9000), 9001);
   EXPECT_EQ(config.Port("WEB_PORT", 8080), 8081);
   EXPECT_EQ(config.Port("BAD_PORT", 1), 1);
-  EXPECT_THAT(config.Check().message(), HasSubstr("BAD_PORT (flag --bad-port): '70000' is not a port"));
+  EXPECT_THAT(config.Check().message(),
+              HasSubstr("BAD_PORT (flag --bad-port): '70000' is not a port"));
 }
 
 TEST(ConfigTest, UnknownFlagsAreReported) {

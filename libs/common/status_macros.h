@@ -7,8 +7,8 @@
 #include "absl/strings/string_view.h"
 
 // Returns the status of `expr` from the enclosing function if it is not OK.
-#define EDA_RETURN_IF_ERROR(expr)                                    \
-  do {                                                               \
+#define EDA_RETURN_IF_ERROR(expr)                                       \
+  do {                                                                  \
     if (::absl::Status _eda_st = (expr); !_eda_st.ok()) return _eda_st; \
   } while (0)
 

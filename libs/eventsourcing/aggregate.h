@@ -162,7 +162,9 @@ class Repository {
 
   // Appends the pending events, snapshots when due, and clears them. Errors: Aborted on a
   // concurrent change (retry the unit of work).
-  absl::Status Save(pg::Transaction& tx, A& aggregate) const { return Save(Immediate(tx), aggregate); }
+  absl::Status Save(pg::Transaction& tx, A& aggregate) const {
+    return Save(Immediate(tx), aggregate);
+  }
   // The same through `write`: with a deferring writer the events, the snapshot and the caller's
   // other writes go to the database in the commit's round trip, and a conflict fails the commit.
   absl::Status Save(const Writer& write, A& aggregate) const {

@@ -67,9 +67,9 @@ absl::Status AppendEvents(const Writer& write, const std::string& stream_id,
   }
   return write({std::move(sql), std::move(params), [=](absl::Status s) {
                   if (s.code() != absl::StatusCode::kAlreadyExists) return s;
-                  return absl::AbortedError(absl::StrCat(stream_type, " ", stream_id,
-                                                         " was changed concurrently (expected version ",
-                                                         expected_version, ")"));
+                  return absl::AbortedError(absl::StrCat(
+                      stream_type, " ", stream_id, " was changed concurrently (expected version ",
+                      expected_version, ")"));
                 }});
 }
 
@@ -93,16 +93,16 @@ absl::StatusOr<StoredEvent> EventRow(const pg::Result& r, int i, int first) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const std::string& stream_id,
+absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx,
+                                                    const std::string& stream_id,
                                                     const std::string& stream_type,
                                                     int after_version) {
   EDA_ASSIGN_OR_RETURN(
-      pg::Result r,
-      tx.Exec("SELECT stream_version, event_id, event_name, event_version, payload, "
-              "extract(epoch from occurred_at)::float8 FROM events "
-              "WHERE stream_id = $1 AND stream_type = $2 AND stream_version > $3 "
-              "ORDER BY stream_version",
-              {stream_id, stream_type, after_version}));
+      pg::Result r, tx.Exec("SELECT stream_version, event_id, event_name, event_version, payload, "
+                            "extract(epoch from occurred_at)::float8 FROM events "
+                            "WHERE stream_id = $1 AND stream_type = $2 AND stream_version > $3 "
+                            "ORDER BY stream_version",
+                            {stream_id, stream_type, after_version}));
   std::vector<StoredEvent> out;
   out.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
@@ -171,7 +171,8 @@ absl::Status SaveSnapshot(const Writer& write, const std::string& stream_id,
   return write(
       {"INSERT INTO snapshots (stream_id, stream_type, stream_version, snapshot_name, "
        "snapshot_version, payload) VALUES ($1, $2, $3, $4, $5, $6) "
-       "ON CONFLICT (stream_id, stream_type) DO UPDATE SET stream_version = EXCLUDED.stream_version, "
+       "ON CONFLICT (stream_id, stream_type) DO UPDATE SET stream_version = "
+       "EXCLUDED.stream_version, "
        "snapshot_name = EXCLUDED.snapshot_name, snapshot_version = EXCLUDED.snapshot_version, "
        "payload = EXCLUDED.payload, updated_at = now() "
        "WHERE snapshots.stream_version < EXCLUDED.stream_version",

@@ -17,20 +17,20 @@ namespace eda::es {
 
 // An event as stored: the domain's codec turns domain events into these and back.
 struct StoredEvent {
-  std::string id;                  // event id (UUID); filled by Append when empty
-  std::string name;                // e.g. "stores.StoreCreated"
-  int version = 1;                 // payload schema version, for upcasting
-  std::string payload;             // bytes (protobuf in the services)
+  std::string id;       // event id (UUID); filled by Append when empty
+  std::string name;     // e.g. "stores.StoreCreated"
+  int version = 1;      // payload schema version, for upcasting
+  std::string payload;  // bytes (protobuf in the services)
   std::map<std::string, std::string> metadata;
   absl::Time occurred_at = absl::UnixEpoch();
-  int stream_version = 0;          // position in the stream, set by the store
+  int stream_version = 0;  // position in the stream, set by the store
 };
 
 struct StoredSnapshot {
   std::string name;
   int version = 1;
   std::string payload;
-  int stream_version = 0;          // the stream version the snapshot reflects
+  int stream_version = 0;  // the stream version the snapshot reflects
 };
 
 // Where the store's writes go: run at once in a transaction (Immediate), or queued to go out with
@@ -53,7 +53,8 @@ inline absl::Status AppendEvents(pg::Transaction& tx, const std::string& stream_
 }
 
 // Events of the stream with version > after_version, in order.
-absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx, const std::string& stream_id,
+absl::StatusOr<std::vector<StoredEvent>> LoadEvents(pg::Transaction& tx,
+                                                    const std::string& stream_id,
                                                     const std::string& stream_type,
                                                     int after_version);
 

@@ -21,10 +21,17 @@ namespace {
 using ::testing::HasSubstr;
 
 // A toy domain: a named counter.
-struct Opened { std::string name; };
-struct Added { int64_t amount; };
+struct Opened {
+  std::string name;
+};
+struct Added {
+  int64_t amount;
+};
 using CounterEvent = std::variant<Opened, Added>;
-struct CounterState { std::string name; int64_t total = 0; };
+struct CounterState {
+  std::string name;
+  int64_t total = 0;
+};
 
 class Counter final : public Aggregate<CounterEvent> {
  public:
@@ -59,36 +66,42 @@ class Counter final : public Aggregate<CounterEvent> {
 
 // Version 1 of "test.Added" stored the amount as "n"; version 2 as "amount=n".
 EventCodec<CounterEvent> Codec() {
-  return {
-      .encode = [](const CounterEvent& e) {
-        if (const auto* o = std::get_if<Opened>(&e)) return StoredEvent{.name = "test.Opened", .payload = o->name};
-        return StoredEvent{.name = "test.Added", .version = 2,
-                           .payload = absl::StrCat("amount=", std::get<Added>(e).amount)};
-      },
-      .decode = [](const StoredEvent& s) -> absl::StatusOr<CounterEvent> {
-        if (s.name == "test.Opened") return CounterEvent(Opened{s.payload});
-        if (s.name == "test.Added") {
-          absl::string_view text = s.payload;
-          if (s.version >= 2) {
-            if (!absl::ConsumePrefix(&text, "amount=")) return absl::DataLossError("bad Added v2");
-          }  // version 1: the bare number (upcast here)
-          int64_t n = 0;
-          if (!absl::SimpleAtoi(text, &n)) return absl::DataLossError("bad Added payload");
-          return CounterEvent(Added{n});
-        }
-        return absl::DataLossError(absl::StrCat("unknown event ", s.name));
-      }};
+  return {.encode =
+              [](const CounterEvent& e) {
+                if (const auto* o = std::get_if<Opened>(&e))
+                  return StoredEvent{.name = "test.Opened", .payload = o->name};
+                return StoredEvent{.name = "test.Added",
+                                   .version = 2,
+                                   .payload = absl::StrCat("amount=", std::get<Added>(e).amount)};
+              },
+          .decode = [](const StoredEvent& s) -> absl::StatusOr<CounterEvent> {
+            if (s.name == "test.Opened") return CounterEvent(Opened{s.payload});
+            if (s.name == "test.Added") {
+              absl::string_view text = s.payload;
+              if (s.version >= 2) {
+                if (!absl::ConsumePrefix(&text, "amount="))
+                  return absl::DataLossError("bad Added v2");
+              }  // version 1: the bare number (upcast here)
+              int64_t n = 0;
+              if (!absl::SimpleAtoi(text, &n)) return absl::DataLossError("bad Added payload");
+              return CounterEvent(Added{n});
+            }
+            return absl::DataLossError(absl::StrCat("unknown event ", s.name));
+          }};
 }
 
 SnapshotCodec<CounterState> SnapCodec() {
-  return {.encode = [](const CounterState& s) {
-            return StoredSnapshot{.name = "test.CounterV1", .payload = absl::StrCat(s.name, "|", s.total)};
-          },
+  return {.encode =
+              [](const CounterState& s) {
+                return StoredSnapshot{.name = "test.CounterV1",
+                                      .payload = absl::StrCat(s.name, "|", s.total)};
+              },
           .decode = [](const StoredSnapshot& s) -> absl::StatusOr<CounterState> {
             std::vector<std::string> parts = absl::StrSplit(s.payload, '|');
             CounterState st;
             st.name = parts.at(0);
-            if (!absl::SimpleAtoi(parts.at(1), &st.total)) return absl::DataLossError("bad snapshot");
+            if (!absl::SimpleAtoi(parts.at(1), &st.total))
+              return absl::DataLossError("bad snapshot");
             return st;
           }};
 }
@@ -254,7 +267,8 @@ TEST_F(EventSourcingTest, OlderEventVersionsAreUpcast) {
   ASSERT_TRUE(Create(repo, "c1", 0).ok());
   {
     auto tx = pg::Transaction::Begin(*pool_);
-    std::vector<StoredEvent> old = {StoredEvent{.name = "test.Added", .version = 1, .payload = "41"}};
+    std::vector<StoredEvent> old = {
+        StoredEvent{.name = "test.Added", .version = 1, .payload = "41"}};
     ASSERT_TRUE(AppendEvents(*tx, "c1", Counter::kType, 1, old).ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
@@ -268,16 +282,19 @@ TEST_F(EventSourcingTest, DomainEventHandlersRunInTheSameTransaction) {
   Repository<Counter> repo(Codec());
   EventDispatcher<CounterEvent, outbox::UnitOfWork> dispatcher;
   bool fail = false;
-  dispatcher.Subscribe([&](outbox::UnitOfWork& uow, const std::string& id, const CounterEvent& e) -> absl::Status {
-    if (const auto* a = std::get_if<Added>(&e)) {
-      if (fail) return absl::InternalError("projection failed");
-      return uow.tx()
-          .Exec("INSERT INTO totals VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = totals.total + $2",
-                {id, a->amount})
-          .status();
-    }
-    return absl::OkStatus();
-  });
+  dispatcher.Subscribe(
+      [&](outbox::UnitOfWork& uow, const std::string& id, const CounterEvent& e) -> absl::Status {
+        if (const auto* a = std::get_if<Added>(&e)) {
+          if (fail) return absl::InternalError("projection failed");
+          return uow.tx()
+              .Exec(
+                  "INSERT INTO totals VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = "
+                  "totals.total + $2",
+                  {id, a->amount})
+              .status();
+        }
+        return absl::OkStatus();
+      });
   auto add = [&](int64_t n) {
     return outbox::RunUnitOfWork(*pool_, [&](outbox::UnitOfWork& uow) -> absl::Status {
       Counter c = Counter::Open("c-" + std::to_string(n), "x");

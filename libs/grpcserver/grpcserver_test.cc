@@ -1,11 +1,10 @@
 // Tests of libs/grpcserver through a small echo service on a real gRPC server (loopback, port 0).
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <cstdio>
 #include <thread>
-
-#include <httplib.h>
 
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -53,7 +52,8 @@ class EchoImpl final : public EchoService::Service {
       return ToGrpcStatus(absl::Status(code, "echo failed as asked"));
     }
     response->set_message(request->message());
-    if (const obs::SpanContext* span = obs::CurrentSpan()) response->set_trace_id(span->TraceIdHex());
+    if (const obs::SpanContext* span = obs::CurrentSpan())
+      response->set_trace_id(span->TraceIdHex());
     ++completed;
     return grpc::Status::OK;
   }
@@ -76,7 +76,8 @@ class GrpcServerTest : public ::testing::Test {
   }
 
   grpc::Status Echo(const EchoRequest& request, EchoResponse* response,
-                    absl::Duration timeout = absl::Seconds(10), const std::string& traceparent = "") {
+                    absl::Duration timeout = absl::Seconds(10),
+                    const std::string& traceparent = "") {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
     if (!traceparent.empty()) ctx.AddMetadata("traceparent", traceparent);
@@ -139,9 +140,9 @@ TEST_F(GrpcServerTest, HandlerRunsInTheCallersTrace) {
   StartServer();
   EchoRequest req;
   EchoResponse resp;
-  ASSERT_TRUE(Echo(req, &resp, absl::Seconds(10),
-                   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-                  .ok());
+  ASSERT_TRUE(
+      Echo(req, &resp, absl::Seconds(10), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+          .ok());
   EXPECT_EQ(resp.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
   // Without a traceparent the call starts a new trace.
   EchoResponse fresh;
@@ -292,8 +293,9 @@ TEST_F(GrpcServerTest, CallMetricsAreExposedAndPassPromtool) {
   const std::string& text = res->body;
   EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
                               "grpc_service=\"mallbots.testing.EchoService\"} 2"));
-  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_code=\"INVALID_ARGUMENT\","
-                              "grpc_method=\"Echo\",grpc_service=\"mallbots.testing.EchoService\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_handled_total{grpc_code=\"INVALID_ARGUMENT\","
+                        "grpc_method=\"Echo\",grpc_service=\"mallbots.testing.EchoService\"} 1"));
   EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_method=\"Echo\","
                               "grpc_service=\"mallbots.testing.EchoService\"} 3"));
   int code = -1;

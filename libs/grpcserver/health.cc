@@ -35,7 +35,8 @@ grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest
   absl::MutexLock lock(&mu_);
   const Status status = StatusOf(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    return grpc::Status(grpc::NOT_FOUND, absl::StrCat("unknown service '", request->service(), "'"));
+    return grpc::Status(grpc::NOT_FOUND,
+                        absl::StrCat("unknown service '", request->service(), "'"));
   }
   response->set_status(status);
   return grpc::Status::OK;

@@ -40,9 +40,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
-                                                     std::vector<ServiceEntry> services,
-                                                     obs::MetricsRegistry& metrics,
-                                                     obs::OpsServer* ops) {
+                                                      std::vector<ServiceEntry> services,
+                                                      obs::MetricsRegistry& metrics,
+                                                      obs::OpsServer* ops) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options);
   if (!creds.ok()) return creds.status();
 
@@ -111,7 +111,8 @@ void Server::Shutdown() {
   const absl::Time start = absl::Now();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_timeout));
   server_->Wait();
-  LOG_INFO() << "grpc server stopped" << KV("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  LOG_INFO() << "grpc server stopped"
+             << KV("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
   stopped_.Notify();
 }
 

@@ -39,13 +39,13 @@ struct ServerOptions {
   std::string address = "0.0.0.0:9000";  // port 0 picks a free port; see Server::port()
   absl::Duration shutdown_timeout = absl::Seconds(30);  // in-flight calls get this long
   absl::Duration drain_delay = absl::ZeroDuration();    // not-ready but still serving, first
-  std::string tls_cert_file;  // both set: TLS; both empty: plaintext
+  std::string tls_cert_file;                            // both set: TLS; both empty: plaintext
   std::string tls_key_file;
 };
 
 struct ServiceEntry {
-  grpc::Service* service;   // not owned; must outlive the Server
-  std::string name;         // full service name for health, e.g. "storespb.StoresService"
+  grpc::Service* service;  // not owned; must outlive the Server
+  std::string name;        // full service name for health, e.g. "storespb.StoresService"
 };
 
 class Server final {
@@ -53,9 +53,9 @@ class Server final {
   // Builds and starts the server. `ops` (may be null) is told to drain on shutdown.
   // Errors: Unavailable when the address cannot be bound; InvalidArgument for a bad TLS setup.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
-                                                      std::vector<ServiceEntry> services,
-                                                      obs::MetricsRegistry& metrics,
-                                                      obs::OpsServer* ops);
+                                                       std::vector<ServiceEntry> services,
+                                                       obs::MetricsRegistry& metrics,
+                                                       obs::OpsServer* ops);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -57,9 +57,9 @@ PullConsumer::PullConsumer(Connection& conn, PullConsumerOptions options, BatchH
       instruments_(std::make_unique<Instruments>(metrics, options_.consumer.durable)) {}
 
 absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Start(Connection& conn,
-                                                                 PullConsumerOptions options,
-                                                                 BatchHandler handler,
-                                                                 obs::MetricsRegistry& metrics) {
+                                                                  PullConsumerOptions options,
+                                                                  BatchHandler handler,
+                                                                  obs::MetricsRegistry& metrics) {
   EDA_RETURN_IF_ERROR(EnsureConsumer(conn.js(), options.consumer));
   std::unique_ptr<PullConsumer> c(
       new PullConsumer(conn, std::move(options), std::move(handler), metrics));
@@ -112,11 +112,10 @@ absl::Duration PullConsumer::RetryDelay(uint64_t delivered) const {
 }
 
 void PullConsumer::Work(natsSubscription* sub) {
-  const int worker = static_cast<int>(std::find_if(subs_.begin(), subs_.end(),
-                                                   [sub](const NatsSubPtr& p) {
-                                                     return p.get() == sub;
-                                                   }) -
-                                      subs_.begin());
+  const int worker =
+      static_cast<int>(std::find_if(subs_.begin(), subs_.end(),
+                                    [sub](const NatsSubPtr& p) { return p.get() == sub; }) -
+                       subs_.begin());
   const int64_t wait_ms = absl::ToInt64Milliseconds(options_.fetch_wait);
   absl::Time last_error_log = absl::InfinitePast();
   while (!stopping_.load()) {
@@ -131,8 +130,7 @@ void PullConsumer::Work(natsSubscription* sub) {
     natsMsgList list = {nullptr, 0};
     jsErrCode jerr = jsErrCode(0);
     natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch, wait_ms, &jerr);
-    if (s != NATS_OK && s != NATS_TIMEOUT &&
-        absl::Now() - last_error_log > absl::Seconds(10)) {
+    if (s != NATS_OK && s != NATS_TIMEOUT && absl::Now() - last_error_log > absl::Seconds(10)) {
       LOG_WARN() << "fetch failed" << KV("durable", options_.consumer.durable)
                  << KV("error", FromNats(s, "fetch", jerr));
       last_error_log = absl::Now();
@@ -160,8 +158,9 @@ void PullConsumer::Work(natsSubscription* sub) {
           absl::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
       if (!decoded.ok()) {
         instruments_->received.Add(instruments_->L("")).Increment();
-        LOG_ERROR() << "undecodable message dead-lettered" << KV("durable", options_.consumer.durable)
-                    << KV("stream_seq", stream_seq) << KV("error", decoded.status());
+        LOG_ERROR() << "undecodable message dead-lettered"
+                    << KV("durable", options_.consumer.durable) << KV("stream_seq", stream_seq)
+                    << KV("error", decoded.status());
         DeadLetter(msg, "", stream_seq, delivered, decoded.status());
         continue;
       }
@@ -171,8 +170,8 @@ void PullConsumer::Work(natsSubscription* sub) {
         // Its last allowed delivery failed without being dead-lettered (a crash, an ack wait
         // that ran out, or a failed dead-letter publish): dead-letter it now, unhandled.
         DeadLetter(msg, decoded->name, stream_seq, delivered,
-                   absl::ResourceExhaustedError(absl::StrCat(
-                       "delivered ", delivered, " times; at most ", max, " allowed")));
+                   absl::ResourceExhaustedError(
+                       absl::StrCat("delivered ", delivered, " times; at most ", max, " allowed")));
         continue;
       }
       deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered, stored_at});
@@ -192,11 +191,12 @@ void PullConsumer::Work(natsSubscription* sub) {
           absl::MutexLock lock(&mu_);  // no in-progress for a message while it is settled
           in_flight_[worker][i] = nullptr;
         }
-        const Outcome outcome = i < outcomes.size()
-                                    ? outcomes[i]
-                                    : Outcome::Retry(absl::InternalError("handler gave no outcome"));
+        const Outcome outcome =
+            i < outcomes.size() ? outcomes[i]
+                                : Outcome::Retry(absl::InternalError("handler gave no outcome"));
         instruments_->latency
-            .Add(instruments_->L(deliveries[i].message.name), obs::MetricsRegistry::LatencyBuckets())
+            .Add(instruments_->L(deliveries[i].message.name),
+                 obs::MetricsRegistry::LatencyBuckets())
             .Observe(per_message);
         Settle(msgs[i], deliveries[i], outcome);
       }
@@ -212,7 +212,9 @@ void PullConsumer::Settle(natsMsg* msg, const Delivery& d, const Outcome& outcom
   switch (outcome.kind) {
     case Outcome::kAck:
       natsMsg_Ack(msg, nullptr);
-      (outcome.duplicate ? instruments_->duplicates : instruments_->handled).Add(labels).Increment();
+      (outcome.duplicate ? instruments_->duplicates : instruments_->handled)
+          .Add(labels)
+          .Increment();
       return;
     case Outcome::kRetry:
       instruments_->failed.Add(labels).Increment();
@@ -225,10 +227,10 @@ void PullConsumer::Settle(natsMsg* msg, const Delivery& d, const Outcome& outcom
         DeadLetter(msg, d.message.name, d.stream_seq, d.delivered, outcome.status);
       } else {
         const absl::Duration delay = RetryDelay(d.delivered);
-        LOG_WARN() << "message failed; redelivery scheduled" << KV("durable", options_.consumer.durable)
-                   << KV("id", d.message.id) << KV("name", d.message.name)
-                   << KV("deliveries", d.delivered) << KV("delay", delay)
-                   << KV("error", outcome.status);
+        LOG_WARN() << "message failed; redelivery scheduled"
+                   << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
+                   << KV("name", d.message.name) << KV("deliveries", d.delivered)
+                   << KV("delay", delay) << KV("error", outcome.status);
         natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(delay), nullptr);
       }
       return;
@@ -268,8 +270,9 @@ void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t st
   natsStatus s = js_PublishMsg(&ack, conn_.js(), dead.get(), nullptr, &jerr);
   jsPubAck_Destroy(ack);
   if (s != NATS_OK) {
-    LOG_ERROR() << "dead-letter publish failed; message naked instead" << KV("durable", spec.durable)
-                << KV("stream_seq", stream_seq) << KV("error", FromNats(s, "dead letter", jerr));
+    LOG_ERROR() << "dead-letter publish failed; message naked instead"
+                << KV("durable", spec.durable) << KV("stream_seq", stream_seq)
+                << KV("error", FromNats(s, "dead letter", jerr));
     natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(options_.retry_max), nullptr);
     return;
   }

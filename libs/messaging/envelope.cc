@@ -23,10 +23,14 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 
 std::string ValueText(const google::protobuf::Value& v) {
   switch (v.kind_case()) {
-    case google::protobuf::Value::kStringValue: return v.string_value();
-    case google::protobuf::Value::kBoolValue: return v.bool_value() ? "true" : "false";
-    case google::protobuf::Value::kNumberValue: return absl::StrCat(v.number_value());
-    default: return "";
+    case google::protobuf::Value::kStringValue:
+      return v.string_value();
+    case google::protobuf::Value::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case google::protobuf::Value::kNumberValue:
+      return absl::StrCat(v.number_value());
+    default:
+      return "";
   }
 }
 

@@ -20,10 +20,10 @@ inline constexpr char kCommandSagaName[] = "COMMAND_SAGA_NAME";
 inline constexpr char kReplyOutcome[] = "REPLY_OUTCOME";
 
 struct Message {
-  std::string id;        // UUID; also the Nats-Msg-Id header
-  std::string name;      // e.g. "storesapi.StoreCreated"
-  std::string subject;   // e.g. "mallbots.stores.events.Store"
-  std::string payload;   // serialized protobuf of the named message ("" for am.Success/Failure)
+  std::string id;       // UUID; also the Nats-Msg-Id header
+  std::string name;     // e.g. "storesapi.StoreCreated"
+  std::string subject;  // e.g. "mallbots.stores.events.Store"
+  std::string payload;  // serialized protobuf of the named message ("" for am.Success/Failure)
   std::map<std::string, std::string> metadata;
   absl::Time sent_at = absl::UnixEpoch();
   absl::Time occurred_at = absl::UnixEpoch();

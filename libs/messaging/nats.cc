@@ -17,8 +17,10 @@ absl::Status FromNats(natsStatus s, absl::string_view context, jsErrCode jerr) {
     absl::StrAppend(&msg, ": ", last);
   }
   switch (s) {
-    case NATS_TIMEOUT: return absl::DeadlineExceededError(msg);
-    case NATS_NOT_FOUND: return absl::NotFoundError(msg);
+    case NATS_TIMEOUT:
+      return absl::DeadlineExceededError(msg);
+    case NATS_NOT_FOUND:
+      return absl::NotFoundError(msg);
     case NATS_NO_SERVER:
     case NATS_CONNECTION_CLOSED:
     case NATS_CONNECTION_DISCONNECTED:
@@ -115,13 +117,14 @@ absl::Status PubAckStatus(natsMsg* reply) {
     const auto& e = error->second.struct_value().fields();
     auto text = [&e](const char* key) {
       auto it = e.find(key);
-      return it == e.end() ? std::string() : it->second.kind_case() == google::protobuf::Value::kNumberValue
-                                                 ? absl::StrCat(it->second.number_value())
-                                                 : it->second.string_value();
+      return it == e.end() ? std::string()
+             : it->second.kind_case() == google::protobuf::Value::kNumberValue
+                 ? absl::StrCat(it->second.number_value())
+                 : it->second.string_value();
     };
-    return absl::UnavailableError(absl::StrCat("jetstream refused the message: ", text("description"),
-                                               " (code ", text("code"), ", error ",
-                                               text("err_code"), ")"));
+    return absl::UnavailableError(
+        absl::StrCat("jetstream refused the message: ", text("description"), " (code ",
+                     text("code"), ", error ", text("err_code"), ")"));
   }
   if (fields.find("stream") == fields.end()) {
     return absl::InternalError(absl::StrCat("publish reply names no stream: ", body));

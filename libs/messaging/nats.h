@@ -37,9 +37,9 @@ absl::Status OpenNatsLibrary();
 
 struct ConnectOptions {
   std::string url;
-  std::string user;      // empty: no authentication
+  std::string user;  // empty: no authentication
   std::string password;
-  std::string name;      // connection name shown by the server
+  std::string name;  // connection name shown by the server
   // Replies (JetStream API, PubAcks, fetches) arrive on <inbox_prefix>.<id>; the local stack lets
   // each service subscribe only to _INBOX_<service>. Empty: the default _INBOX.
   std::string inbox_prefix;

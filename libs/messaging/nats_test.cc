@@ -12,8 +12,9 @@ NatsMsgPtr Reply(const std::string& body) {
   static const bool opened = OpenNatsLibrary().ok();  // the library, without a connection
   EXPECT_TRUE(opened);
   natsMsg* msg = nullptr;
-  EXPECT_EQ(natsMsg_Create(&msg, "_INBOX.x.1.0", nullptr, body.data(), static_cast<int>(body.size())),
-            NATS_OK);
+  EXPECT_EQ(
+      natsMsg_Create(&msg, "_INBOX.x.1.0", nullptr, body.data(), static_cast<int>(body.size())),
+      NATS_OK);
   return NatsMsgPtr(msg);
 }
 

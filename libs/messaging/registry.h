@@ -35,8 +35,8 @@ class TypeRegistry final {
 
   // Parses `payload` as the type registered for `name`. Errors: NotFound for an unknown name,
   // InvalidArgument for bytes that do not parse. Names registered empty decode to nullptr.
-  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Decode(absl::string_view name,
-                                                                    absl::string_view payload) const;
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Decode(
+      absl::string_view name, absl::string_view payload) const;
 
   // Decodes into T, checking that T is the registered type.
   template <typename T>

@@ -32,8 +32,8 @@ struct StreamConfigHolder {
 
 std::string DescribeStream(const jsStreamConfig& c) {
   std::vector<std::string> subjects(c.Subjects, c.Subjects + c.SubjectsLen);
-  return absl::StrCat("subjects=[", absl::StrJoin(subjects, ","), "] duplicates=",
-                      absl::FormatDuration(absl::Nanoseconds(c.Duplicates)),
+  return absl::StrCat("subjects=[", absl::StrJoin(subjects, ","),
+                      "] duplicates=", absl::FormatDuration(absl::Nanoseconds(c.Duplicates)),
                       " replicas=", c.Replicas,
                       " max_age=", absl::FormatDuration(absl::Nanoseconds(c.MaxAge)));
 }
@@ -104,8 +104,8 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
 
   jsConsumerInfo* info = nullptr;
   jsErrCode jerr = jsErrCode(0);
-  natsStatus s = js_GetConsumerInfo(&info, js, spec.stream.c_str(), spec.durable.c_str(), nullptr,
-                                    &jerr);
+  natsStatus s =
+      js_GetConsumerInfo(&info, js, spec.stream.c_str(), spec.durable.c_str(), nullptr, &jerr);
   if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
     jerr = jsErrCode(0);
     s = js_AddConsumer(&info, js, spec.stream.c_str(), &cfg, nullptr, &jerr);
@@ -116,9 +116,9 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
   const jsConsumerConfig& have = *info->Config;
   const std::string have_text = DescribeConsumer(have);
   const std::string want_text = DescribeConsumer(cfg);
-  const bool fixed_differs = have.DeliverSubject != nullptr || have.AckPolicy != cfg.AckPolicy ||
-                             std::string(have.FilterSubject ? have.FilterSubject : "") !=
-                                 spec.filter_subject;
+  const bool fixed_differs =
+      have.DeliverSubject != nullptr || have.AckPolicy != cfg.AckPolicy ||
+      std::string(have.FilterSubject ? have.FilterSubject : "") != spec.filter_subject;
   jsConsumerInfo_Destroy(info);
   if (have_text == want_text) return absl::OkStatus();
   if (fixed_differs) {
@@ -131,9 +131,9 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec) {
   s = js_UpdateConsumer(&updated, js, spec.stream.c_str(), &cfg, nullptr, &jerr);
   jsConsumerInfo_Destroy(updated);
   if (s != NATS_OK) {
-    return absl::FailedPreconditionError(absl::StrCat(where, " exists with ", have_text,
-                                                      "; wanted ", want_text, "; update refused: ",
-                                                      FromNats(s, "update", jerr).message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, " exists with ", have_text, "; wanted ", want_text,
+                     "; update refused: ", FromNats(s, "update", jerr).message()));
   }
   return absl::OkStatus();
 }

@@ -15,8 +15,8 @@
 namespace eda::messaging {
 
 struct StreamSpec {
-  std::string name;                   // e.g. "STORES"
-  std::vector<std::string> subjects;  // e.g. {"mallbots.stores.>"}
+  std::string name;                              // e.g. "STORES"
+  std::vector<std::string> subjects;             // e.g. {"mallbots.stores.>"}
   absl::Duration duplicates = absl::Minutes(2);  // de-duplication window for Nats-Msg-Id
   int replicas = 1;
   absl::Duration max_age = absl::ZeroDuration();  // 0: keep until other limits

@@ -26,8 +26,8 @@ struct State {
 State& GetState() {
   static State* state = [] {
     auto* s = new State();
-    s->logger = std::make_shared<spdlog::logger>(
-        "eda", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    s->logger =
+        std::make_shared<spdlog::logger>("eda", std::make_shared<spdlog::sinks::stdout_sink_mt>());
     s->logger->set_pattern("%v");
     s->logger->set_level(spdlog::level::trace);
     s->logger->flush_on(spdlog::level::trace);
@@ -42,11 +42,21 @@ void AppendJsonString(std::string& out, absl::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::string_view(&"0123456789abcdef"[c >> 4], 1),

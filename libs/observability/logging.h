@@ -4,7 +4,8 @@
 //
 //   LOG_INFO() << "order approved" << KV("order_id", id) << KV("items", 3);
 //   {"ts":"2026-11-27T17:45:04.123456Z","level":"info","service":"ordering",
-//    "msg":"order approved","trace_id":"4bf9…","span_id":"00f0…","fields":{"order_id":"…","items":3}}
+//    "msg":"order
+//    approved","trace_id":"4bf9…","span_id":"00f0…","fields":{"order_id":"…","items":3}}
 //
 // Log at the edges (RPC handlers, consumers, relay, main), once per error, where it is handled.
 // Thread-safe. Lines below the configured level cost one branch.
@@ -15,11 +16,11 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace eda::log {
@@ -110,7 +111,7 @@ using log::KV;
 }  // namespace eda
 
 // A for statement, not if/else, so that `if (x) LOG_INFO() << ...;` has no dangling else.
-#define EDA_LOG_AT(level)                                                          \
+#define EDA_LOG_AT(level)                                                               \
   for (bool _eda_log_on = ::eda::log::Enabled(level); _eda_log_on; _eda_log_on = false) \
   ::eda::log::Line(level)
 #define LOG_TRACE() EDA_LOG_AT(::eda::log::Level::kTrace)

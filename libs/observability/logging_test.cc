@@ -13,9 +13,10 @@ using ::testing::Not;
 
 TEST(LoggingTest, JsonLineHasTheStandardKeysAndEscapes) {
   Init({.service = "stores", .level = Level::kInfo, .json = true});
-  std::string line = Render(Level::kWarn, "say \"hi\"\n", {KV("store_id", "s-1"), KV("n", 3),
-                                                           KV("ok", true), KV("ratio", 0.5)});
-  EXPECT_THAT(line, MatchesRegex(R"(\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"warn".*)"));
+  std::string line = Render(Level::kWarn, "say \"hi\"\n",
+                            {KV("store_id", "s-1"), KV("n", 3), KV("ok", true), KV("ratio", 0.5)});
+  EXPECT_THAT(line,
+              MatchesRegex(R"(\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"warn".*)"));
   EXPECT_THAT(line, HasSubstr(R"("service":"stores","msg":"say \"hi\"\n")"));
   EXPECT_THAT(line, HasSubstr(R"("fields":{"store_id":"s-1","n":3,"ok":true,"ratio":0.5})"));
   EXPECT_THAT(line, Not(HasSubstr("trace_id")));

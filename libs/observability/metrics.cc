@@ -5,8 +5,8 @@
 namespace eda::obs {
 
 MetricsRegistry::MetricsRegistry()
-    : registry_(std::make_shared<prometheus::Registry>(
-          prometheus::Registry::InsertBehavior::Merge)) {}
+    : registry_(
+          std::make_shared<prometheus::Registry>(prometheus::Registry::InsertBehavior::Merge)) {}
 
 prometheus::Family<prometheus::Counter>& MetricsRegistry::Counter(const std::string& name,
                                                                   const std::string& help) {
@@ -29,7 +29,8 @@ std::string MetricsRegistry::Exposition() const {
 
 const prometheus::Histogram::BucketBoundaries& MetricsRegistry::LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
   return kBuckets;
 }
 

@@ -27,7 +27,8 @@ class MetricsRegistry final {
  public:
   MetricsRegistry();
 
-  prometheus::Family<prometheus::Counter>& Counter(const std::string& name, const std::string& help);
+  prometheus::Family<prometheus::Counter>& Counter(const std::string& name,
+                                                   const std::string& help);
   prometheus::Family<prometheus::Gauge>& Gauge(const std::string& name, const std::string& help);
   prometheus::Family<prometheus::Histogram>& Histogram(const std::string& name,
                                                        const std::string& help);

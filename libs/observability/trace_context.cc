@@ -111,7 +111,8 @@ std::optional<SpanContext> SetCurrentSpan(std::optional<SpanContext> span) {
   return span;
 }
 
-ScopedSpan::ScopedSpan(SpanContext span) : span_(span), previous_(SetCurrentSpan(std::move(span))) {}
+ScopedSpan::ScopedSpan(SpanContext span)
+    : span_(span), previous_(SetCurrentSpan(std::move(span))) {}
 
 ScopedSpan::~ScopedSpan() { SetCurrentSpan(std::move(previous_)); }
 
@@ -125,7 +126,8 @@ std::optional<SpanContext> ExtractTrace(const std::map<std::string, std::string>
   if (it == metadata.end()) return std::nullopt;
   std::optional<SpanContext> span = SpanContext::Parse(it->second);
   if (span.has_value()) {
-    if (auto ts = metadata.find("tracestate"); ts != metadata.end()) span->set_tracestate(ts->second);
+    if (auto ts = metadata.find("tracestate"); ts != metadata.end())
+      span->set_tracestate(ts->second);
   }
   return span;
 }

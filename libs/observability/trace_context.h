@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace grpc {

@@ -30,8 +30,8 @@ TEST(TraceContextTest, RejectsMalformedHeaders) {
     EXPECT_FALSE(SpanContext::Parse(bad).has_value()) << bad;
   }
   // A future version may carry more fields after the flags.
-  EXPECT_TRUE(
-      SpanContext::Parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra").has_value());
+  EXPECT_TRUE(SpanContext::Parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")
+                  .has_value());
 }
 
 TEST(TraceContextTest, ChildKeepsTraceAndGetsNewSpan) {

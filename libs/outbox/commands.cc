@@ -1,10 +1,10 @@
 #include "libs/outbox/commands.h"
 
 #include "absl/strings/match.h"
-#include "libs/messaging/consumer.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
+#include "libs/messaging/consumer.h"
 
 namespace eda::outbox {
 namespace {
@@ -34,13 +34,12 @@ absl::StatusOr<std::string> SendCommand(UnitOfWork& uow, const Command& command)
 }
 
 MessageHandler CommandAdapter(CommandHandler handler) {
-  return [handler = std::move(handler)](UnitOfWork& uow, const messaging::Message& command)
-             -> absl::Status {
+  return [handler = std::move(handler)](UnitOfWork& uow,
+                                        const messaging::Message& command) -> absl::Status {
     auto channel = command.metadata.find(messaging::kCommandReplyChannel);
     if (channel == command.metadata.end() || channel->second.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("command ", command.name, " (", command.id, ") has no ",
-                       messaging::kCommandReplyChannel));
+      return absl::InvalidArgumentError(absl::StrCat("command ", command.name, " (", command.id,
+                                                     ") has no ", messaging::kCommandReplyChannel));
     }
     EDA_RETURN_IF_ERROR(uow.Savepoint("command"));
     CommandResult result = handler(uow, command);

@@ -24,14 +24,14 @@ struct Command {
   std::string payload;        // serialized protobuf
   std::string reply_channel;  // e.g. "mallbots.cosec.replies.CreateOrder"
   std::string saga_id;
-  std::string saga_name;      // e.g. "cosec.CreateOrder"
+  std::string saga_name;  // e.g. "cosec.CreateOrder"
 };
 
 // Sends a command through the unit of work's outbox; returns the command's message id.
 absl::StatusOr<std::string> SendCommand(UnitOfWork& uow, const Command& command);
 
 struct Reply {
-  std::string name;     // a specific reply, e.g. "depotapi.CreatedShoppingListReply"
+  std::string name;  // a specific reply, e.g. "depotapi.CreatedShoppingListReply"
   std::string payload;
 };
 

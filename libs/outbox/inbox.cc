@@ -56,8 +56,9 @@ std::vector<pg::Param> InboxBatchParams(const std::string& consumer,
 }
 
 // Records the batch in the inbox; returns the ids that were not recorded before.
-absl::StatusOr<std::set<std::string>> RecordInboxBatch(pg::Transaction& tx, const std::string& consumer,
-                                                       const std::vector<messaging::Delivery>& batch) {
+absl::StatusOr<std::set<std::string>> RecordInboxBatch(
+    pg::Transaction& tx, const std::string& consumer,
+    const std::vector<messaging::Delivery>& batch) {
   static const std::string kSql =
       absl::StrCat(kInsertInboxBatch, " ON CONFLICT (consumer, id) DO NOTHING RETURNING id");
   EDA_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kSql, InboxBatchParams(consumer, batch)));
@@ -98,8 +99,8 @@ absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consume
 
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
                                              MessageHandler handler) {
-  return [&pool, consumer = std::move(consumer), handler = std::move(handler)](
-             const std::vector<messaging::Delivery>& batch) {
+  return [&pool, consumer = std::move(consumer),
+          handler = std::move(handler)](const std::vector<messaging::Delivery>& batch) {
     std::vector<messaging::Outcome> outcomes;
     outcomes.reserve(batch.size());
     // A redelivered message may have been handled already: such a batch goes the careful way.
@@ -122,7 +123,8 @@ messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consume
       // round trip before the handlers run).
       absl::Status batch_status = [&]() -> absl::Status {
         EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
-        EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids, RecordInboxBatch(uow.tx(), consumer, batch));
+        EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids,
+                             RecordInboxBatch(uow.tx(), consumer, batch));
         for (const messaging::Delivery& d : batch) {
           // erase(): a message twice in one batch is handled once.
           if (fresh_ids.erase(d.message.id) == 0) {

@@ -40,7 +40,8 @@ class PipelineTest : public ::testing::Test {
     auto conn = pg::Connection::Open(dsn_);
     ASSERT_TRUE(conn.ok());
     ASSERT_TRUE(pg::Migrate(*conn, PlatformMigrations()).ok());
-    ASSERT_TRUE(conn->Exec("CREATE TABLE effects (n bigserial, msg_id text, name text, body text)").ok());
+    ASSERT_TRUE(
+        conn->Exec("CREATE TABLE effects (n bigserial, msg_id text, name text, body text)").ok());
     ASSERT_TRUE(conn->Exec("CREATE TABLE business (id text PRIMARY KEY)").ok());
     auto pool = pg::Pool::Create({.dsn = dsn_, .size = 8});
     ASSERT_TRUE(pool.ok());
@@ -51,8 +52,8 @@ class PipelineTest : public ::testing::Test {
     tag_ = RandomHex(4);
     stream_ = absl::StrCat("T", tag_);
     subject_ = absl::StrCat("t", tag_, ".events.Thing");
-    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = stream_,
-                                                       .subjects = {absl::StrCat("t", tag_, ".>")}})
+    ASSERT_TRUE(messaging::EnsureStream(
+                    nats_->js(), {.name = stream_, .subjects = {absl::StrCat("t", tag_, ".>")}})
                     .ok());
     ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false).ok());
   }
@@ -139,7 +140,8 @@ class PipelineTest : public ::testing::Test {
   // Whether every outbox row is marked published (the relay marks a batch within its mark_delay).
   bool AllMarked(absl::Duration timeout = absl::Seconds(10)) {
     return testing::WaitUntil(
-        [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; }, timeout);
+        [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
+        timeout);
   }
   bool WaitForEffects(int64_t n, absl::Duration timeout = absl::Seconds(30)) {
     return testing::WaitUntil([&] { return Effects() >= n; }, timeout);
@@ -439,15 +441,18 @@ TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
   // The other row is published; the orphan is refused (no responders) and kept, and retried.
   ASSERT_TRUE(WaitForEffects(1));
   ASSERT_TRUE(testing::WaitUntil(
-      [&] { return metrics_.Exposition().find("outbox_publish_errors_total 0\n") == std::string::npos; },
+      [&] {
+        return metrics_.Exposition().find("outbox_publish_errors_total 0\n") == std::string::npos;
+      },
       absl::Seconds(10)));
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);
   // Once a stream takes the subject, the row goes out.
   const std::string orphan_stream = absl::StrCat("O", tag_);
-  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = orphan_stream,
-                                                     .subjects = {absl::StrCat("orphan", tag_, ".>")}})
-                  .ok());
+  ASSERT_TRUE(
+      messaging::EnsureStream(
+          nats_->js(), {.name = orphan_stream, .subjects = {absl::StrCat("orphan", tag_, ".>")}})
+          .ok());
   ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(StreamCount(orphan_stream), 1u);
   EXPECT_EQ(StreamCount(stream_), 1u);
@@ -485,9 +490,10 @@ TEST_F(PipelineTest, PublishRepliesThatComeTooLateMarkNothing) {
 }
 
 TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
-  std::unique_ptr<Relay> second = Relay::Start(
-      {.pg_dsn = dsn_, .nats = {.url = testing::SharedNats().url()}, .poll_interval = absl::Milliseconds(200)},
-      metrics_);
+  std::unique_ptr<Relay> second = Relay::Start({.pg_dsn = dsn_,
+                                                .nats = {.url = testing::SharedNats().url()},
+                                                .poll_interval = absl::Milliseconds(200)},
+                                               metrics_);
   StartRelay(absl::Milliseconds(200));
   StartConsumer(RecordEffect(), 5, absl::Milliseconds(100), 2);
   std::vector<std::thread> producers;
@@ -526,7 +532,8 @@ TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {
   natsMsg* dead = owned.get();
   EXPECT_EQ(std::string(natsMsg_GetData(dead), natsMsg_GetDataLength(dead)),
             "\xff\xfe not an envelope");
-  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("not a jetstream.StreamMessage"));
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"),
+              HasSubstr("not a jetstream.StreamMessage"));
   EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Consumer"), "c" + tag_);
   EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Subject"), subject_);
   EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Original-Msg-Id"), "poison-" + tag_);
@@ -545,7 +552,9 @@ TEST_F(PipelineTest, TransientFailuresAreRetriedWithGrowingDelays) {
           (void)uow.tx().Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'partial')", {m.id});
           return absl::UnavailableError("downstream not ready");
         }
-        return uow.tx().Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'done')", {m.id}).status();
+        return uow.tx()
+            .Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'done')", {m.id})
+            .status();
       },
       /*max_deliver=*/6, /*retry_base=*/absl::Milliseconds(150));
   messaging::Message m = NewMessage("flaky");
@@ -608,7 +617,8 @@ TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
   absl::SleepFor(absl::Milliseconds(300));
   ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false).ok());
   // Redelivered (the server's limit is not the consumer's), then dead-lettered unhandled.
-  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == 1; }, absl::Seconds(15)));
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return StreamCount("DEADLETTER") == 1; }, absl::Seconds(15)));
   EXPECT_EQ(calls.load(), 2);
   messaging::NatsMsgPtr owned = LastDeadLetter();
   ASSERT_NE(owned, nullptr);
@@ -627,7 +637,9 @@ TEST_F(PipelineTest, OversizedMessageIsRefusedWhenWritten) {
 TEST_F(PipelineTest, PermanentFailureIsDeadLetteredAtOnceAndOthersInTheBatchSucceed) {
   StartConsumer([&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
     if (m.payload == "invalid") return absl::InvalidArgumentError("the thing has no name");
-    return uow.tx().Exec("INSERT INTO effects (msg_id, body) VALUES ($1, $2)", {m.id, m.payload}).status();
+    return uow.tx()
+        .Exec("INSERT INTO effects (msg_id, body) VALUES ($1, $2)", {m.id, m.payload})
+        .status();
   });
   const uint64_t dead_before = StreamCount("DEADLETTER");
   // One batch: good, invalid, good.
@@ -643,19 +655,21 @@ TEST_F(PipelineTest, PermanentFailureIsDeadLetteredAtOnceAndOthersInTheBatchSucc
 
 TEST_F(PipelineTest, LongHandlerKeepsItsMessageWithoutRedelivery) {
   std::atomic<int> calls{0};
-  messaging::PullConsumerOptions options{
-      .service = "test",
-      .consumer = {.stream = stream_, .durable = "slow" + tag_, .filter_subject = subject_,
-                   .ack_wait = absl::Seconds(1)},
-      .fetch_wait = absl::Milliseconds(200)};
+  messaging::PullConsumerOptions options{.service = "test",
+                                         .consumer = {.stream = stream_,
+                                                      .durable = "slow" + tag_,
+                                                      .filter_subject = subject_,
+                                                      .ack_wait = absl::Seconds(1)},
+                                         .fetch_wait = absl::Milliseconds(200)};
   auto consumer = messaging::PullConsumer::Start(
       *nats_, options,
-      TransactionalHandler(*pool_, "slow" + tag_,
-                           [&](UnitOfWork& uow, const messaging::Message& m) {
-                             ++calls;
-                             absl::SleepFor(absl::Milliseconds(2500));  // 2.5 x the ack wait
-                             return uow.tx().Exec("INSERT INTO effects (msg_id) VALUES ($1)", {m.id}).status();
-                           }),
+      TransactionalHandler(
+          *pool_, "slow" + tag_,
+          [&](UnitOfWork& uow, const messaging::Message& m) {
+            ++calls;
+            absl::SleepFor(absl::Milliseconds(2500));  // 2.5 x the ack wait
+            return uow.tx().Exec("INSERT INTO effects (msg_id) VALUES ($1)", {m.id}).status();
+          }),
       metrics_);
   ASSERT_TRUE(consumer.ok()) << consumer.status();
   messaging::Message m = NewMessage("slow");
@@ -693,12 +707,13 @@ TEST_F(PipelineTest, StopDrainsTheBatchInHand) {
 }
 
 TEST_F(PipelineTest, ConsumerConfigurationMismatchIsReported) {
-  messaging::ConsumerSpec spec{.stream = stream_, .durable = "cfg" + tag_, .filter_subject = subject_};
+  messaging::ConsumerSpec spec{
+      .stream = stream_, .durable = "cfg" + tag_, .filter_subject = subject_};
   ASSERT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());
   ASSERT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());  // idempotent
-  spec.ack_wait = absl::Seconds(45);                                 // changeable in place
+  spec.ack_wait = absl::Seconds(45);                               // changeable in place
   EXPECT_TRUE(messaging::EnsureConsumer(nats_->js(), spec).ok());
-  spec.filter_subject = absl::StrCat("t", tag_, ".other");          // not changeable
+  spec.filter_subject = absl::StrCat("t", tag_, ".other");  // not changeable
   absl::Status s = messaging::EnsureConsumer(nats_->js(), spec);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("filter=" + subject_));
@@ -744,10 +759,12 @@ TEST_F(PipelineTest, RelayPrunesChunkAfterChunkUntilNothingIsDue) {
   // Six chunks per table: one every prune_every would take 20 s or more; chained, the first
   // prune after the rows were written (within 4 s) takes them all within a second.
   EXPECT_TRUE(testing::WaitUntil(
-      [&] { return Query("SELECT count(*) FROM outbox") + Query("SELECT count(*) FROM inbox") == 0; },
+      [&] {
+        return Query("SELECT count(*) FROM outbox") + Query("SELECT count(*) FROM inbox") == 0;
+      },
       absl::Seconds(7)))
-      << Query("SELECT count(*) FROM outbox") << " outbox rows, " << Query("SELECT count(*) FROM inbox")
-      << " inbox rows left";
+      << Query("SELECT count(*) FROM outbox") << " outbox rows, "
+      << Query("SELECT count(*) FROM inbox") << " inbox rows left";
 }
 
 TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
@@ -756,11 +773,13 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   // Handler: fails for "disabled", succeeds otherwise; writes an effect either way (rolled back
   // on failure).
   MessageHandler handler = CommandAdapter([](UnitOfWork& uow, const messaging::Message& m) {
-    absl::Status effect =
-        uow.tx().Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
-                      {m.id, m.name, m.payload}).status();
+    absl::Status effect = uow.tx()
+                              .Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
+                                    {m.id, m.name, m.payload})
+                              .status();
     if (!effect.ok()) return CommandResult{effect};
-    if (m.payload == "disabled") return CommandResult{absl::FailedPreconditionError("customer is disabled")};
+    if (m.payload == "disabled")
+      return CommandResult{absl::FailedPreconditionError("customer is disabled")};
     return CommandResult{};
   });
   messaging::PullConsumerOptions options{
@@ -776,16 +795,18 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   for (const char* payload : {"ok", "disabled"}) {
     auto uow = UnitOfWork::Begin(*pool_);
     ASSERT_TRUE(uow.ok());
-    auto id = SendCommand(*uow, {.subject = commands, .name = "customersapi.AuthorizeCustomer",
-                                 .payload = payload, .reply_channel = replies,
+    auto id = SendCommand(*uow, {.subject = commands,
+                                 .name = "customersapi.AuthorizeCustomer",
+                                 .payload = payload,
+                                 .reply_channel = replies,
                                  .saga_id = std::string("saga-") + payload,
                                  .saga_name = "cosec.CreateOrder"});
     ASSERT_TRUE(id.ok());
     (std::string(payload) == "ok" ? ok_id : failed_id) = *id;
     ASSERT_TRUE(uow->Commit().ok());
   }
-  ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount(stream_, replies) == 2; },
-                                 absl::Seconds(20)));
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return StreamCount(stream_, replies) == 2; }, absl::Seconds(20)));
   // Redeliver the first command (as after a lost ack): no second reply, no second effect.
   auto conn = pg::Connection::Open(dsn_);
   auto row = conn->Exec("SELECT data FROM outbox WHERE id = $1", {ok_id});
@@ -803,8 +824,8 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
     if (js_GetMsg(&raw, nats_->js(), stream_.c_str(), seq, nullptr, &jerr) != NATS_OK) continue;
     messaging::NatsMsgPtr msg(raw);
     if (std::string(natsMsg_GetSubject(raw)) != replies) continue;
-    auto reply = messaging::DecodeEnvelope(replies, std::string(natsMsg_GetData(raw),
-                                                                natsMsg_GetDataLength(raw)));
+    auto reply = messaging::DecodeEnvelope(
+        replies, std::string(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
     ASSERT_TRUE(reply.ok());
     by_saga[reply->metadata["REPLY_SAGA_ID"]] = *reply;
   }

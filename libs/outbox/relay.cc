@@ -43,7 +43,8 @@ class Relay::Impl final : public RelayWaker {
 
   Impl(RelayOptions options, obs::MetricsRegistry& metrics)
       : options_(std::move(options)),
-        pending_(metrics.Gauge("outbox_pending_messages", "Outbox rows not yet published.").Add({})),
+        pending_(
+            metrics.Gauge("outbox_pending_messages", "Outbox rows not yet published.").Add({})),
         oldest_(metrics
                     .Gauge("outbox_oldest_unpublished_seconds",
                            "Age of the oldest unpublished outbox row (0 when none).")
@@ -104,7 +105,7 @@ class Relay::Impl final : public RelayWaker {
   std::string reply_prefix_;
   uint64_t batch_number_ = 0;
   absl::Mutex replies_mu_;
-  uint64_t open_batch_ ABSL_GUARDED_BY(replies_mu_) = 0;  // 0: none
+  uint64_t open_batch_ ABSL_GUARDED_BY(replies_mu_) = 0;                 // 0: none
   std::vector<absl::Status> reply_status_ ABSL_GUARDED_BY(replies_mu_);  // per publish
   std::vector<bool> answered_ ABSL_GUARDED_BY(replies_mu_);
   size_t answer_count_ ABSL_GUARDED_BY(replies_mu_) = 0;
@@ -116,7 +117,6 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_prune_ = absl::InfinitePast();
   bool prune_more_ = false;  // the last prune deleted a full chunk
   absl::Time last_lag_ = absl::InfinitePast();
-
 };
 
 void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
@@ -135,7 +135,8 @@ void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void
   absl::Status status = messaging::PubAckStatus(msg);
   absl::MutexLock lock(&self->replies_mu_);
   // A reply for a batch that timed out arrives late: dropped (its rows are published again).
-  if (batch != self->open_batch_ || index >= self->answered_.size() || self->answered_[index]) return;
+  if (batch != self->open_batch_ || index >= self->answered_.size() || self->answered_[index])
+    return;
   self->answered_[index] = true;
   self->reply_status_[index] = std::move(status);
   ++self->answer_count_;
@@ -185,7 +186,8 @@ absl::Status Relay::Impl::EnsureConnections() {
     nats_ = std::move(conn);
   }
   if (!leader) {
-    EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
+    EDA_ASSIGN_OR_RETURN(pg::Result r,
+                         db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
     leader = r.Bool(0, 0);
     leader_gauge_.Set(leader ? 1 : 0);
     if (leader) {
@@ -256,7 +258,7 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     answer_count_ = 0;
   }
   const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch, ".");
-  std::vector<std::vector<int64_t>> publishes;  // per publish, the seqs its ack marks
+  std::vector<std::vector<int64_t>> publishes;     // per publish, the seqs its ack marks
   std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this batch
   int not_sent = 0;
   std::string error;
@@ -322,9 +324,8 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
 absl::StatusOr<std::vector<Row>> Relay::Impl::MarkAndScan(const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return Scan();
   std::vector<pg::Result> results;
-  EDA_RETURN_IF_ERROR(db_->ExecPipeline(
-      {{kMarkSql, MarkParams(seqs)}, {kScanSql, {options_.batch}}},
-      &results));
+  EDA_RETURN_IF_ERROR(
+      db_->ExecPipeline({{kMarkSql, MarkParams(seqs)}, {kScanSql, {options_.batch}}}, &results));
   return Rows(results.back());
 }
 
@@ -343,7 +344,8 @@ void Relay::Impl::MaybePrune() {
   const std::string inbox_cutoff =
       absl::FormatTime(absl::RFC3339_full, now - options_.inbox_retention, absl::UTCTimeZone());
   auto outbox = db_->Exec(
-      "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < $1::timestamptz "
+      "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < "
+      "$1::timestamptz "
       "ORDER BY published_at LIMIT $2)",
       {outbox_cutoff, options_.prune_chunk});
   auto inbox = db_->Exec(
@@ -357,7 +359,8 @@ void Relay::Impl::MaybePrune() {
     return;
   }
   // A full chunk: more rows are due, and go in the next chunk shortly.
-  prune_more_ = outbox->affected() >= options_.prune_chunk || inbox->affected() >= options_.prune_chunk;
+  prune_more_ =
+      outbox->affected() >= options_.prune_chunk || inbox->affected() >= options_.prune_chunk;
   if (outbox->affected() + inbox->affected() > 0) {
     LOG_DEBUG() << "pruned" << KV("outbox_rows", outbox->affected())
                 << KV("inbox_rows", inbox->affected());

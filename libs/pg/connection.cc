@@ -36,7 +36,7 @@ bool Result::IsNull(int row, int col) const { return PQgetisnull(result_.get(), 
 
 absl::string_view Result::Text(int row, int col) const {
   return absl::string_view(PQgetvalue(result_.get(), row, col),
-                          static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+                           static_cast<size_t>(PQgetlength(result_.get(), row, col)));
 }
 
 absl::StatusOr<int64_t> Result::Int(int row, int col) const {
@@ -61,8 +61,8 @@ bool Result::Bool(int row, int col) const { return Text(row, col) == "t"; }
 
 absl::StatusOr<std::string> Result::Bytes(int row, int col) const {
   size_t len = 0;
-  unsigned char* raw =
-      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &len);
+  unsigned char* raw = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, col)), &len);
   if (raw == nullptr) return absl::InternalError("bytea decode failed");
   std::string out(reinterpret_cast<char*>(raw), len);
   PQfreemem(raw);
@@ -85,7 +85,8 @@ absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
   }
   // Server notices ("relation already exists, skipping") are informational; libpq would print
   // them on stderr, which would break the one-JSON-object-per-line log format.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return Connection(std::move(conn));
 }
 
@@ -177,11 +178,10 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
       sent_items.push_back({i, true, name});
     }
     if (!sent) break;
-    sent = name.empty()
-               ? PQsendQueryParams(c, st.sql.c_str(), n, nullptr, arrays.values.data(),
-                                   arrays.lengths.data(), arrays.formats.data(), 0) == 1
-               : PQsendQueryPrepared(c, name.c_str(), n, arrays.values.data(),
-                                     arrays.lengths.data(), arrays.formats.data(), 0) == 1;
+    sent = name.empty() ? PQsendQueryParams(c, st.sql.c_str(), n, nullptr, arrays.values.data(),
+                                            arrays.lengths.data(), arrays.formats.data(), 0) == 1
+                        : PQsendQueryPrepared(c, name.c_str(), n, arrays.values.data(),
+                                              arrays.lengths.data(), arrays.formats.data(), 0) == 1;
     sent_items.push_back({i, false, name});
   }
   sent = sent && PQpipelineSync(c) == 1;
@@ -205,7 +205,8 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
         error = StatusFromResult(r.get(), c, SqlContext(failed.sql));
         if (failed.on_error && !what.prepare) {
           absl::Status mapped = failed.on_error(error);
-          if (!mapped.ok()) error = std::move(mapped);  // a mapping may rename an error, not drop it
+          if (!mapped.ok())
+            error = std::move(mapped);  // a mapping may rename an error, not drop it
         }
       }
     } else if (what.prepare) {

@@ -40,14 +40,14 @@ using PgResultPtr = std::unique_ptr<pg_result, CFree<&PQclear>>;
 // One query parameter, sent in text format, or binary for bytea (Param::Bytes).
 class Param final {
  public:
-  Param(std::nullptr_t) {}  // NOLINT: SQL NULL
+  Param(std::nullptr_t) {}                                // NOLINT: SQL NULL
   Param(absl::string_view v) : value_(std::string(v)) {}  // NOLINT
-  Param(const std::string& v) : value_(v) {}             // NOLINT
-  Param(const char* v) : value_(std::string(v)) {}       // NOLINT
-  Param(int v) : value_(std::to_string(v)) {}            // NOLINT
-  Param(int64_t v) : value_(std::to_string(v)) {}        // NOLINT
-  Param(double v);                                       // NOLINT
-  Param(bool v) : value_(v ? "t" : "f") {}               // NOLINT
+  Param(const std::string& v) : value_(v) {}              // NOLINT
+  Param(const char* v) : value_(std::string(v)) {}        // NOLINT
+  Param(int v) : value_(std::to_string(v)) {}             // NOLINT
+  Param(int64_t v) : value_(std::to_string(v)) {}         // NOLINT
+  Param(double v);                                        // NOLINT
+  Param(bool v) : value_(v ? "t" : "f") {}                // NOLINT
   template <typename T>
   Param(const std::optional<T>& v) {  // NOLINT: nullopt is NULL
     if (v.has_value()) *this = Param(*v);

@@ -44,12 +44,12 @@ absl::Status StatusFromResult(const pg_result* result, const pg_conn* conn,
   if (message.empty()) message = "unknown error";
   // A broken connection reports no SQLSTATE; CodeForSqlState maps that to Unavailable.
   absl::StatusCode code = CodeForSqlState(sqlstate);
-  if (sqlstate.empty() && conn != nullptr && PQstatus(conn) == CONNECTION_OK &&
-      result != nullptr) {
+  if (sqlstate.empty() && conn != nullptr && PQstatus(conn) == CONNECTION_OK && result != nullptr) {
     code = absl::StatusCode::kInternal;
   }
-  absl::Status status(code, absl::StrCat(context, ": ", message,
-                                         sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", sqlstate, ")")));
+  absl::Status status(
+      code, absl::StrCat(context, ": ", message,
+                         sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", sqlstate, ")")));
   if (!sqlstate.empty()) status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
   return status;
 }

@@ -14,9 +14,9 @@
 #pragma once
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 struct pg_result;
 struct pg_conn;
@@ -26,7 +26,8 @@ namespace eda::pg {
 absl::StatusCode CodeForSqlState(absl::string_view sqlstate);
 
 // Status for a failed command result (nullptr result: the connection's error message is used).
-absl::Status StatusFromResult(const pg_result* result, const pg_conn* conn, absl::string_view context);
+absl::Status StatusFromResult(const pg_result* result, const pg_conn* conn,
+                              absl::string_view context);
 
 // The SQLSTATE carried in a status produced here, or "" if none.
 std::string SqlStateOf(const absl::Status& status);

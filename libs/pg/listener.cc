@@ -15,7 +15,7 @@
 namespace eda::pg {
 
 absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(std::string dsn,
-                                                          std::vector<std::string> channels) {
+                                                           std::vector<std::string> channels) {
   const int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0) return absl::InternalError(absl::StrCat("eventfd: errno ", errno));
   std::unique_ptr<Listener> listener(new Listener(std::move(dsn), std::move(channels), fd));

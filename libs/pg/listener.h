@@ -31,7 +31,7 @@ class Listener final {
  public:
   // Connects and LISTENs. Errors: Unavailable (cannot connect).
   static absl::StatusOr<std::unique_ptr<Listener>> Create(std::string dsn,
-                                                         std::vector<std::string> channels);
+                                                          std::vector<std::string> channels);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

@@ -90,10 +90,11 @@ absl::StatusOr<MigrateResult> Migrate(Connection& conn, std::vector<Migration> m
     const std::string context = absl::StrCat("migration ", m.version, " (", m.name, ")");
     EDA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn));
     // The record first: it also opens the transaction the script then runs in.
-    EDA_RETURN_IF_ERROR(Annotate(
-        tx.Exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {m.version, m.name})
-            .status(),
-        context));
+    EDA_RETURN_IF_ERROR(
+        Annotate(tx.Exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                         {m.version, m.name})
+                     .status(),
+                 context));
     EDA_RETURN_IF_ERROR(Annotate(conn.ExecScript(m.sql), context));
     EDA_RETURN_IF_ERROR(Annotate(tx.Commit(), context));
     result.applied.push_back(m.version);

@@ -183,7 +183,8 @@ std::vector<Migration> TestMigrations() {
   return {
       {2, "add_rows", "INSERT INTO effects (what) VALUES ('m2'); SELECT pg_sleep(0.2);"},
       {1, "create", "CREATE TABLE effects (what text); INSERT INTO effects (what) VALUES ('m1');"},
-      {3, "more", "ALTER TABLE effects ADD COLUMN n int; INSERT INTO effects (what) VALUES ('m3');"},
+      {3, "more",
+       "ALTER TABLE effects ADD COLUMN n int; INSERT INTO effects (what) VALUES ('m3');"},
   };
 }
 

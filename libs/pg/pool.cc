@@ -30,9 +30,9 @@ absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {
     const bool got = mu_.AwaitWithDeadline(absl::Condition(&available), deadline);
     --waiting_;
     if (!got) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("pg pool: no connection free within ", absl::FormatDuration(timeout),
-                       " (all ", options_.size, " in use)"));
+      return absl::ResourceExhaustedError(absl::StrCat("pg pool: no connection free within ",
+                                                       absl::FormatDuration(timeout), " (all ",
+                                                       options_.size, " in use)"));
     }
     if (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
@@ -64,7 +64,9 @@ void Pool::Release(std::unique_ptr<Connection> conn) {
 
 Pool::Stats Pool::stats() const {
   absl::MutexLock lock(&mu_);
-  return Stats{.open = open_, .idle = static_cast<int>(idle_.size()), .waiting = waiting_,
+  return Stats{.open = open_,
+               .idle = static_cast<int>(idle_.size()),
+               .waiting = waiting_,
                .replaced = replaced_};
 }
 

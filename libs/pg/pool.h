@@ -64,9 +64,9 @@ class Pool final {
   absl::StatusOr<Lease> Acquire(absl::Duration timeout);
 
   struct Stats {
-    int open = 0;    // connections that exist
-    int idle = 0;    // of which free
-    int waiting = 0;  // callers blocked in Acquire
+    int open = 0;          // connections that exist
+    int idle = 0;          // of which free
+    int waiting = 0;       // callers blocked in Acquire
     int64_t replaced = 0;  // broken connections discarded
   };
   Stats stats() const;

@@ -10,9 +10,12 @@ namespace {
 
 const char* BeginSql(Isolation isolation) {
   switch (isolation) {
-    case Isolation::kReadCommitted: return "BEGIN";
-    case Isolation::kRepeatableRead: return "BEGIN ISOLATION LEVEL REPEATABLE READ";
-    case Isolation::kSerializable: return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    case Isolation::kReadCommitted:
+      return "BEGIN";
+    case Isolation::kRepeatableRead:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    case Isolation::kSerializable:
+      return "BEGIN ISOLATION LEVEL SERIALIZABLE";
   }
   return "BEGIN";
 }
@@ -107,8 +110,8 @@ absl::Status Transaction::Commit(absl::string_view then, absl::Status* then_stat
     }
     return absl::OkStatus();
   }
-  absl::Status s =
-      conn_->ExecBatch(then.empty() ? std::string("COMMIT") : absl::StrCat("COMMIT; ", then), &tags);
+  absl::Status s = conn_->ExecBatch(
+      then.empty() ? std::string("COMMIT") : absl::StrCat("COMMIT; ", then), &tags);
   if (tags.empty()) {  // the COMMIT itself failed (or the link did)
     return s.ok() ? absl::InternalError("commit: no result") : s;
   }

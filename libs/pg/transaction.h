@@ -23,7 +23,8 @@ enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
 class Transaction final {
  public:
   // Leases a connection from `pool` for the transaction's lifetime and begins.
-  static absl::StatusOr<Transaction> Begin(Pool& pool, Isolation isolation = Isolation::kReadCommitted);
+  static absl::StatusOr<Transaction> Begin(Pool& pool,
+                                           Isolation isolation = Isolation::kReadCommitted);
   // Begins on a connection the caller keeps alive for the transaction's lifetime.
   static absl::StatusOr<Transaction> Begin(Connection& conn,
                                            Isolation isolation = Isolation::kReadCommitted);
@@ -65,7 +66,7 @@ class Transaction final {
 
   std::optional<Lease> lease_;  // declared first: outlives the use of conn_
   Connection* conn_;
-  const char* begin_sql_;       // sent with the first statement; nullptr once sent
+  const char* begin_sql_;  // sent with the first statement; nullptr once sent
   bool active_ = true;
 };
 

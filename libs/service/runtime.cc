@@ -46,15 +46,15 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
 }
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings,
-                                                       std::vector<pg::Migration> migrations) {
+                                                        std::vector<pg::Migration> migrations) {
   ApplyReleaseDefaults();
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = settings;
   EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
 
-  EDA_ASSIGN_OR_RETURN(rt->ops_,
-                       obs::OpsServer::Start({.host = settings.web_host, .port = settings.web_port},
-                                             rt->metrics_));
+  EDA_ASSIGN_OR_RETURN(
+      rt->ops_,
+      obs::OpsServer::Start({.host = settings.web_host, .port = settings.web_port}, rt->metrics_));
   // Not ready until Serve() has the gRPC server up (registered first: /readyz answers from now).
   Runtime* raw = rt.get();
   rt->ops_->AddReadinessCheck("grpc", [raw] {
@@ -68,8 +68,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
     std::vector<pg::Migration> all = outbox::PlatformMigrations();
     for (pg::Migration& m : migrations) {
       if (m.version < 100) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "migration ", m.version, " (", m.name, "): service migrations start at 100"));
+        return absl::InvalidArgumentError(absl::StrCat("migration ", m.version, " (", m.name,
+                                                       "): service migrations start at 100"));
       }
       all.push_back(std::move(m));
     }
@@ -78,13 +78,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
                << KV("applied", migrated.applied.size());
   }
 
-  messaging::ConnectOptions nats{.url = settings.nats_url,
-                                 .user = settings.nats_user,
-                                 .password = settings.nats_password,
-                                 .name = settings.name,
-                                 .inbox_prefix = settings.nats_user.empty()
-                                                     ? ""
-                                                     : "_INBOX_" + settings.nats_user};
+  messaging::ConnectOptions nats{
+      .url = settings.nats_url,
+      .user = settings.nats_user,
+      .password = settings.nats_password,
+      .name = settings.name,
+      .inbox_prefix = settings.nats_user.empty() ? "" : "_INBOX_" + settings.nats_user};
   EDA_ASSIGN_OR_RETURN(rt->nats_, messaging::Connection::Connect(nats));
   for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
@@ -123,8 +122,8 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
     consumers_.push_back(std::move(consumer));
     return absl::OkStatus();
   }
-  return absl::NotFoundError(absl::StrCat("the topology gives ", settings_.name,
-                                          " no durable consumer named ", durable));
+  return absl::NotFoundError(
+      absl::StrCat("the topology gives ", settings_.name, " no durable consumer named ", durable));
 }
 
 int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {

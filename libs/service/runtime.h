@@ -37,21 +37,21 @@ namespace eda::service {
 
 // The standard configuration of a service (README "Service configuration").
 struct Settings {
-  std::string name;                 // SERVICE_NAME
-  std::string pg_conn;              // PG_CONN (required)
-  int pg_pool_size = 8;             // PG_POOL_SIZE
-  std::string nats_url;             // NATS_URL (required)
-  std::string nats_user;            // NATS_USER
-  std::string nats_password;        // NATS_PASSWORD
-  std::string rpc_host = "0.0.0.0";  // RPC_HOST
-  int rpc_port = 9000;              // RPC_PORT (":9000" accepted)
-  std::string web_host = "0.0.0.0";  // WEB_HOST
-  int web_port = 8080;              // WEB_PORT
-  std::string topology_file = "deploy/topology.conf";  // TOPOLOGY_FILE
+  std::string name;                                     // SERVICE_NAME
+  std::string pg_conn;                                  // PG_CONN (required)
+  int pg_pool_size = 8;                                 // PG_POOL_SIZE
+  std::string nats_url;                                 // NATS_URL (required)
+  std::string nats_user;                                // NATS_USER
+  std::string nats_password;                            // NATS_PASSWORD
+  std::string rpc_host = "0.0.0.0";                     // RPC_HOST
+  int rpc_port = 9000;                                  // RPC_PORT (":9000" accepted)
+  std::string web_host = "0.0.0.0";                     // WEB_HOST
+  int web_port = 8080;                                  // WEB_PORT
+  std::string topology_file = "deploy/topology.conf";   // TOPOLOGY_FILE
   absl::Duration shutdown_timeout = absl::Seconds(30);  // SHUTDOWN_TIMEOUT
-  absl::Duration drain_delay = absl::ZeroDuration();     // SHUTDOWN_DRAIN_DELAY
-  std::string tls_cert_file;        // TLS_CERT_FILE
-  std::string tls_key_file;         // TLS_KEY_FILE
+  absl::Duration drain_delay = absl::ZeroDuration();    // SHUTDOWN_DRAIN_DELAY
+  std::string tls_cert_file;                            // TLS_CERT_FILE
+  std::string tls_key_file;                             // TLS_KEY_FILE
 
   // Call first in main: installs the SIGTERM/SIGINT handling (ShutdownSignal) before any thread
   // starts. Reads the environment and flags; also configures logging (LOG_LEVEL, LOG_FORMAT).
@@ -65,7 +65,7 @@ class Runtime final {
   // Everything up to (not including) serving: pool + migrations, NATS + streams, relay, ops port.
   // Errors: the first step that failed, annotated.
   static absl::StatusOr<std::unique_ptr<Runtime>> Start(const Settings& settings,
-                                                       std::vector<pg::Migration> migrations);
+                                                        std::vector<pg::Migration> migrations);
   ~Runtime();
 
   pg::Pool& pool() { return *pool_; }

@@ -45,12 +45,19 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   const std::string pg = "--pg-conn=" + *dsn;
   const std::string nats = "--nats-url=" + testing::SharedNats().url();
   const std::string topo = "--topology-file=" + topology;
-  const char* argv[] = {"svc", pg.c_str(), nats.c_str(), topo.c_str(), "--rpc-host=127.0.0.1",
-                        "--rpc-port=0", "--web-host=127.0.0.1", "--web-port=0"};
+  const char* argv[] = {"svc",
+                        pg.c_str(),
+                        nats.c_str(),
+                        topo.c_str(),
+                        "--rpc-host=127.0.0.1",
+                        "--rpc-port=0",
+                        "--web-host=127.0.0.1",
+                        "--web-port=0"};
   absl::StatusOr<Settings> settings = Settings::Load("svc", 8, argv);
   ASSERT_TRUE(settings.ok()) << settings.status();
 
-  std::vector<pg::Migration> migrations = {{100, "things", "CREATE TABLE things (id text PRIMARY KEY)"}};
+  std::vector<pg::Migration> migrations = {
+      {100, "things", "CREATE TABLE things (id text PRIMARY KEY)"}};
   auto rt = Runtime::Start(*settings, migrations);
   ASSERT_TRUE(rt.ok()) << rt.status();
   // A service migration numbered in the platform's range is refused.
@@ -70,7 +77,8 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
                   .ok());
   // A message published through the outbox comes back through the relay and the consumer.
   ASSERT_TRUE(outbox::RunUnitOfWork((*rt)->pool(), [&](outbox::UnitOfWork& uow) {
-                return uow.Publish({.id = NewUuid(), .name = "test.Thing",
+                return uow.Publish({.id = NewUuid(),
+                                    .name = "test.Thing",
                                     .subject = absl::StrCat("t", tag, ".events.Thing")});
               }).ok());
   ASSERT_TRUE(testing::WaitUntil(
@@ -91,8 +99,12 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
 
   std::atomic<int> exit_code{-1};
   std::thread serving([&] { exit_code = (*rt)->Serve({}); });
-  EXPECT_TRUE(testing::WaitUntil([&] { auto r = ops.Get("/readyz"); return r && r->status == 200; },
-                                 absl::Seconds(5)));
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        auto r = ops.Get("/readyz");
+        return r && r->status == 200;
+      },
+      absl::Seconds(5)));
   ShutdownSignal::Install().Trigger("test");
   serving.join();
   EXPECT_EQ(exit_code.load(), 0);

@@ -24,7 +24,8 @@
 
 namespace eda::testing {
 
-inline constexpr char kTestTraceparent[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+inline constexpr char kTestTraceparent[] =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 template <typename GrpcService>
 class ServiceFixture : public ::testing::Test {
@@ -51,7 +52,8 @@ class ServiceFixture : public ::testing::Test {
   }
 
   void SetUp() override {
-    stub_ = GrpcService::NewStub(grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
+    stub_ = GrpcService::NewStub(
+        grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
   }
 
   template <typename Req, typename Resp, typename Method>
@@ -64,7 +66,8 @@ class ServiceFixture : public ::testing::Test {
   }
 
   // Every message on `subject` in `stream`, decoded, oldest first (the stream must exist).
-  static std::vector<messaging::Message> Messages(const std::string& stream, const std::string& subject) {
+  static std::vector<messaging::Message> Messages(const std::string& stream,
+                                                  const std::string& subject) {
     auto messages = StreamMessages(*nats_, stream, subject);
     EXPECT_TRUE(messages.ok()) << messages.status();
     return messages.ok() ? *messages : std::vector<messaging::Message>();

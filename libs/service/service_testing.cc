@@ -19,9 +19,8 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   return StartWith(binary, dsn, SharedNats().url());
 }
 
-absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(const std::string& binary,
-                                                                              const std::string& dsn,
-                                                                              const std::string& nats_url) {
+absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(
+    const std::string& binary, const std::string& dsn, const std::string& nats_url) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
   s->binary_ = binary;
   s->dsn_ = dsn;
@@ -37,12 +36,11 @@ ServiceUnderTest::~ServiceUnderTest() { Stop(); }
 
 absl::Status ServiceUnderTest::Launch() {
   EDA_ASSIGN_OR_RETURN(
-      process_,
-      Process::Start({binary_, "--pg-conn=" + dsn_, "--nats-url=" + nats_url_,
-                      "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_),
-                      "--web-host=127.0.0.1", absl::StrCat("--web-port=", http_port_),
-                      "--topology-file=" + SourceDir() + "/deploy/topology.conf"},
-                     {.log_file = dir_->path() + "/service.log"}));
+      process_, Process::Start({binary_, "--pg-conn=" + dsn_, "--nats-url=" + nats_url_,
+                                "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_),
+                                "--web-host=127.0.0.1", absl::StrCat("--web-port=", http_port_),
+                                "--topology-file=" + SourceDir() + "/deploy/topology.conf"},
+                               {.log_file = dir_->path() + "/service.log"}));
   httplib::Client ops("127.0.0.1", http_port_);
   const bool ready = WaitUntil(
       [&] {
@@ -73,8 +71,8 @@ std::string ServiceUnderTest::LogTail(int lines) const {
   return log.ok() ? *log : std::string(log.status().message());
 }
 
-absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject, absl::string_view body,
-                        const std::map<std::string, std::string>& headers) {
+absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject,
+                        absl::string_view body, const std::map<std::string, std::string>& headers) {
   natsMsg* raw = nullptr;
   natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
   messaging::NatsMsgPtr msg(raw);
@@ -102,7 +100,8 @@ absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connec
     messaging::NatsMsgPtr msg(raw);
     if (subject != natsMsg_GetSubject(raw)) continue;
     absl::StatusOr<messaging::Message> m = messaging::DecodeEnvelope(
-        subject, absl::string_view(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw))));
+        subject,
+        absl::string_view(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw))));
     if (m.ok()) out.push_back(*std::move(m));
   }
   return out;

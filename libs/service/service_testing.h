@@ -57,7 +57,8 @@ class ServiceUnderTest final {
 // Publishes `body` on `subject` straight to JetStream, bypassing any outbox (for duplicates,
 // poison messages, hand-made dead letters), with `headers` (e.g. Nats-Msg-Id). Errors: the
 // publish's, NotFound when no stream takes the subject.
-absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject, absl::string_view body,
+absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject,
+                        absl::string_view body,
                         const std::map<std::string, std::string>& headers = {});
 
 // Every message stored on `subject` in `stream`, decoded, oldest first (undecodable ones are

@@ -2,12 +2,12 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
-#include <grp.h>
 #include <pwd.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -99,7 +99,7 @@ TempDir::~TempDir() {
 }
 
 absl::StatusOr<std::unique_ptr<Process>> Process::Start(const std::vector<std::string>& argv,
-                                                       const Options& options) {
+                                                        const Options& options) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -196,7 +196,8 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const Opti
   pg->data_dir_ = pg->dir_->path() + "/data";
   if (geteuid() == 0) {
     passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) return absl::FailedPreconditionError("running as root needs a postgres user");
+    if (pw == nullptr)
+      return absl::FailedPreconditionError("running as root needs a postgres user");
     pg->uid_ = pw->pw_uid;
     pg->gid_ = pw->pw_gid;
     if (chown(pg->dir_->path().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
@@ -204,10 +205,10 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const Opti
     }
   }
   Process::Options as_pg{.log_file = "", .uid = pg->uid_, .gid = pg->gid_};
-  absl::Status init = RunCommand({absl::StrCat(kPgBin, "/initdb"), "-D", pg->data_dir_, "-U",
-                                  "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
-                                  "--no-sync"},
-                                 as_pg);
+  absl::Status init =
+      RunCommand({absl::StrCat(kPgBin, "/initdb"), "-D", pg->data_dir_, "-U", "postgres", "-A",
+                  "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+                 as_pg);
   if (!init.ok()) return init;
   for (int attempt = 0; attempt < 3; ++attempt) {
     pg->port_ = PickFreePort();
@@ -220,9 +221,17 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const Opti
 
 absl::Status PostgresServer::Launch() {
   const std::string log = dir_->path() + "/postgres.log";  // opened by the child before setuid
-  std::vector<std::string> argv = {absl::StrCat(kPgBin, "/postgres"), "-D", data_dir_, "-p",
-                                   std::to_string(port_), "-c", "listen_addresses=127.0.0.1",
-                                   "-c", "unix_socket_directories=", "-c", "max_connections=200"};
+  std::vector<std::string> argv = {absl::StrCat(kPgBin, "/postgres"),
+                                   "-D",
+                                   data_dir_,
+                                   "-p",
+                                   std::to_string(port_),
+                                   "-c",
+                                   "listen_addresses=127.0.0.1",
+                                   "-c",
+                                   "unix_socket_directories=",
+                                   "-c",
+                                   "max_connections=200"};
   if (!options_.durable) {
     for (const char* setting : {"fsync=off", "full_page_writes=off", "synchronous_commit=off"}) {
       argv.insert(argv.end(), {"-c", setting});

@@ -45,12 +45,12 @@ class TempDir final {
 class Process final {
  public:
   struct Options {
-    std::string log_file;           // stdout and stderr go here ("" = /dev/null)
-    std::optional<uid_t> uid;       // run as this user (requires root)
+    std::string log_file;      // stdout and stderr go here ("" = /dev/null)
+    std::optional<uid_t> uid;  // run as this user (requires root)
     std::optional<gid_t> gid;
   };
   static absl::StatusOr<std::unique_ptr<Process>> Start(const std::vector<std::string>& argv,
-                                                       const Options& options);
+                                                        const Options& options);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -34,7 +34,9 @@ class CustomersServiceTest : public testing::ServiceFixture<customerspb::Custome
   static void SetUpTestSuite() {
     StartService("CUSTOMERS_BIN", "customers");
     // The saga's reply stream, which the cosec service would own.
-    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
+    ASSERT_TRUE(
+        messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
+            .ok());
   }
 
   std::string Register(const std::string& name, const std::string& sms) {
@@ -50,7 +52,7 @@ class CustomersServiceTest : public testing::ServiceFixture<customerspb::Custome
   // Waits for an event named `name` whose payload parses into `T` with the given id.
   template <typename T>
   std::optional<std::pair<messaging::Message, T>> WaitForEvent(const std::string& name,
-                                                                const std::string& id) {
+                                                               const std::string& id) {
     std::optional<std::pair<messaging::Message, T>> found;
     testing::WaitUntil(
         [&] {
@@ -66,7 +68,6 @@ class CustomersServiceTest : public testing::ServiceFixture<customerspb::Custome
         absl::Seconds(10));
     return found;
   }
-
 };
 
 TEST_F(CustomersServiceTest, RegisterThenGetAndTheEventCarriesTheTrace) {
@@ -115,7 +116,8 @@ TEST_F(CustomersServiceTest, EnableDisableAndAuthorize) {
 
   ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::EnableCustomer, enable, &enabled).ok());
   ASSERT_TRUE(WaitForEvent<customerspb::CustomerEnabled>("customersapi.CustomerEnabled", id));
-  EXPECT_TRUE(Call(&customerspb::CustomersService::Stub::AuthorizeCustomer, auth, &authorized).ok());
+  EXPECT_TRUE(
+      Call(&customerspb::CustomersService::Stub::AuthorizeCustomer, auth, &authorized).ok());
 }
 
 TEST_F(CustomersServiceTest, ChangeSmsNumberUpdatesAndAnnounces) {
@@ -153,8 +155,9 @@ TEST_F(CustomersServiceTest, BadRequestsAreRejectedWithoutEvents) {
   EXPECT_EQ(s.error_message(), "the SMS number cannot be blank");
   reg.set_name(std::string(5000, 'x'));
   reg.set_sms_number("555");
-  EXPECT_EQ(Call(&customerspb::CustomersService::Stub::RegisterCustomer, reg, &reg_resp).error_code(),
-            grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      Call(&customerspb::CustomersService::Stub::RegisterCustomer, reg, &reg_resp).error_code(),
+      grpc::INVALID_ARGUMENT);
 
   customerspb::GetCustomerRequest get;
   customerspb::GetCustomerResponse got;
@@ -169,8 +172,9 @@ TEST_F(CustomersServiceTest, BadRequestsAreRejectedWithoutEvents) {
   customerspb::DisableCustomerRequest disable;
   disable.set_id(eda::NewUuid());
   customerspb::DisableCustomerResponse disabled;
-  EXPECT_EQ(Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).error_code(),
-            grpc::NOT_FOUND);
+  EXPECT_EQ(
+      Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).error_code(),
+      grpc::NOT_FOUND);
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Messages("CUSTOMERS", kEvents).size(), events_before);
 }
@@ -188,12 +192,16 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
                   const std::string& nats_id) {
     customerspb::AuthorizeCustomer cmd;
     cmd.set_id(customer);
-    messaging::Message m{.id = msg_id, .name = "customersapi.AuthorizeCustomer",
-                         .subject = "mallbots.customers.commands", .payload = cmd.SerializeAsString()};
+    messaging::Message m{.id = msg_id,
+                         .name = "customersapi.AuthorizeCustomer",
+                         .subject = "mallbots.customers.commands",
+                         .payload = cmd.SerializeAsString()};
     m.metadata = {{messaging::kCommandReplyChannel, kReplies},
                   {messaging::kCommandSagaId, saga},
                   {messaging::kCommandSagaName, "cosec.CreateOrder"}};
-    EXPECT_TRUE(testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m), {{"Nats-Msg-Id", nats_id}}).ok());
+    EXPECT_TRUE(testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m),
+                                    {{"Nats-Msg-Id", nats_id}})
+                    .ok());
   };
   const std::string first = eda::NewUuid();
   send(ok_id, "saga-ok-" + tag, first, first);

@@ -96,7 +96,6 @@ class StoresServiceTest : public testing::ServiceFixture<storespb::StoresService
         absl::Seconds(10));
     return found;
   }
-
 };
 
 TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
@@ -106,7 +105,8 @@ TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
   ASSERT_EQ(created.size(), 1u);
   EXPECT_EQ(created[0].second.name(), "Books");
   EXPECT_EQ(created[0].second.location(), "Level 1");
-  EXPECT_THAT(created[0].first.metadata["traceparent"], HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));
+  EXPECT_THAT(created[0].first.metadata["traceparent"],
+              HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));
 
   storespb::GetStoreRequest get;
   get.set_id(id);
@@ -145,7 +145,8 @@ TEST_F(StoresServiceTest, StoreLifecycleUpdatesTheReadModelAndPublishes) {
   rebrand.set_name("Books & More");
   storespb::RebrandStoreResponse rebranded;
   ASSERT_TRUE(Call(&Stub::RebrandStore, rebrand, &rebranded).ok());
-  ASSERT_EQ((Events<storespb::StoreRebranded>(kStoreEvents, "storesapi.StoreRebranded", id).size()), 1u);
+  ASSERT_EQ((Events<storespb::StoreRebranded>(kStoreEvents, "storesapi.StoreRebranded", id).size()),
+            1u);
   ASSERT_TRUE(Call(&Stub::GetStore, get, &got).ok());
   EXPECT_EQ(got.store().name(), "Books & More");
   EXPECT_TRUE(got.store().participating());
@@ -189,10 +190,12 @@ TEST_F(StoresServiceTest, ProductsPricesAndRemoval) {
   EXPECT_EQ(Call(&Stub::DecreaseProductPrice, down, &down_resp).error_message(),
             "the price change would be an increase");
   EXPECT_DOUBLE_EQ(GetProduct(id).price(), 2.0);
-  auto increased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
+  auto increased =
+      Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
   ASSERT_EQ(increased.size(), 1u);
   EXPECT_DOUBLE_EQ(increased[0].second.delta(), 0.75);
-  auto decreased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceDecreased", id);
+  auto decreased =
+      Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceDecreased", id);
   ASSERT_EQ(decreased.size(), 1u);
   EXPECT_DOUBLE_EQ(decreased[0].second.delta(), -0.25);
 
@@ -207,7 +210,9 @@ TEST_F(StoresServiceTest, ProductsPricesAndRemoval) {
   remove.set_id(id);
   storespb::RemoveProductResponse removed;
   ASSERT_TRUE(Call(&Stub::RemoveProduct, remove, &removed).ok());
-  ASSERT_EQ((Events<storespb::ProductRemoved>(kProductEvents, "storesapi.ProductRemoved", id).size()), 1u);
+  ASSERT_EQ(
+      (Events<storespb::ProductRemoved>(kProductEvents, "storesapi.ProductRemoved", id).size()),
+      1u);
   grpc::Status st;
   GetProduct(id, &st);
   EXPECT_EQ(st.error_code(), grpc::NOT_FOUND);
@@ -226,10 +231,12 @@ TEST_F(StoresServiceTest, BadRequestsAndUnknownIds) {
   storespb::CreateStoreRequest create;
   storespb::CreateStoreResponse created;
   create.set_location("x");
-  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(), "the store name cannot be blank");
+  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(),
+            "the store name cannot be blank");
   create.set_name("x");
   create.set_location("");
-  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(), "the store location cannot be blank");
+  EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_message(),
+            "the store location cannot be blank");
   create.set_name(std::string(5000, 'n'));
   create.set_location("x");
   EXPECT_EQ(Call(&Stub::CreateStore, create, &created).error_code(), grpc::INVALID_ARGUMENT);
@@ -267,7 +274,8 @@ TEST_F(StoresServiceTest, BadRequestsAndUnknownIds) {
   storespb::IncreaseProductPriceResponse up_resp;
   EXPECT_EQ(Call(&Stub::IncreaseProductPrice, up, &up_resp).error_code(), grpc::NOT_FOUND);
   // Only the valid store's creation was announced (waited for, then nothing else came).
-  ASSERT_EQ((Events<storespb::StoreCreated>(kStoreEvents, "storesapi.StoreCreated", store).size()), 1u);
+  ASSERT_EQ((Events<storespb::StoreCreated>(kStoreEvents, "storesapi.StoreCreated", store).size()),
+            1u);
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(Messages(kStoreEvents).size() + Messages(kProductEvents).size(), before + 1);
 }
@@ -304,7 +312,8 @@ TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {
   storespb::IncreaseProductPriceResponse up_resp;
   grpc::Status s = Call(&Stub::IncreaseProductPrice, up, &up_resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  auto increased = Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
+  auto increased =
+      Events<storespb::ProductPriceChanged>(kProductEvents, "storesapi.ProductPriceIncreased", id);
   ASSERT_EQ(increased.size(), 1u);
   EXPECT_DOUBLE_EQ(increased[0].second.delta(), 2.0);  // the reloaded product knew its price
   storespb::Product p = GetProduct(id);
@@ -343,7 +352,9 @@ TEST_F(StoresServiceTest, RestartsInTheMiddleOfABurstLoseNoEvent) {
       }
     });
   }
-  auto calls_reach = [&](int n) { return testing::WaitUntil([&] { return done.load() >= n; }, absl::Seconds(60)); };
+  auto calls_reach = [&](int n) {
+    return testing::WaitUntil([&] { return done.load() >= n; }, absl::Seconds(60));
+  };
   ASSERT_TRUE(calls_reach(kClients * kPerClient / 3));
   ASSERT_TRUE(service_->Restart(SIGTERM).ok()) << service_->LogTail();
   ASSERT_TRUE(calls_reach(2 * kClients * kPerClient / 3));
@@ -372,7 +383,8 @@ TEST_F(StoresServiceTest, RestartsInTheMiddleOfABurstLoseNoEvent) {
       },
       absl::Seconds(30)))
       << published.size() << " of " << acknowledged.size() << " acknowledged stores published";
-  for (const auto& [id, count] : published) EXPECT_EQ(count, 1) << "store " << id << " published twice";
+  for (const auto& [id, count] : published)
+    EXPECT_EQ(count, 1) << "store " << id << " published twice";
 
   // The read model holds every acknowledged store.
   storespb::GetStoresRequest all;
@@ -380,7 +392,8 @@ TEST_F(StoresServiceTest, RestartsInTheMiddleOfABurstLoseNoEvent) {
   ASSERT_TRUE(Call(&Stub::GetStores, all, &stores).ok());
   std::set<std::string> listed;
   for (const storespb::Store& s : stores.stores()) listed.insert(s.id());
-  for (const std::string& id : acknowledged) EXPECT_TRUE(listed.count(id)) << "store " << id << " not listed";
+  for (const std::string& id : acknowledged)
+    EXPECT_TRUE(listed.count(id)) << "store " << id << " not listed";
 }
 
 }  // namespace

@@ -23,12 +23,11 @@ class NatsPermissionsTest : public ::testing::Test {
     secrets_ = new eda::testing::TempDir("eda-secrets");
     const std::string script = eda::testing::SourceDir() + "/deploy/local/gen-nats-conf.sh";
     const std::string topology = eda::testing::SourceDir() + "/deploy/topology.conf";
-    auto server = eda::testing::NatsServer::StartWith(
-        [&](int port, const std::string& store) {
-          return eda::testing::CommandOutput({"bash", script, "--topology", topology, "--secrets",
-                                              secrets_->path(), "--port", std::to_string(port),
-                                              "--store", store});
-        });
+    auto server = eda::testing::NatsServer::StartWith([&](int port, const std::string& store) {
+      return eda::testing::CommandOutput({"bash", script, "--topology", topology, "--secrets",
+                                          secrets_->path(), "--port", std::to_string(port),
+                                          "--store", store});
+    });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
@@ -78,8 +77,7 @@ class NatsPermissionsTest : public ::testing::Test {
     return c;
   }
 
-  static natsStatus AddStream(jsCtx* js, const char* name, const char* subject,
-                              jsErrCode* jerr) {
+  static natsStatus AddStream(jsCtx* js, const char* name, const char* subject, jsErrCode* jerr) {
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
     cfg.Name = name;
@@ -112,8 +110,8 @@ class NatsPermissionsTest : public ::testing::Test {
                             uint64_t* seq = nullptr) {
     jsPubAck* ack = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = js_Publish(&ack, js, subject, data.data(), static_cast<int>(data.size()),
-                              nullptr, &jerr);
+    natsStatus s =
+        js_Publish(&ack, js, subject, data.data(), static_cast<int>(data.size()), nullptr, &jerr);
     if (s == NATS_OK && seq != nullptr) *seq = ack->Sequence;
     jsPubAck_Destroy(ack);
     return s;
@@ -194,9 +192,9 @@ TEST_F(NatsPermissionsTest, ConsumersAreLimitedToTheServicesDurables) {
             NATS_OK);
 
   Client baskets = As("baskets");
-  EXPECT_EQ(AddConsumer(baskets.js.get(), "STORES", "baskets-stores",
-                        "mallbots.stores.events.Store"),
-            NATS_OK);
+  EXPECT_EQ(
+      AddConsumer(baskets.js.get(), "STORES", "baskets-stores", "mallbots.stores.events.Store"),
+      NATS_OK);
   EXPECT_NE(AddConsumer(baskets.js.get(), "STORES", "depot-stores", "mallbots.stores.events.Store"),
             NATS_OK);
   EXPECT_NE(AddConsumer(baskets.js.get(), "CUSTOMERS", "baskets-stores",

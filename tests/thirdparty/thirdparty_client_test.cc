@@ -23,8 +23,9 @@ TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
   testing::TempDir tmp("thirdparty");
   const std::string log = tmp.path() + "/node.log";
   auto node = testing::Process::Start(
-      {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(), "NATS_URL=" + testing::SharedNats().url(),
-       "node", "--test", "--test-reporter=spec", "--test-timeout=60000", dir + "/stores_client.test.mjs"},
+      {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(),
+       "NATS_URL=" + testing::SharedNats().url(), "node", "--test", "--test-reporter=spec",
+       "--test-timeout=60000", dir + "/stores_client.test.mjs"},
       {.log_file = log});
   ASSERT_TRUE(node.ok()) << node.status();
   const int rc = (*node)->Wait();

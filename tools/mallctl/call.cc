@@ -18,8 +18,8 @@
 namespace mallctl {
 namespace {
 
-const google::protobuf::MethodDescriptor* FindMethod(const google::protobuf::ServiceDescriptor* service,
-                                                     const std::string& name) {
+const google::protobuf::MethodDescriptor* FindMethod(
+    const google::protobuf::ServiceDescriptor* service, const std::string& name) {
   for (int i = 0; i < service->method_count(); ++i) {
     const google::protobuf::MethodDescriptor* m = service->method(i);
     if (absl::EqualsIgnoreCase(m->name(), name)) return m;
@@ -40,8 +40,8 @@ void ListMethods(const google::protobuf::ServiceDescriptor* service) {
 int Call(const CallArgs& args) {
   const google::protobuf::ServiceDescriptor* service = FindService(args.service);
   if (service == nullptr) {
-    std::cerr << "unknown service '" << args.service << "' (known: " << absl::StrJoin(ServiceNames(), ", ")
-              << ")\n";
+    std::cerr << "unknown service '" << args.service
+              << "' (known: " << absl::StrJoin(ServiceNames(), ", ") << ")\n";
     return kExitUsage;
   }
   if (args.method.empty()) {
@@ -55,7 +55,8 @@ int Call(const CallArgs& args) {
     return kExitUsage;
   }
   if (method->client_streaming() || method->server_streaming()) {
-    std::cerr << method->full_name() << " is a streaming method; mallctl calls unary methods only\n";
+    std::cerr << method->full_name()
+              << " is a streaming method; mallctl calls unary methods only\n";
     return kExitUsage;
   }
   if (args.address.empty()) {
@@ -64,11 +65,14 @@ int Call(const CallArgs& args) {
   }
 
   google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<google::protobuf::Message> request(factory->GetPrototype(method->input_type())->New());
-  std::unique_ptr<google::protobuf::Message> response(factory->GetPrototype(method->output_type())->New());
+  std::unique_ptr<google::protobuf::Message> request(
+      factory->GetPrototype(method->input_type())->New());
+  std::unique_ptr<google::protobuf::Message> response(
+      factory->GetPrototype(method->output_type())->New());
   const std::string json = args.request_json.empty() ? "{}" : args.request_json;
   if (auto s = google::protobuf::util::JsonStringToMessage(json, request.get()); !s.ok()) {
-    std::cerr << "invalid request for " << method->input_type()->full_name() << ": " << s.message() << "\n";
+    std::cerr << "invalid request for " << method->input_type()->full_name() << ": " << s.message()
+              << "\n";
     return kExitUsage;
   }
 
@@ -81,12 +85,12 @@ int Call(const CallArgs& args) {
   grpc::ByteBuffer send(&slice, 1);
   grpc::ByteBuffer receive;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/" + service->full_name() + "/" + method->name(), grpc::StubOptions(), &send,
-                 &receive, [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  stub.UnaryCall(&context, "/" + service->full_name() + "/" + method->name(), grpc::StubOptions(),
+                 &send, &receive, [&done](grpc::Status s) { done.set_value(std::move(s)); });
   const grpc::Status status = done.get_future().get();
   if (!status.ok()) {
-    std::cerr << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
-              << status.error_message() << "\n";
+    std::cerr << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
+              << ": " << status.error_message() << "\n";
     return kExitFailed;
   }
   std::vector<grpc::Slice> slices;
@@ -95,7 +99,8 @@ int Call(const CallArgs& args) {
     return kExitFailed;
   }
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   if (!response->ParseFromString(bytes)) {
     std::cerr << "INTERNAL: the response is not a " << method->output_type()->full_name() << "\n";
     return kExitFailed;

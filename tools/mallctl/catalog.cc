@@ -15,9 +15,11 @@ namespace {
 const std::vector<std::pair<std::string, const google::protobuf::ServiceDescriptor*>>& Services() {
   static const auto* services =
       new std::vector<std::pair<std::string, const google::protobuf::ServiceDescriptor*>>{
-          {"stores", storespb::CreateStoreRequest::descriptor()->file()->FindServiceByName("StoresService")},
-          {"customers", customerspb::RegisterCustomerRequest::descriptor()->file()->FindServiceByName(
-                            "CustomersService")},
+          {"stores",
+           storespb::CreateStoreRequest::descriptor()->file()->FindServiceByName("StoresService")},
+          {"customers",
+           customerspb::RegisterCustomerRequest::descriptor()->file()->FindServiceByName(
+               "CustomersService")},
       };
   return *services;
 }

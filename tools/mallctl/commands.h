@@ -27,7 +27,7 @@ int Call(const CallArgs& args);
 struct TailArgs {
   std::string pattern = "mallbots.>";
   bool from_start = false;
-  int64_t count = 0;                                 // stop after this many messages (0: never)
+  int64_t count = 0;                                  // stop after this many messages (0: never)
   absl::Duration timeout = absl::InfiniteDuration();  // stop after this long
 };
 int Tail(const Endpoints& nats, const TailArgs& args);

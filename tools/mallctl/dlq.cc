@@ -26,7 +26,8 @@ constexpr char kStream[] = "DEADLETTER";
 constexpr char kNoStream[] =
     "there is no DEADLETTER stream yet (a consuming service creates it when it starts), so no "
     "dead letters";
-constexpr char kUsage[] = "usage: mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all";
+constexpr char kUsage[] =
+    "usage: mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all";
 
 // The entry at `seq`; nullopt (with nothing printed) when there is none.
 absl::StatusOr<std::optional<NatsMsgPtr>> Get(jsCtx* js, uint64_t seq) {
@@ -54,9 +55,11 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> Range(jsCtx* js) {
 
 absl::Status Replay(jsCtx* js, uint64_t seq, natsMsg* dead) {
   const std::string subject = eda::messaging::Header(dead, "Mallbots-Dead-Subject");
-  if (subject.empty()) return absl::FailedPreconditionError(absl::StrCat("dead letter ", seq, " names no subject"));
+  if (subject.empty())
+    return absl::FailedPreconditionError(absl::StrCat("dead letter ", seq, " names no subject"));
   natsMsg* raw = nullptr;
-  natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(dead), natsMsg_GetDataLength(dead));
+  natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(dead),
+                 natsMsg_GetDataLength(dead));
   NatsMsgPtr msg(raw);
   eda::messaging::CopyHeaders(dead, msg.get(), [](absl::string_view key) {
     return !absl::StartsWith(key, "Mallbots-Dead-") && key != "Nats-Msg-Id";
@@ -68,11 +71,14 @@ absl::Status Replay(jsCtx* js, uint64_t seq, natsMsg* dead) {
   jsErrCode jerr = jsErrCode(0);
   natsStatus s = js_PublishMsg(&ack, js, msg.get(), nullptr, &jerr);
   jsPubAck_Destroy(ack);
-  if (s != NATS_OK) return FromNats(s, absl::StrCat("republishing dead letter ", seq, " on ", subject), jerr);
+  if (s != NATS_OK)
+    return FromNats(s, absl::StrCat("republishing dead letter ", seq, " on ", subject), jerr);
   // Only once the copy is stored: a failure here leaves the entry for another try.
   s = js_DeleteMsg(js, kStream, seq, nullptr, &jerr);
-  if (s != NATS_OK) return FromNats(s, absl::StrCat("deleting dead letter ", seq, " after its replay"), jerr);
-  std::cout << "replayed " << seq << " (" << DescribeDeadLetter(dead, false).name() << ") on " << subject << "\n";
+  if (s != NATS_OK)
+    return FromNats(s, absl::StrCat("deleting dead letter ", seq, " after its replay"), jerr);
+  std::cout << "replayed " << seq << " (" << DescribeDeadLetter(dead, false).name() << ") on "
+            << subject << "\n";
   return absl::OkStatus();
 }
 
@@ -114,8 +120,10 @@ int DeadLetters(const Endpoints& nats, const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  auto conn = eda::messaging::Connection::Connect(
-      {.url = nats.nats_url, .user = nats.nats_user, .password = nats.nats_password, .name = "mallctl"});
+  auto conn = eda::messaging::Connection::Connect({.url = nats.nats_url,
+                                                   .user = nats.nats_user,
+                                                   .password = nats.nats_password,
+                                                   .name = "mallctl"});
   if (!conn.ok()) return Fail(conn.status());
   jsCtx* js = (*conn)->js();
 

@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string FindStateDir() {
-  if (const char* home = std::getenv("MALLBOTS_HOME"); home != nullptr && *home != '\0') return home;
+  if (const char* home = std::getenv("MALLBOTS_HOME"); home != nullptr && *home != '\0')
+    return home;
   std::error_code ec;
   for (fs::path dir = fs::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
     if (fs::exists(dir / ".mallbots" / "stack.env", ec)) return (dir / ".mallbots").string();

@@ -1,7 +1,7 @@
 // mallctl: the operator's command line for a MallBots system. See `mallctl help`.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,8 +43,8 @@ struct Args {
 
 // Flags take `--name value` or `--name=value`; --from-start takes none.
 bool Parse(int argc, char** argv, Args& out) {
-  static const std::vector<std::string> kValued = {"state-dir", "addr",  "nats-url", "nats-user",
-                                                   "nats-password-file", "timeout", "count"};
+  static const std::vector<std::string> kValued = {
+      "state-dir", "addr", "nats-url", "nats-user", "nats-password-file", "timeout", "count"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (!absl::StartsWith(a, "--") || a.size() == 2) {
@@ -128,9 +128,10 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(a.positional.begin() + 1, a.positional.end());
 
   absl::Duration timeout = absl::ZeroDuration();
-  if (!Flag(a, "timeout").empty() && (!absl::ParseDuration(Flag(a, "timeout"), &timeout) ||
-                                      timeout <= absl::ZeroDuration())) {
-    std::cerr << "--timeout: not a positive duration: '" << Flag(a, "timeout") << "' (e.g. 5s, 2m)\n";
+  if (!Flag(a, "timeout").empty() &&
+      (!absl::ParseDuration(Flag(a, "timeout"), &timeout) || timeout <= absl::ZeroDuration())) {
+    std::cerr << "--timeout: not a positive duration: '" << Flag(a, "timeout")
+              << "' (e.g. 5s, 2m)\n";
     return mallctl::kExitUsage;
   }
 
@@ -144,7 +145,8 @@ int main(int argc, char** argv) {
                            .request_json = rest.size() > 2 ? rest[2] : "",
                            .address = Flag(a, "addr")};
     if (timeout > absl::ZeroDuration()) call.timeout = timeout;
-    if (call.address.empty() && !call.method.empty() && mallctl::FindService(call.service) != nullptr) {
+    if (call.address.empty() && !call.method.empty() &&
+        mallctl::FindService(call.service) != nullptr) {
       absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
       if (!e.ok()) {
         std::cerr << e.status().message() << "\n";
@@ -160,12 +162,14 @@ int main(int argc, char** argv) {
   if (command == "tail") {
     mallctl::TailArgs tail;
     if (rest.size() > 1) {
-      std::cerr << "usage: mallctl tail [<subject pattern>] [--from-start] [--count N] [--timeout D]\n";
+      std::cerr
+          << "usage: mallctl tail [<subject pattern>] [--from-start] [--count N] [--timeout D]\n";
       return mallctl::kExitUsage;
     }
     if (!rest.empty()) tail.pattern = rest[0];
     tail.from_start = a.flags.count("from-start") > 0;
-    if (!Flag(a, "count").empty() && (!absl::SimpleAtoi(Flag(a, "count"), &tail.count) || tail.count <= 0)) {
+    if (!Flag(a, "count").empty() &&
+        (!absl::SimpleAtoi(Flag(a, "count"), &tail.count) || tail.count <= 0)) {
       std::cerr << "--count: not a positive number: '" << Flag(a, "count") << "'\n";
       return mallctl::kExitUsage;
     }

@@ -1,8 +1,8 @@
 // mallctl, run as a program against the real stores and customers binaries, PostgreSQL and
 // nats-server, reading its addresses from a state directory as it does against `make up`.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <google/protobuf/util/json_util.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "tools/mallctl/mallctl.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
@@ -25,6 +24,7 @@
 #include "proto/customers/customers_api.pb.h"
 #include "proto/customers/customers_service.pb.h"
 #include "proto/stores/stores_service.pb.h"
+#include "tools/mallctl/mallctl.pb.h"
 
 namespace mallctl {
 namespace {
@@ -71,7 +71,8 @@ Result RunMallctl(const std::vector<std::string>& args, const std::string& home)
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ReadFile(out), ReadFile(err)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ReadFile(out),
+          ReadFile(err)};
 }
 
 template <typename M>
@@ -108,7 +109,9 @@ class MallctlTest : public ::testing::Test {
     ASSERT_TRUE(nats.ok());
     nats_ = nats->release();
     // Replies to commands go to the saga's stream, which no service of this test owns.
-    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}}).ok());
+    ASSERT_TRUE(
+        messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
+            .ok());
     home_ = new testing::TempDir("mallctl-home");
     std::ofstream env(home_->path() + "/stack.env");
     env << "MALLBOTS_NATS_URL=" << testing::SharedNats().url() << "\n"
@@ -118,7 +121,8 @@ class MallctlTest : public ::testing::Test {
   static void TearDownTestSuite() {
     if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
       if (stores_) std::fprintf(stderr, "--- stores log ---\n%s\n", stores_->LogTail().c_str());
-      if (customers_) std::fprintf(stderr, "--- customers log ---\n%s\n", customers_->LogTail().c_str());
+      if (customers_)
+        std::fprintf(stderr, "--- customers log ---\n%s\n", customers_->LogTail().c_str());
     }
     delete stores_;
     delete customers_;
@@ -126,10 +130,13 @@ class MallctlTest : public ::testing::Test {
     delete home_;
   }
 
-  static Result Mallctl(const std::vector<std::string>& args) { return RunMallctl(args, home_->path()); }
+  static Result Mallctl(const std::vector<std::string>& args) {
+    return RunMallctl(args, home_->path());
+  }
 
   // Every message on `subject` of `stream` whose payload has id == `id`, waited for.
-  static void WaitForEvent(const std::string& stream, const std::string& subject, const std::string& id) {
+  static void WaitForEvent(const std::string& stream, const std::string& subject,
+                           const std::string& id) {
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
           auto msgs = testing::StreamMessages(*nats_, stream, subject);
@@ -163,18 +170,21 @@ class MallctlTest : public ::testing::Test {
 };
 
 TEST_F(MallctlTest, CallsRpcsWithJsonAndTailsTheirEvents) {
-  Result created = Mallctl({"call", "stores", "CreateStore", R"({"name":"Waldorf","location":"Upper level"})"});
+  Result created =
+      Mallctl({"call", "stores", "CreateStore", R"({"name":"Waldorf","location":"Upper level"})"});
   ASSERT_EQ(created.rc, 0) << created.err;
   const std::string store_id = FromJson<storespb::CreateStoreResponse>(created.out).id();
   ASSERT_TRUE(eda::IsUuid(store_id)) << created.out;
 
-  Result added = Mallctl({"call", "stores", "AddProduct",
-                          absl::StrCat(R"({"store_id":")", store_id,
-                                       R"(","name":"Bolts","description":"M4","sku":"B-4","price":9.5})")});
+  Result added =
+      Mallctl({"call", "stores", "AddProduct",
+               absl::StrCat(R"({"store_id":")", store_id,
+                            R"(","name":"Bolts","description":"M4","sku":"B-4","price":9.5})")});
   ASSERT_EQ(added.rc, 0) << added.err;
   const std::string product_id = FromJson<storespb::AddProductResponse>(added.out).id();
 
-  Result got = Mallctl({"call", "stores", "GetProduct", absl::StrCat(R"({"id":")", product_id, R"("})")});
+  Result got =
+      Mallctl({"call", "stores", "GetProduct", absl::StrCat(R"({"id":")", product_id, R"("})")});
   ASSERT_EQ(got.rc, 0) << got.err;
   const auto product = FromJson<storespb::GetProductResponse>(got.out).product();
   EXPECT_EQ(product.name(), "Bolts");
@@ -186,8 +196,8 @@ TEST_F(MallctlTest, CallsRpcsWithJsonAndTailsTheirEvents) {
   WaitForEvent("STORES", "mallbots.stores.events.Product", product_id);
   const size_t stored = StoredCount("STORES", "mallbots.stores.events.Store") +
                         StoredCount("STORES", "mallbots.stores.events.Product");
-  Result replay = Mallctl({"tail", "mallbots.stores.>", "--from-start", "--count", std::to_string(stored + 1),
-                           "--timeout", "3s"});
+  Result replay = Mallctl({"tail", "mallbots.stores.>", "--from-start", "--count",
+                           std::to_string(stored + 1), "--timeout", "3s"});
   ASSERT_EQ(replay.rc, 1) << replay.err;
   const std::vector<std::string> lines = JsonLines(replay.out);
   ASSERT_EQ(lines.size(), stored);
@@ -216,15 +226,17 @@ TEST_F(MallctlTest, CallsRpcsWithJsonAndTailsTheirEvents) {
   // Following live: only what arrives after the subscription.
   testing::TempDir dir("mallctl-tail");
   const std::string log = dir.path() + "/tail.log";
-  auto tail = testing::Process::Start({std::getenv("MALLCTL_BIN"), "--state-dir", home_->path(), "tail",
-                                       "mallbots.stores.events.Product", "--count", "1", "--timeout", "20s"},
-                                      {.log_file = log});
+  auto tail = testing::Process::Start(
+      {std::getenv("MALLCTL_BIN"), "--state-dir", home_->path(), "tail",
+       "mallbots.stores.events.Product", "--count", "1", "--timeout", "20s"},
+      {.log_file = log});
   ASSERT_TRUE(tail.ok()) << tail.status();
-  ASSERT_TRUE(testing::WaitUntil([&] { return absl::StrContains(ReadFile(log), "following STORES"); },
-                                 absl::Seconds(10)))
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return absl::StrContains(ReadFile(log), "following STORES"); }, absl::Seconds(10)))
       << ReadFile(log);
-  Result rebranded = Mallctl({"call", "stores", "RebrandProduct",
-                              absl::StrCat(R"({"id":")", product_id, R"(","name":"Nuts","description":"M5"})")});
+  Result rebranded =
+      Mallctl({"call", "stores", "RebrandProduct",
+               absl::StrCat(R"({"id":")", product_id, R"(","name":"Nuts","description":"M5"})")});
   ASSERT_EQ(rebranded.rc, 0) << rebranded.err;
   EXPECT_EQ((*tail)->Wait(), 0);
   const std::vector<std::string> live = JsonLines(ReadFile(log));
@@ -235,7 +247,8 @@ TEST_F(MallctlTest, CallsRpcsWithJsonAndTailsTheirEvents) {
 }
 
 TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
-  Result missing = Mallctl({"call", "stores", "GetStore", absl::StrCat(R"({"id":")", eda::NewUuid(), R"("})")});
+  Result missing =
+      Mallctl({"call", "stores", "GetStore", absl::StrCat(R"({"id":")", eda::NewUuid(), R"("})")});
   EXPECT_EQ(missing.rc, 1);
   EXPECT_THAT(missing.err, StartsWith("NOT_FOUND: "));
   EXPECT_EQ(missing.out, "");
@@ -258,8 +271,9 @@ TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
 
   Result methods = Mallctl({"call", "customers"});
   EXPECT_EQ(methods.rc, 0);
-  EXPECT_THAT(methods.out, HasSubstr("RegisterCustomer(customerspb.RegisterCustomerRequest) returns "
-                                     "customerspb.RegisterCustomerResponse"));
+  EXPECT_THAT(methods.out,
+              HasSubstr("RegisterCustomer(customerspb.RegisterCustomerRequest) returns "
+                        "customerspb.RegisterCustomerResponse"));
 
   Result nowhere = RunMallctl({"call", "stores", "GetStore", "{}"}, home_->path() + "/absent");
   EXPECT_EQ(nowhere.rc, 2);
@@ -330,16 +344,20 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
 
   // A dead letter whose message can succeed now (as after fixing what made it fail): an
   // AuthorizeCustomer command for a customer that exists. Replayed, it gets its one reply.
-  Result registered = Mallctl({"call", "customers", "RegisterCustomer", R"({"name":"Ada","sms_number":"555-0199"})"});
+  Result registered = Mallctl(
+      {"call", "customers", "RegisterCustomer", R"({"name":"Ada","sms_number":"555-0199"})"});
   ASSERT_EQ(registered.rc, 0) << registered.err;
-  const std::string customer_id = FromJson<customerspb::RegisterCustomerResponse>(registered.out).id();
+  const std::string customer_id =
+      FromJson<customerspb::RegisterCustomerResponse>(registered.out).id();
   const std::string saga_id = eda::NewUuid();
   const std::string command_id = eda::NewUuid();
   {
     customerspb::AuthorizeCustomer cmd;
     cmd.set_id(customer_id);
-    messaging::Message m{.id = command_id, .name = "customersapi.AuthorizeCustomer",
-                         .subject = "mallbots.customers.commands", .payload = cmd.SerializeAsString()};
+    messaging::Message m{.id = command_id,
+                         .name = "customersapi.AuthorizeCustomer",
+                         .subject = "mallbots.customers.commands",
+                         .payload = cmd.SerializeAsString()};
     m.metadata = {{messaging::kCommandReplyChannel, "mallbots.cosec.replies.CreateOrder"},
                   {messaging::kCommandSagaId, saga_id},
                   {messaging::kCommandSagaName, "cosec.CreateOrder"}};
@@ -360,14 +378,17 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
 
   Result replayed = Mallctl({"dlq", "replay", std::to_string(command_seq)});
   ASSERT_EQ(replayed.rc, 0) << replayed.err;
-  EXPECT_THAT(replayed.out, HasSubstr(absl::StrCat("replayed ", command_seq,
-                                                   " (customersapi.AuthorizeCustomer) on mallbots.customers.commands")));
+  EXPECT_THAT(
+      replayed.out,
+      HasSubstr(absl::StrCat("replayed ", command_seq,
+                             " (customersapi.AuthorizeCustomer) on mallbots.customers.commands")));
   std::vector<messaging::Message> replies;
   auto collect_replies = [&] {
     auto all = testing::StreamMessages(*nats_, "COSEC", "mallbots.cosec.replies.CreateOrder");
     replies.clear();
     for (const auto& r : all.ok() ? *all : std::vector<messaging::Message>()) {
-      if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga_id) replies.push_back(r);
+      if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga_id)
+        replies.push_back(r);
     }
     return !replies.empty();
   };

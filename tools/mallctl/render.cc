@@ -47,8 +47,8 @@ std::string ToJson(const google::protobuf::Message& m, bool pretty, bool zero_va
   return out;
 }
 
-MessageLine DescribeMessage(const std::string& stream, uint64_t seq, int64_t stored_ns, natsMsg* msg,
-                            bool with_headers) {
+MessageLine DescribeMessage(const std::string& stream, uint64_t seq, int64_t stored_ns,
+                            natsMsg* msg, bool with_headers) {
   MessageLine line;
   line.set_stream(stream);
   line.set_seq(seq);
@@ -69,7 +69,8 @@ MessageLine DescribeMessage(const std::string& stream, uint64_t seq, int64_t sto
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> payload =
       Messages().Decode(m->name, m->payload);
   if (!payload.ok()) {
-    if (!absl::IsNotFound(payload.status())) line.set_error(std::string(payload.status().message()));
+    if (!absl::IsNotFound(payload.status()))
+      line.set_error(std::string(payload.status().message()));
     line.set_payload_raw(m->payload);
     return line;
   }
@@ -87,7 +88,8 @@ MessageLine DescribeMessage(const std::string& stream, uint64_t seq, int64_t sto
 DeadLetter DescribeDeadLetter(natsMsg* msg, bool with_message) {
   DeadLetter d;
   d.set_seq(natsMsg_GetSequence(msg));
-  if (natsMsg_GetTime(msg) > 0) *d.mutable_stored_at() = TimeUtil::NanosecondsToTimestamp(natsMsg_GetTime(msg));
+  if (natsMsg_GetTime(msg) > 0)
+    *d.mutable_stored_at() = TimeUtil::NanosecondsToTimestamp(natsMsg_GetTime(msg));
   d.set_consumer(eda::messaging::Header(msg, "Mallbots-Dead-Consumer"));
   d.set_reason(eda::messaging::Header(msg, "Mallbots-Dead-Reason"));
   uint32_t deliveries = 0;

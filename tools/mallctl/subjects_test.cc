@@ -10,7 +10,8 @@ TEST(IntersectTest, NarrowsToTheSubjectsBothMatch) {
   EXPECT_EQ(Intersect("mallbots.stores.>", "mallbots.>"), "mallbots.stores.>");
   EXPECT_EQ(Intersect("mallbots.*.events.>", "mallbots.stores.>"), "mallbots.stores.events.>");
   EXPECT_EQ(Intersect("*.*.commands", "mallbots.customers.>"), "mallbots.customers.commands");
-  EXPECT_EQ(Intersect("mallbots.stores.events.Store", "mallbots.stores.>"), "mallbots.stores.events.Store");
+  EXPECT_EQ(Intersect("mallbots.stores.events.Store", "mallbots.stores.>"),
+            "mallbots.stores.events.Store");
   EXPECT_EQ(Intersect(">", "a.b"), "a.b");
   EXPECT_EQ(Intersect("a.*", "a.b"), "a.b");
 }

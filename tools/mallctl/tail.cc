@@ -27,8 +27,8 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) 
   auto* printer = static_cast<Printer*>(closure);
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) return;  // flow control, heartbeats
-  const std::string line =
-      ToJson(DescribeMessage(meta->Stream, meta->Sequence.Stream, meta->Timestamp, msg.get(), false));
+  const std::string line = ToJson(
+      DescribeMessage(meta->Stream, meta->Sequence.Stream, meta->Timestamp, msg.get(), false));
   jsMsgMetaData_Destroy(meta);
   absl::MutexLock lock(&printer->mu);
   if (printer->limit > 0 && printer->printed >= printer->limit) return;
@@ -39,8 +39,10 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) 
 }  // namespace
 
 int Tail(const Endpoints& nats, const TailArgs& args) {
-  auto conn = eda::messaging::Connection::Connect(
-      {.url = nats.nats_url, .user = nats.nats_user, .password = nats.nats_password, .name = "mallctl"});
+  auto conn = eda::messaging::Connection::Connect({.url = nats.nats_url,
+                                                   .user = nats.nats_user,
+                                                   .password = nats.nats_password,
+                                                   .name = "mallctl"});
   if (!conn.ok()) {
     std::cerr << "cannot connect to NATS at " << nats.nats_url << ": " << conn.status() << "\n";
     return kExitFailed;
@@ -72,9 +74,11 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
       so.Ordered = true;
       so.Config.DeliverPolicy = args.from_start ? js_DeliverAll : js_DeliverNew;
       natsSubscription* sub = nullptr;
-      if (natsStatus s = js_Subscribe(&sub, (*conn)->js(), filter->c_str(), OnMessage, &printer, nullptr, &so, &jerr);
+      if (natsStatus s = js_Subscribe(&sub, (*conn)->js(), filter->c_str(), OnMessage, &printer,
+                                      nullptr, &so, &jerr);
           s != NATS_OK) {
-        std::cerr << eda::messaging::FromNats(s, std::string("following ") + cfg->Name, jerr) << "\n";
+        std::cerr << eda::messaging::FromNats(s, std::string("following ") + cfg->Name, jerr)
+                  << "\n";
         jsStreamInfoList_Destroy(list);
         return kExitFailed;
       }

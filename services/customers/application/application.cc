@@ -24,10 +24,12 @@ absl::Status Modify(Ports& ports, const std::string& id, Change change) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RegisterCustomer(Ports& ports, const std::function<std::string()>& new_id,
+absl::StatusOr<std::string> RegisterCustomer(Ports& ports,
+                                             const std::function<std::string()>& new_id,
                                              std::string name, std::string sms_number) {
-  EDA_ASSIGN_OR_RETURN(domain::Customer customer,
-                       domain::Customer::Register(new_id(), std::move(name), std::move(sms_number)));
+  EDA_ASSIGN_OR_RETURN(
+      domain::Customer customer,
+      domain::Customer::Register(new_id(), std::move(name), std::move(sms_number)));
   EDA_RETURN_IF_ERROR(ports.customers.Insert(customer));
   EDA_RETURN_IF_ERROR(ports.events.Publish(
       domain::CustomerRegistered{customer.id(), customer.name(), customer.sms_number()}));
@@ -43,7 +45,8 @@ absl::Status DisableCustomer(Ports& ports, const std::string& id) {
 }
 
 absl::Status ChangeSmsNumber(Ports& ports, const std::string& id, std::string sms_number) {
-  return Modify(ports, id, [&](domain::Customer& c) { return c.ChangeSmsNumber(std::move(sms_number)); });
+  return Modify(ports, id,
+                [&](domain::Customer& c) { return c.ChangeSmsNumber(std::move(sms_number)); });
 }
 
 absl::Status AuthorizeCustomer(Ports& ports, const std::string& id) {

@@ -18,7 +18,8 @@ struct Ports {
 
 // Errors of every use case taking an id: InvalidArgument when it is not a UUID, NotFound when no
 // customer has it; plus the domain's errors.
-absl::StatusOr<std::string> RegisterCustomer(Ports& ports, const std::function<std::string()>& new_id,
+absl::StatusOr<std::string> RegisterCustomer(Ports& ports,
+                                             const std::function<std::string()>& new_id,
                                              std::string name, std::string sms_number);
 absl::Status EnableCustomer(Ports& ports, const std::string& id);
 absl::Status DisableCustomer(Ports& ports, const std::string& id);

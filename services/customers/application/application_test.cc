@@ -42,7 +42,8 @@ class ApplicationTest : public ::testing::Test {
 };
 
 TEST_F(ApplicationTest, RegisterStoresAndAnnounces) {
-  auto id = RegisterCustomer(ports, [] { return std::string(kId); }, "Ada", "555");
+  auto id = RegisterCustomer(
+      ports, [] { return std::string(kId); }, "Ada", "555");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, kId);
   ASSERT_EQ(sink.events.size(), 1u);
@@ -51,7 +52,10 @@ TEST_F(ApplicationTest, RegisterStoresAndAnnounces) {
 }
 
 TEST_F(ApplicationTest, InvalidInputChangesNothing) {
-  EXPECT_EQ(RegisterCustomer(ports, [] { return std::string(kId); }, "", "555").status().code(),
+  EXPECT_EQ(RegisterCustomer(
+                ports, [] { return std::string(kId); }, "", "555")
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(repo.rows.empty());
   EXPECT_TRUE(sink.events.empty());
@@ -66,7 +70,9 @@ TEST_F(ApplicationTest, UnknownCustomerIsNotFound) {
 }
 
 TEST_F(ApplicationTest, DisableThenAuthorizeFails) {
-  ASSERT_TRUE(RegisterCustomer(ports, [] { return std::string(kId); }, "Ada", "555").ok());
+  ASSERT_TRUE(RegisterCustomer(
+                  ports, [] { return std::string(kId); }, "Ada", "555")
+                  .ok());
   ASSERT_TRUE(DisableCustomer(ports, kId).ok());
   EXPECT_EQ(AuthorizeCustomer(ports, kId).code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(std::get<domain::CustomerDisabled>(sink.events.back()).id, kId);

@@ -34,7 +34,8 @@ class Customer final {
  public:
   // Errors: InvalidArgument "the customer name cannot be blank" / "the SMS number cannot be
   // blank", or a too long value.
-  static absl::StatusOr<Customer> Register(std::string id, std::string name, std::string sms_number);
+  static absl::StatusOr<Customer> Register(std::string id, std::string name,
+                                           std::string sms_number);
   // Rebuilds a stored customer (no validation, no event).
   static Customer Restore(std::string id, std::string name, std::string sms_number, bool enabled);
 
@@ -54,7 +55,9 @@ class Customer final {
 
  private:
   Customer(std::string id, std::string name, std::string sms_number, bool enabled)
-      : id_(std::move(id)), name_(std::move(name)), sms_number_(std::move(sms_number)),
+      : id_(std::move(id)),
+        name_(std::move(name)),
+        sms_number_(std::move(sms_number)),
         enabled_(enabled) {}
 
   std::string id_;

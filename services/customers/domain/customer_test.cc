@@ -9,8 +9,10 @@ TEST(CustomerTest, RegistersEnabledAndValidates) {
   auto c = Customer::Register("id-1", "Ada", "555-0100");
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->enabled());
-  EXPECT_EQ(Customer::Register("id", "", "1").status().message(), "the customer name cannot be blank");
-  EXPECT_EQ(Customer::Register("id", "Ada", "").status().message(), "the SMS number cannot be blank");
+  EXPECT_EQ(Customer::Register("id", "", "1").status().message(),
+            "the customer name cannot be blank");
+  EXPECT_EQ(Customer::Register("id", "Ada", "").status().message(),
+            "the SMS number cannot be blank");
   EXPECT_EQ(Customer::Register("id", std::string(201, 'a'), "1").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Customer::Register("id", "Ada", std::string(33, '1')).status().code(),

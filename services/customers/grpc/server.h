@@ -13,7 +13,8 @@ class CustomersServer final : public customerspb::CustomersService::Service {
  public:
   CustomersServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metrics);
 
-  ::grpc::Status RegisterCustomer(::grpc::ServerContext*, const customerspb::RegisterCustomerRequest*,
+  ::grpc::Status RegisterCustomer(::grpc::ServerContext*,
+                                  const customerspb::RegisterCustomerRequest*,
                                   customerspb::RegisterCustomerResponse*) override;
   ::grpc::Status AuthorizeCustomer(::grpc::ServerContext*,
                                    const customerspb::AuthorizeCustomerRequest*,

@@ -11,10 +11,12 @@ namespace customers::handlers {
 
 eda::outbox::MessageHandler CommandHandler() {
   eda::outbox::MessageHandler authorize = eda::outbox::CommandAdapter(
-      [](eda::outbox::UnitOfWork& uow, const eda::messaging::Message& m) -> eda::outbox::CommandResult {
+      [](eda::outbox::UnitOfWork& uow,
+         const eda::messaging::Message& m) -> eda::outbox::CommandResult {
         customerspb::AuthorizeCustomer cmd;
         if (!cmd.ParseFromString(m.payload)) {
-          return {absl::InvalidArgumentError("customersapi.AuthorizeCustomer: undecodable payload")};
+          return {
+              absl::InvalidArgumentError("customersapi.AuthorizeCustomer: undecodable payload")};
         }
         postgres::CustomerRepository customers(uow);
         postgres::OutboxEvents events(uow);

@@ -13,7 +13,8 @@ absl::StatusOr<domain::Customer> CustomerRepository::Find(const std::string& id)
       eda::pg::Result r,
       // Locked: two concurrent changes of one customer run one after the other, so neither is
       // lost and each sees the state the other left.
-      uow_.tx().Exec("SELECT name, sms_number, enabled FROM customers WHERE id = $1 FOR UPDATE", {id}));
+      uow_.tx().Exec("SELECT name, sms_number, enabled FROM customers WHERE id = $1 FOR UPDATE",
+                     {id}));
   if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("customer ", id, " not found"));
   return domain::Customer::Restore(id, std::string(r.Text(0, 0)), std::string(r.Text(0, 1)),
                                    r.Bool(0, 2));

@@ -8,8 +8,10 @@ namespace stores::application {
 namespace {
 
 absl::Status CheckId(const std::string& id, const char* what) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat("the ", what, " id cannot be blank"));
-  if (!eda::IsUuid(id)) return absl::InvalidArgumentError(absl::StrCat("the ", what, " id must be a UUID"));
+  if (id.empty())
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " id cannot be blank"));
+  if (!eda::IsUuid(id))
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " id must be a UUID"));
   return absl::OkStatus();
 }
 
@@ -60,9 +62,9 @@ absl::StatusOr<std::vector<domain::StoreView>> GetStores(Ports& p, bool particip
   return p.catalog.Stores(participating_only);
 }
 
-absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id, const std::string& store_id,
-                                       std::string name, std::string description, std::string sku,
-                                       double price) {
+absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id,
+                                       const std::string& store_id, std::string name,
+                                       std::string description, std::string sku, double price) {
   EDA_RETURN_IF_ERROR(CheckId(store_id, "store"));
   EDA_ASSIGN_OR_RETURN(domain::Product product,
                        domain::Product::Add(new_id(), store_id, std::move(name),
@@ -71,7 +73,8 @@ absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id, cons
   return product.id();
 }
 
-absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name, std::string description) {
+absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name,
+                            std::string description) {
   return ChangeProduct(p, id, [&](domain::Product& x) {
     return x.Rebrand(std::move(name), std::move(description));
   });

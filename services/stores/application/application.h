@@ -29,10 +29,11 @@ absl::Status RebrandStore(Ports& p, const std::string& id, std::string name);
 absl::StatusOr<domain::StoreView> GetStore(Ports& p, const std::string& id);
 absl::StatusOr<std::vector<domain::StoreView>> GetStores(Ports& p, bool participating_only);
 
-absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id, const std::string& store_id,
-                                       std::string name, std::string description, std::string sku,
-                                       double price);
-absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name, std::string description);
+absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id,
+                                       const std::string& store_id, std::string name,
+                                       std::string description, std::string sku, double price);
+absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name,
+                            std::string description);
 absl::Status IncreaseProductPrice(Ports& p, const std::string& id, double price);
 absl::Status DecreaseProductPrice(Ports& p, const std::string& id, double price);
 absl::Status RemoveProduct(Ports& p, const std::string& id);

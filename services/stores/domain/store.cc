@@ -71,7 +71,8 @@ absl::StatusOr<Product> Product::Add(std::string id, std::string store_id, std::
     return absl::InvalidArgumentError("initializing product: the product price cannot be negative");
   }
   if (price > kMaxPrice) {
-    return absl::InvalidArgumentError("initializing product: the product price cannot exceed 99999.9999");
+    return absl::InvalidArgumentError(
+        "initializing product: the product price cannot exceed 99999.9999");
   }
   if (absl::Status s = MaxLength(name, kMaxNameLength, "product name"); !s.ok()) return s;
   if (absl::Status s = MaxLength(description, kMaxDescriptionLength, "product description");
@@ -106,7 +107,8 @@ absl::Status Product::IncreasePrice(double price) {
   if (!std::isfinite(price) || price < state_.price) {
     return absl::InvalidArgumentError("the price change would be a decrease");
   }
-  if (price > kMaxPrice) return absl::InvalidArgumentError("the product price cannot exceed 99999.9999");
+  if (price > kMaxPrice)
+    return absl::InvalidArgumentError("the product price cannot exceed 99999.9999");
   Raise(ProductPriceIncreased{price - state_.price});
   return absl::OkStatus();
 }

@@ -27,8 +27,8 @@ struct StoreParticipationDisabled {};
 struct StoreRebranded {
   std::string name;
 };
-using StoreEvent =
-    std::variant<StoreCreated, StoreParticipationEnabled, StoreParticipationDisabled, StoreRebranded>;
+using StoreEvent = std::variant<StoreCreated, StoreParticipationEnabled, StoreParticipationDisabled,
+                                StoreRebranded>;
 
 struct StoreState {
   std::string name, location;

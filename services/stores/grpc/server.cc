@@ -46,7 +46,8 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
       stores_created_(metrics.Counter("stores_created_count", "Stores created.").Add({})),
       products_added_(metrics.Counter("stores_products_added_count", "Products added.").Add({})) {}
 
-::grpc::Status StoresServer::CreateStore(::grpc::ServerContext*, const storespb::CreateStoreRequest* req,
+::grpc::Status StoresServer::CreateStore(::grpc::ServerContext*,
+                                         const storespb::CreateStoreRequest* req,
                                          storespb::CreateStoreResponse* resp) {
   ::grpc::Status s = InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
     absl::StatusOr<std::string> id =
@@ -62,18 +63,22 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
 ::grpc::Status StoresServer::EnableParticipation(::grpc::ServerContext*,
                                                  const storespb::EnableParticipationRequest* req,
                                                  storespb::EnableParticipationResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::EnableParticipation(p, req->id()); });
+  return InUnitOfWork(pool_,
+                      [&](Ports& p) { return application::EnableParticipation(p, req->id()); });
 }
 
 ::grpc::Status StoresServer::DisableParticipation(::grpc::ServerContext*,
                                                   const storespb::DisableParticipationRequest* req,
                                                   storespb::DisableParticipationResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::DisableParticipation(p, req->id()); });
+  return InUnitOfWork(pool_,
+                      [&](Ports& p) { return application::DisableParticipation(p, req->id()); });
 }
 
-::grpc::Status StoresServer::RebrandStore(::grpc::ServerContext*, const storespb::RebrandStoreRequest* req,
+::grpc::Status StoresServer::RebrandStore(::grpc::ServerContext*,
+                                          const storespb::RebrandStoreRequest* req,
                                           storespb::RebrandStoreResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::RebrandStore(p, req->id(), req->name()); });
+  return InUnitOfWork(
+      pool_, [&](Ports& p) { return application::RebrandStore(p, req->id(), req->name()); });
 }
 
 ::grpc::Status StoresServer::GetStore(::grpc::ServerContext*, const storespb::GetStoreRequest* req,
@@ -97,9 +102,9 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
   });
 }
 
-::grpc::Status StoresServer::GetParticipatingStores(::grpc::ServerContext*,
-                                                    const storespb::GetParticipatingStoresRequest*,
-                                                    storespb::GetParticipatingStoresResponse* resp) {
+::grpc::Status StoresServer::GetParticipatingStores(
+    ::grpc::ServerContext*, const storespb::GetParticipatingStoresRequest*,
+    storespb::GetParticipatingStoresResponse* resp) {
   return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
     auto stores = application::GetStores(p, true);
     if (!stores.ok()) return stores.status();
@@ -109,7 +114,8 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
   });
 }
 
-::grpc::Status StoresServer::AddProduct(::grpc::ServerContext*, const storespb::AddProductRequest* req,
+::grpc::Status StoresServer::AddProduct(::grpc::ServerContext*,
+                                        const storespb::AddProductRequest* req,
                                         storespb::AddProductResponse* resp) {
   ::grpc::Status s = InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
     absl::StatusOr<std::string> id =
@@ -134,21 +140,27 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
 ::grpc::Status StoresServer::IncreaseProductPrice(::grpc::ServerContext*,
                                                   const storespb::IncreaseProductPriceRequest* req,
                                                   storespb::IncreaseProductPriceResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::IncreaseProductPrice(p, req->id(), req->price()); });
+  return InUnitOfWork(pool_, [&](Ports& p) {
+    return application::IncreaseProductPrice(p, req->id(), req->price());
+  });
 }
 
 ::grpc::Status StoresServer::DecreaseProductPrice(::grpc::ServerContext*,
                                                   const storespb::DecreaseProductPriceRequest* req,
                                                   storespb::DecreaseProductPriceResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::DecreaseProductPrice(p, req->id(), req->price()); });
+  return InUnitOfWork(pool_, [&](Ports& p) {
+    return application::DecreaseProductPrice(p, req->id(), req->price());
+  });
 }
 
-::grpc::Status StoresServer::RemoveProduct(::grpc::ServerContext*, const storespb::RemoveProductRequest* req,
+::grpc::Status StoresServer::RemoveProduct(::grpc::ServerContext*,
+                                           const storespb::RemoveProductRequest* req,
                                            storespb::RemoveProductResponse*) {
   return InUnitOfWork(pool_, [&](Ports& p) { return application::RemoveProduct(p, req->id()); });
 }
 
-::grpc::Status StoresServer::GetProduct(::grpc::ServerContext*, const storespb::GetProductRequest* req,
+::grpc::Status StoresServer::GetProduct(::grpc::ServerContext*,
+                                        const storespb::GetProductRequest* req,
                                         storespb::GetProductResponse* resp) {
   return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
     absl::StatusOr<domain::ProductView> product = application::GetProduct(p, req->id());
@@ -158,7 +170,8 @@ StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metri
   });
 }
 
-::grpc::Status StoresServer::GetCatalog(::grpc::ServerContext*, const storespb::GetCatalogRequest* req,
+::grpc::Status StoresServer::GetCatalog(::grpc::ServerContext*,
+                                        const storespb::GetCatalogRequest* req,
                                         storespb::GetCatalogResponse* resp) {
   return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
     auto products = application::GetCatalog(p, req->store_id());

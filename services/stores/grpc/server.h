@@ -13,8 +13,9 @@ class StoresServer final : public storespb::StoresService::Service {
  public:
   StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metrics);
 
-#define EDA_STORES_RPC(Name) \
-  ::grpc::Status Name(::grpc::ServerContext*, const storespb::Name##Request*, storespb::Name##Response*) override;
+#define EDA_STORES_RPC(Name)                                                  \
+  ::grpc::Status Name(::grpc::ServerContext*, const storespb::Name##Request*, \
+                      storespb::Name##Response*) override;
   EDA_STORES_RPC(CreateStore)
   EDA_STORES_RPC(EnableParticipation)
   EDA_STORES_RPC(DisableParticipation)

@@ -1,8 +1,8 @@
 #include "services/stores/postgres/store.h"
 
 #include "absl/strings/str_cat.h"
-#include "libs/common/overloaded.h"
 #include "libs/common/ids.h"
+#include "libs/common/overloaded.h"
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/aggregate.h"
 #include "libs/pg/errors.h"
@@ -28,53 +28,58 @@ absl::StatusOr<P> Parse(const std::string& bytes, const std::string& what) {
 // --- Store: stored events, snapshots, read model, integration events ---
 
 eda::es::EventCodec<domain::StoreEvent> StoreCodec() {
-  return {
-      .encode = [](const domain::StoreEvent& event) {
-        return std::visit(
-            Overloaded{
-                [](const domain::StoreCreated& e) {
-                  storespb::StoreCreated p;
-                  p.set_name(e.name);
-                  p.set_location(e.location);
-                  return StoredEvent{.name = "stores.StoreCreated", .payload = p.SerializeAsString()};
-                },
-                [](const domain::StoreParticipationEnabled&) {
-                  return StoredEvent{.name = "stores.StoreParticipationEnabled"};
-                },
-                [](const domain::StoreParticipationDisabled&) {
-                  return StoredEvent{.name = "stores.StoreParticipationDisabled"};
-                },
-                [](const domain::StoreRebranded& e) {
-                  storespb::StoreRebranded p;
-                  p.set_name(e.name);
-                  return StoredEvent{.name = "stores.StoreRebranded", .payload = p.SerializeAsString()};
-                },
-            },
-            event);
-      },
-      .decode = [](const StoredEvent& s) -> absl::StatusOr<domain::StoreEvent> {
-        if (s.name == "stores.StoreCreated") {
-          EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::StoreCreated>(s.payload, s.name));
-          return domain::StoreEvent(domain::StoreCreated{p.name(), p.location()});
-        }
-        if (s.name == "stores.StoreParticipationEnabled") return domain::StoreEvent(domain::StoreParticipationEnabled{});
-        if (s.name == "stores.StoreParticipationDisabled") return domain::StoreEvent(domain::StoreParticipationDisabled{});
-        if (s.name == "stores.StoreRebranded") {
-          EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::StoreRebranded>(s.payload, s.name));
-          return domain::StoreEvent(domain::StoreRebranded{p.name()});
-        }
-        return absl::DataLossError("unknown store event " + s.name);
-      }};
+  return {.encode =
+              [](const domain::StoreEvent& event) {
+                return std::visit(
+                    Overloaded{
+                        [](const domain::StoreCreated& e) {
+                          storespb::StoreCreated p;
+                          p.set_name(e.name);
+                          p.set_location(e.location);
+                          return StoredEvent{.name = "stores.StoreCreated",
+                                             .payload = p.SerializeAsString()};
+                        },
+                        [](const domain::StoreParticipationEnabled&) {
+                          return StoredEvent{.name = "stores.StoreParticipationEnabled"};
+                        },
+                        [](const domain::StoreParticipationDisabled&) {
+                          return StoredEvent{.name = "stores.StoreParticipationDisabled"};
+                        },
+                        [](const domain::StoreRebranded& e) {
+                          storespb::StoreRebranded p;
+                          p.set_name(e.name);
+                          return StoredEvent{.name = "stores.StoreRebranded",
+                                             .payload = p.SerializeAsString()};
+                        },
+                    },
+                    event);
+              },
+          .decode = [](const StoredEvent& s) -> absl::StatusOr<domain::StoreEvent> {
+            if (s.name == "stores.StoreCreated") {
+              EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::StoreCreated>(s.payload, s.name));
+              return domain::StoreEvent(domain::StoreCreated{p.name(), p.location()});
+            }
+            if (s.name == "stores.StoreParticipationEnabled")
+              return domain::StoreEvent(domain::StoreParticipationEnabled{});
+            if (s.name == "stores.StoreParticipationDisabled")
+              return domain::StoreEvent(domain::StoreParticipationDisabled{});
+            if (s.name == "stores.StoreRebranded") {
+              EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::StoreRebranded>(s.payload, s.name));
+              return domain::StoreEvent(domain::StoreRebranded{p.name()});
+            }
+            return absl::DataLossError("unknown store event " + s.name);
+          }};
 }
 
 eda::es::SnapshotCodec<domain::StoreState> StoreSnapshots() {
-  return {.encode = [](const domain::StoreState& s) {
-            storespb::StoreSnapshot p;
-            p.set_name(s.name);
-            p.set_location(s.location);
-            p.set_participating(s.participating);
-            return StoredSnapshot{.name = "stores.StoreV1", .payload = p.SerializeAsString()};
-          },
+  return {.encode =
+              [](const domain::StoreState& s) {
+                storespb::StoreSnapshot p;
+                p.set_name(s.name);
+                p.set_location(s.location);
+                p.set_participating(s.participating);
+                return StoredSnapshot{.name = "stores.StoreV1", .payload = p.SerializeAsString()};
+              },
           .decode = [](const StoredSnapshot& s) -> absl::StatusOr<domain::StoreState> {
             EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::StoreSnapshot>(s.payload, s.name));
             return domain::StoreState{p.name(), p.location(), p.participating()};
@@ -88,8 +93,11 @@ const eda::es::Repository<domain::Store>& Stores() {
 }
 
 eda::messaging::Message Integration(const char* subject, const char* name, std::string payload) {
-  return eda::messaging::Message{.id = eda::NewUuid(), .name = name, .subject = subject,
-                                 .payload = std::move(payload), .occurred_at = absl::Now()};
+  return eda::messaging::Message{.id = eda::NewUuid(),
+                                 .name = name,
+                                 .subject = subject,
+                                 .payload = std::move(payload),
+                                 .occurred_at = absl::Now()};
 }
 
 // The in-process handlers of store events: the read model, then the integration event.
@@ -97,23 +105,30 @@ const eda::es::EventDispatcher<domain::StoreEvent, UnitOfWork>& StoreHandlers() 
   static const auto* d = [] {
     auto* dispatcher = new eda::es::EventDispatcher<domain::StoreEvent, UnitOfWork>();
     dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id, const domain::StoreEvent& e) {
-      std::visit(Overloaded{
-                     [&](const domain::StoreCreated& c) {
-                       uow.Defer("INSERT INTO stores (id, name, location, participating) "
-                                 "VALUES ($1, $2, $3, false)",
-                                 {id, c.name, c.location});
-                     },
-                     [&](const domain::StoreParticipationEnabled&) {
-                       uow.Defer("UPDATE stores SET participating = true, updated_at = now() WHERE id = $1", {id});
-                     },
-                     [&](const domain::StoreParticipationDisabled&) {
-                       uow.Defer("UPDATE stores SET participating = false, updated_at = now() WHERE id = $1", {id});
-                     },
-                     [&](const domain::StoreRebranded& r) {
-                       uow.Defer("UPDATE stores SET name = $2, updated_at = now() WHERE id = $1", {id, r.name});
-                     },
-                 },
-                 e);
+      std::visit(
+          Overloaded{
+              [&](const domain::StoreCreated& c) {
+                uow.Defer(
+                    "INSERT INTO stores (id, name, location, participating) "
+                    "VALUES ($1, $2, $3, false)",
+                    {id, c.name, c.location});
+              },
+              [&](const domain::StoreParticipationEnabled&) {
+                uow.Defer(
+                    "UPDATE stores SET participating = true, updated_at = now() WHERE id = $1",
+                    {id});
+              },
+              [&](const domain::StoreParticipationDisabled&) {
+                uow.Defer(
+                    "UPDATE stores SET participating = false, updated_at = now() WHERE id = $1",
+                    {id});
+              },
+              [&](const domain::StoreRebranded& r) {
+                uow.Defer("UPDATE stores SET name = $2, updated_at = now() WHERE id = $1",
+                          {id, r.name});
+              },
+          },
+          e);
       return absl::OkStatus();
     });
     dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id, const domain::StoreEvent& e) {
@@ -130,13 +145,15 @@ const eda::es::EventDispatcher<domain::StoreEvent, UnitOfWork>& StoreHandlers() 
                 storespb::StoreParticipationToggled p;
                 p.set_id(id);
                 p.set_participating(true);
-                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled, p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled,
+                                   p.SerializeAsString());
               },
               [&](const domain::StoreParticipationDisabled&) {
                 storespb::StoreParticipationToggled p;
                 p.set_id(id);
                 p.set_participating(false);
-                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled, p.SerializeAsString());
+                return Integration(api::kStoreSubject, api::kStoreParticipatingToggled,
+                                   p.SerializeAsString());
               },
               [&](const domain::StoreRebranded& r) {
                 storespb::StoreRebranded p;
@@ -156,38 +173,44 @@ const eda::es::EventDispatcher<domain::StoreEvent, UnitOfWork>& StoreHandlers() 
 
 eda::es::EventCodec<domain::ProductEvent> ProductCodec() {
   return {
-      .encode = [](const domain::ProductEvent& event) {
-        return std::visit(
-            Overloaded{
-                [](const domain::ProductAdded& e) {
-                  storespb::ProductAdded p;
-                  p.set_store_id(e.store_id);
-                  p.set_name(e.name);
-                  p.set_description(e.description);
-                  p.set_sku(e.sku);
-                  p.set_price(e.price);
-                  return StoredEvent{.name = "stores.ProductAdded", .payload = p.SerializeAsString()};
-                },
-                [](const domain::ProductRebranded& e) {
-                  storespb::ProductRebranded p;
-                  p.set_name(e.name);
-                  p.set_description(e.description);
-                  return StoredEvent{.name = "stores.ProductRebranded", .payload = p.SerializeAsString()};
-                },
-                [](const domain::ProductPriceIncreased& e) {
-                  storespb::ProductPriceChanged p;
-                  p.set_delta(e.delta);
-                  return StoredEvent{.name = "stores.ProductPriceIncreased", .payload = p.SerializeAsString()};
-                },
-                [](const domain::ProductPriceDecreased& e) {
-                  storespb::ProductPriceChanged p;
-                  p.set_delta(e.delta);
-                  return StoredEvent{.name = "stores.ProductPriceDecreased", .payload = p.SerializeAsString()};
-                },
-                [](const domain::ProductRemoved&) { return StoredEvent{.name = "stores.ProductRemoved"}; },
-            },
-            event);
-      },
+      .encode =
+          [](const domain::ProductEvent& event) {
+            return std::visit(Overloaded{
+                                  [](const domain::ProductAdded& e) {
+                                    storespb::ProductAdded p;
+                                    p.set_store_id(e.store_id);
+                                    p.set_name(e.name);
+                                    p.set_description(e.description);
+                                    p.set_sku(e.sku);
+                                    p.set_price(e.price);
+                                    return StoredEvent{.name = "stores.ProductAdded",
+                                                       .payload = p.SerializeAsString()};
+                                  },
+                                  [](const domain::ProductRebranded& e) {
+                                    storespb::ProductRebranded p;
+                                    p.set_name(e.name);
+                                    p.set_description(e.description);
+                                    return StoredEvent{.name = "stores.ProductRebranded",
+                                                       .payload = p.SerializeAsString()};
+                                  },
+                                  [](const domain::ProductPriceIncreased& e) {
+                                    storespb::ProductPriceChanged p;
+                                    p.set_delta(e.delta);
+                                    return StoredEvent{.name = "stores.ProductPriceIncreased",
+                                                       .payload = p.SerializeAsString()};
+                                  },
+                                  [](const domain::ProductPriceDecreased& e) {
+                                    storespb::ProductPriceChanged p;
+                                    p.set_delta(e.delta);
+                                    return StoredEvent{.name = "stores.ProductPriceDecreased",
+                                                       .payload = p.SerializeAsString()};
+                                  },
+                                  [](const domain::ProductRemoved&) {
+                                    return StoredEvent{.name = "stores.ProductRemoved"};
+                                  },
+                              },
+                              event);
+          },
       .decode = [](const StoredEvent& s) -> absl::StatusOr<domain::ProductEvent> {
         if (s.name == "stores.ProductAdded") {
           EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::ProductAdded>(s.payload, s.name));
@@ -205,26 +228,28 @@ eda::es::EventCodec<domain::ProductEvent> ProductCodec() {
           }
           return domain::ProductEvent(domain::ProductPriceDecreased{p.delta()});
         }
-        if (s.name == "stores.ProductRemoved") return domain::ProductEvent(domain::ProductRemoved{});
+        if (s.name == "stores.ProductRemoved")
+          return domain::ProductEvent(domain::ProductRemoved{});
         return absl::DataLossError("unknown product event " + s.name);
       }};
 }
 
 eda::es::SnapshotCodec<domain::ProductState> ProductSnapshots() {
-  return {.encode = [](const domain::ProductState& s) {
-            storespb::ProductSnapshot p;
-            p.set_store_id(s.store_id);
-            p.set_name(s.name);
-            p.set_description(s.description);
-            p.set_sku(s.sku);
-            p.set_price(s.price);
-            p.set_removed(s.removed);
-            return StoredSnapshot{.name = "stores.ProductV1", .payload = p.SerializeAsString()};
-          },
+  return {.encode =
+              [](const domain::ProductState& s) {
+                storespb::ProductSnapshot p;
+                p.set_store_id(s.store_id);
+                p.set_name(s.name);
+                p.set_description(s.description);
+                p.set_sku(s.sku);
+                p.set_price(s.price);
+                p.set_removed(s.removed);
+                return StoredSnapshot{.name = "stores.ProductV1", .payload = p.SerializeAsString()};
+              },
           .decode = [](const StoredSnapshot& s) -> absl::StatusOr<domain::ProductState> {
             EDA_ASSIGN_OR_RETURN(auto p, Parse<storespb::ProductSnapshot>(s.payload, s.name));
-            return domain::ProductState{p.store_id(), p.name(), p.description(), p.sku(), p.price(),
-                                        p.removed()};
+            return domain::ProductState{p.store_id(), p.name(),  p.description(),
+                                        p.sku(),      p.price(), p.removed()};
           }};
 }
 
@@ -237,39 +262,46 @@ const eda::es::Repository<domain::Product>& Products() {
 const eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>& ProductHandlers() {
   static const auto* d = [] {
     auto* dispatcher = new eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>();
-    dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id, const domain::ProductEvent& e) {
-      std::visit(Overloaded{
-                     [&](const domain::ProductAdded& a) {
-                       uow.Defer("INSERT INTO products (id, store_id, name, description, sku, price) "
-                                 "VALUES ($1, $2, $3, $4, $5, $6)",
-                                 {id, a.store_id, a.name, a.description, a.sku, a.price},
-                                 [store_id = a.store_id](absl::Status s) {
-                                   // products_store_id_fkey: the store does not exist.
-                                   if (eda::pg::SqlStateOf(s) != "23503") return s;
-                                   return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
-                                 });
-                     },
-                     [&](const domain::ProductRebranded& r) {
-                       uow.Defer("UPDATE products SET name = $2, description = $3, updated_at = now() "
-                                 "WHERE id = $1",
-                                 {id, r.name, r.description});
-                     },
-                     [&](const domain::ProductPriceIncreased& c) {
-                       uow.Defer("UPDATE products SET price = price + $2, updated_at = now() WHERE id = $1",
-                                 {id, c.delta});
-                     },
-                     [&](const domain::ProductPriceDecreased& c) {
-                       uow.Defer("UPDATE products SET price = price + $2, updated_at = now() WHERE id = $1",
-                                 {id, c.delta});
-                     },
-                     [&](const domain::ProductRemoved&) {
-                       uow.Defer("DELETE FROM products WHERE id = $1", {id});
-                     },
-                 },
-                 e);
+    dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id,
+                             const domain::ProductEvent& e) {
+      std::visit(
+          Overloaded{
+              [&](const domain::ProductAdded& a) {
+                uow.Defer(
+                    "INSERT INTO products (id, store_id, name, description, sku, price) "
+                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    {id, a.store_id, a.name, a.description, a.sku, a.price},
+                    [store_id = a.store_id](absl::Status s) {
+                      // products_store_id_fkey: the store does not exist.
+                      if (eda::pg::SqlStateOf(s) != "23503") return s;
+                      return absl::NotFoundError(absl::StrCat("store ", store_id, " not found"));
+                    });
+              },
+              [&](const domain::ProductRebranded& r) {
+                uow.Defer(
+                    "UPDATE products SET name = $2, description = $3, updated_at = now() "
+                    "WHERE id = $1",
+                    {id, r.name, r.description});
+              },
+              [&](const domain::ProductPriceIncreased& c) {
+                uow.Defer(
+                    "UPDATE products SET price = price + $2, updated_at = now() WHERE id = $1",
+                    {id, c.delta});
+              },
+              [&](const domain::ProductPriceDecreased& c) {
+                uow.Defer(
+                    "UPDATE products SET price = price + $2, updated_at = now() WHERE id = $1",
+                    {id, c.delta});
+              },
+              [&](const domain::ProductRemoved&) {
+                uow.Defer("DELETE FROM products WHERE id = $1", {id});
+              },
+          },
+          e);
       return absl::OkStatus();
     });
-    dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id, const domain::ProductEvent& e) {
+    dispatcher->Subscribe([](UnitOfWork& uow, const std::string& id,
+                             const domain::ProductEvent& e) {
       return uow.Publish(std::visit(
           Overloaded{
               [&](const domain::ProductAdded& a) {
@@ -287,24 +319,28 @@ const eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>& ProductHandler
                 p.set_id(id);
                 p.set_name(r.name);
                 p.set_description(r.description);
-                return Integration(api::kProductSubject, api::kProductRebranded, p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductRebranded,
+                                   p.SerializeAsString());
               },
               [&](const domain::ProductPriceIncreased& c) {
                 storespb::ProductPriceChanged p;
                 p.set_id(id);
                 p.set_delta(c.delta);
-                return Integration(api::kProductSubject, api::kProductPriceIncreased, p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductPriceIncreased,
+                                   p.SerializeAsString());
               },
               [&](const domain::ProductPriceDecreased& c) {
                 storespb::ProductPriceChanged p;
                 p.set_id(id);
                 p.set_delta(c.delta);
-                return Integration(api::kProductSubject, api::kProductPriceDecreased, p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductPriceDecreased,
+                                   p.SerializeAsString());
               },
               [&](const domain::ProductRemoved&) {
                 storespb::ProductRemoved p;
                 p.set_id(id);
-                return Integration(api::kProductSubject, api::kProductRemoved, p.SerializeAsString());
+                return Integration(api::kProductSubject, api::kProductRemoved,
+                                   p.SerializeAsString());
               },
           },
           e));
@@ -315,7 +351,8 @@ const eda::es::EventDispatcher<domain::ProductEvent, UnitOfWork>& ProductHandler
 }
 
 domain::StoreView StoreRow(const eda::pg::Result& r, int i) {
-  return {std::string(r.Text(i, 0)), std::string(r.Text(i, 1)), std::string(r.Text(i, 2)), r.Bool(i, 3)};
+  return {std::string(r.Text(i, 0)), std::string(r.Text(i, 1)), std::string(r.Text(i, 2)),
+          r.Bool(i, 3)};
 }
 
 absl::StatusOr<domain::ProductView> ProductRow(const eda::pg::Result& r, int i) {
@@ -360,20 +397,21 @@ absl::StatusOr<domain::StoreView> Catalog::FindStore(const std::string& id) {
 absl::StatusOr<std::vector<domain::StoreView>> Catalog::Stores(bool participating_only) {
   EDA_ASSIGN_OR_RETURN(
       eda::pg::Result r,
-      uow_.tx().Exec(participating_only
-                         ? "SELECT id, name, location, participating FROM stores WHERE participating "
-                           "ORDER BY created_at, id"
-                         : "SELECT id, name, location, participating FROM stores ORDER BY created_at, id"));
+      uow_.tx().Exec(
+          participating_only
+              ? "SELECT id, name, location, participating FROM stores WHERE participating "
+                "ORDER BY created_at, id"
+              : "SELECT id, name, location, participating FROM stores ORDER BY created_at, id"));
   std::vector<domain::StoreView> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(StoreRow(r, i));
   return out;
 }
 
 absl::StatusOr<domain::ProductView> Catalog::FindProduct(const std::string& id) {
-  EDA_ASSIGN_OR_RETURN(eda::pg::Result r,
-                       uow_.tx().Exec(absl::StrCat("SELECT ", kProductColumns,
-                                                   " FROM products WHERE id = $1"),
-                                      {id}));
+  EDA_ASSIGN_OR_RETURN(
+      eda::pg::Result r,
+      uow_.tx().Exec(absl::StrCat("SELECT ", kProductColumns, " FROM products WHERE id = $1"),
+                     {id}));
   if (r.rows() == 0) return absl::NotFoundError("product with that ID does not exist");
   return ProductRow(r, 0);
 }
