@@ -7,10 +7,16 @@
 # Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
 # (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
 # default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory.
+#
+# As root, PostgreSQL runs as the postgres user, which must be able to enter its directory. When
+# it cannot enter the default state directory (a checkout under /root, say), PostgreSQL's
+# directory goes to /var/lib/mallbots/<checkout>-<hash of the checkout's path> instead, and
+# <state directory>/pg links to it; everything else stays in the state directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOME_DIR=${MALLBOTS_HOME:-$ROOT/.mallbots}
+case $HOME_DIR in /*) ;; *) HOME_DIR=$PWD/$HOME_DIR ;; esac  # the postgres user runs from /
 PG_PORT=${MALLBOTS_PG_PORT:-55432}
 NATS_PORT=${MALLBOTS_NATS_PORT:-54222}
 BIN_DIR=${MALLBOTS_BIN_DIR:-$ROOT/build/debug}
@@ -18,19 +24,27 @@ TOPOLOGY=$ROOT/deploy/topology.conf
 PG_BIN=${MALLBOTS_PG_BIN:-/usr/lib/postgresql/15/bin}
 SERVICES=(stores customers baskets ordering payments depot notifications search cosec)
 
-PGDATA=$HOME_DIR/pg/data
-PGSOCK=$HOME_DIR/pg/run
+PG_STATE_ROOT=/var/lib/mallbots
 SECRETS=$HOME_DIR/secrets
 LOGS=$HOME_DIR/logs
 RUN=$HOME_DIR/run
 
+set_pg_dir() {  # set_pg_dir DIR: PostgreSQL's data, socket and (unless in $LOGS) log go there
+  PG_DIR=$1 PGDATA=$1/data PGSOCK=$1/run PG_LOG=$LOGS/postgres.log
+  [ "$PG_DIR" = "$HOME_DIR/pg" ] || PG_LOG=$PG_DIR/postgres.log
+}
+# $HOME_DIR/pg is PostgreSQL's directory, or a link to the one `up` made under $PG_STATE_ROOT.
+if [ -L "$HOME_DIR/pg" ]; then set_pg_dir "$(readlink "$HOME_DIR/pg")"; else set_pg_dir "$HOME_DIR/pg"; fi
+
 log() { echo "stack: $*"; }
 die() { echo "stack: $*" >&2; exit 1; }
 
-# PostgreSQL refuses to run as root: as root, run its tools as the postgres user.
+# PostgreSQL refuses to run as root: as root, run its tools as the postgres user, from a directory
+# it can enter (they complain about one they cannot).
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
+pg_can_enter() { (cd / && runuser -u postgres -- test -x "$1"); }
 
 secret() {  # secret FILE -> password, created on first use
   local f="$SECRETS/$1"
@@ -63,14 +77,37 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
+# PostgreSQL's directory for this checkout under $PG_STATE_ROOT, linked from $HOME_DIR/pg. Only
+# for the default state directory and before it holds a cluster (an old one is never left behind).
+relocate_pg() {
+  local key name
+  key=$(cd "$ROOT" && pwd -P)
+  name=$(printf '%s\n' "${key##*/}" | cut -c1-40 | tr -c 'A-Za-z0-9._\n-' _)
+  name=$name-$(printf %s "$key" | sha256sum | cut -c1-12)
+  rm -rf "$HOME_DIR/pg"  # what a failed earlier `up` left: no cluster in it
+  set_pg_dir "$PG_STATE_ROOT/$name"
+  mkdir -p "$PG_DIR"
+  chmod 755 "$PG_STATE_ROOT"; chmod 700 "$PG_DIR"
+  ln -s "$PG_DIR" "$HOME_DIR/pg"
+  log "the postgres user cannot enter $HOME_DIR: PostgreSQL's data goes to $PG_DIR instead"
+}
+
 prepare_dirs() {
-  mkdir -p "$HOME_DIR" "$SECRETS" "$LOGS" "$RUN" "$HOME_DIR/pg" "$PGSOCK" "$HOME_DIR/nats"
+  mkdir -p "$HOME_DIR" "$SECRETS" "$LOGS" "$RUN" "$HOME_DIR/nats"
   chmod 700 "$SECRETS"
+  if [ "$(id -u)" -eq 0 ] && [ -z "${MALLBOTS_HOME:-}" ] && [ ! -L "$HOME_DIR/pg" ] &&
+     [ ! -e "$PGDATA/PG_VERSION" ] && ! pg_can_enter "$HOME_DIR"; then
+    relocate_pg
+  fi
+  mkdir -p "$PG_DIR" "$PGSOCK"
+  # `make logs` shows PostgreSQL's log wherever it is.
+  [ "$PG_LOG" = "$LOGS/postgres.log" ] || ln -sfn "$PG_LOG" "$LOGS/postgres.log"
   if [ "$(id -u)" -eq 0 ]; then
-    chown postgres:postgres "$HOME_DIR/pg" "$PGSOCK"
-    touch "$LOGS/postgres.log"; chown postgres:postgres "$LOGS/postgres.log"
-    runuser -u postgres -- test -x "$HOME_DIR/pg" ||
-      die "the postgres user cannot reach $HOME_DIR; set MALLBOTS_HOME to a directory it can enter"
+    chown postgres:postgres "$PG_DIR" "$PGSOCK"
+    touch "$PG_LOG"; chown postgres:postgres "$PG_LOG"
+    pg_can_enter "$PG_DIR" ||
+      die "the postgres user cannot reach $PG_DIR (as root, PostgreSQL runs as postgres);" \
+        "set MALLBOTS_HOME to a directory it can enter${MALLBOTS_HOME:+, or unset it to use the default}"
   fi
 }
 
@@ -85,9 +122,9 @@ pg_up() {
   log "starting postgres on 127.0.0.1:$PG_PORT"
   # The superuser logs in through the socket without a password, so only we may reach it.
   chmod 700 "$PGSOCK"
-  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t 60 start \
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 start \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGSOCK -c unix_socket_permissions=0700" >/dev/null ||
-    die "postgres did not start (see $LOGS/postgres.log)"
+    die "postgres did not start (see $PG_LOG)"
   wait_for 30 postgres "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
 }
 
@@ -186,7 +223,9 @@ cmd_up() {
   nats_up
   write_env
   services_up
-  log "up: postgres 127.0.0.1:$PG_PORT, nats 127.0.0.1:$NATS_PORT, state in $HOME_DIR"
+  log "up: postgres 127.0.0.1:$PG_PORT, nats 127.0.0.1:$NATS_PORT"
+  if [ -L "$HOME_DIR/pg" ]; then log "state: $HOME_DIR (PostgreSQL data in $PGDATA)"
+  else log "state: $HOME_DIR"; fi
 }
 
 cmd_down() {
@@ -202,6 +241,13 @@ cmd_down() {
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
   fi
   if [ "${WIPE:-0}" = 1 ]; then
+    if [ -L "$HOME_DIR/pg" ]; then
+      # Only a directory relocate_pg made: one level below $PG_STATE_ROOT.
+      case ${PG_DIR#"$PG_STATE_ROOT"/} in
+        "$PG_DIR" | "" | . | .. | */*) log "not wiping $PG_DIR: it is not under $PG_STATE_ROOT" ;;
+        *) log "wiping $PG_DIR"; rm -rf "$PG_DIR"; rmdir "$PG_STATE_ROOT" 2>/dev/null || true ;;
+      esac
+    fi
     log "wiping $HOME_DIR"
     rm -rf "$HOME_DIR"
   fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brings the local stack up in a temporary state directory on random ports, checks what it
 # provisioned, brings it up again (idempotent), then down, and checks that nothing of it runs.
+# As root, also runs it from a checkout the postgres user cannot enter, with the default state
+# directory: PostgreSQL's directory then goes under /var/lib/mallbots, and WIPE=1 removes it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,9 +35,14 @@ check() {  # check DESCRIPTION COMMAND...
   local what=$1; shift
   if "$@" >/dev/null 2>&1; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
 }
+unreachable=""  # the checkout copy the postgres user cannot enter (root only, below)
 cleanup() {
   bash "$STACK" down >/dev/null 2>&1 || true
   rm -rf "$MALLBOTS_HOME"
+  if [ -n "$unreachable" ]; then
+    (cd "$unreachable/co" && env -u MALLBOTS_HOME WIPE=1 bash deploy/local/stack.sh down) >/dev/null 2>&1 || true
+    rm -rf "$unreachable"
+  fi
 }
 trap cleanup EXIT
 
@@ -101,6 +108,42 @@ check "status reports stopped" bash -c "! bash '$STACK' status"
 check "state kept without WIPE" test -f "$MALLBOTS_HOME/pg/data/PG_VERSION"
 WIPE=1 bash "$STACK" down
 check "WIPE=1 removes the state" test ! -e "$MALLBOTS_HOME"
+
+# As root in a checkout under a directory the postgres user cannot enter (like /root), with the
+# default state directory: .mallbots stays in the checkout (tools find stack.env there) and
+# PostgreSQL's directory, which .mallbots/pg links to, goes under /var/lib/mallbots.
+if [ "$(id -u)" -eq 0 ]; then
+  unreachable=$(mktemp -d /tmp/eda-stack-root-XXXXXX)  # mode 700, owned by root
+  co=$unreachable/co
+  mkdir "$co"
+  cp -r "$ROOT/deploy" "$co/"
+  MALLBOTS_PG_PORT=$(free_port)
+  MALLBOTS_NATS_PORT=$(free_port)
+  while [ "$MALLBOTS_NATS_PORT" = "$MALLBOTS_PG_PORT" ]; do MALLBOTS_NATS_PORT=$(free_port); done
+  stack_co() { (cd "$co" && env -u MALLBOTS_HOME MALLBOTS_BIN_DIR="$unreachable/no-binaries" bash deploy/local/stack.sh "$@"); }
+  out=$(stack_co up 2>&1) && rc=0 || rc=$?
+  echo "$out"
+  check "up in a checkout the postgres user cannot enter" test "$rc" -eq 0
+  pg_dir=$(readlink "$co/.mallbots/pg" || true)
+  relocated() { [[ $1 == /var/lib/mallbots/?* ]] && [ -f "$1/data/PG_VERSION" ]; }
+  check "PostgreSQL's cluster under /var/lib/mallbots ($pg_dir)" relocated "$pg_dir"
+  check "up prints where the state is" \
+    grep -qxF "stack: state: $co/.mallbots (PostgreSQL data in $pg_dir/data)" <<<"$out"
+  check "stack.env in the checkout's .mallbots" \
+    grep -q "MALLBOTS_PG_PORT=$MALLBOTS_PG_PORT" "$co/.mallbots/stack.env"
+  check "stores reaches mallbots_stores" test "$(PGPASSWORD=$(cat "$co/.mallbots/secrets/pg-stores.pass") \
+    psql -X -q -At -h 127.0.0.1 -p "$MALLBOTS_PG_PORT" -U stores -d mallbots_stores -c 'SELECT current_user')" = stores
+  check "status reports running" stack_co status
+  pg_pid=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
+  nats_pid=$(cat "$co/.mallbots/run/nats-server.pid" 2>/dev/null || true)
+  WIPE=1 stack_co down
+  check "postgres stopped" gone "$pg_pid"
+  check "nats-server stopped" gone "$nats_pid"
+  check "WIPE=1 removes .mallbots" test ! -e "$co/.mallbots"
+  check "WIPE=1 removes $pg_dir" test ! -e "$pg_dir"
+else
+  echo "skip - a checkout the postgres user cannot enter (needs root)"
+fi
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]
