@@ -26,6 +26,10 @@
 
 namespace eda {
 
+// The payload key under which a status made from a database error carries its SQLSTATE
+// (pg/errors.h): such a status holds server detail (SQL, names) that stays out of client replies.
+inline constexpr absl::string_view kSqlStatePayload = "eda.pg/sqlstate";
+
 // Prefixes a status message with context, keeping its code: "context: message".
 inline absl::Status Annotate(const absl::Status& status, absl::string_view context) {
   if (status.ok()) return status;

@@ -9,7 +9,9 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/eventsourcing/aggregate.h"
+#include "libs/common/ids.h"
+#include "libs/eventsourcing/repository.h"
+#include "libs/eventsourcing/store.h"
 #include "libs/outbox/schema.h"
 #include "libs/outbox/unit_of_work.h"
 #include "libs/pg/migrations.h"
@@ -51,7 +53,7 @@ class Counter final : public Aggregate<CounterEvent> {
   }
   const CounterState& state() const { return state_; }
   int applied() const { return applied_; }
-  CounterState TakeSnapshot() const { return state_; }
+  const CounterState& TakeSnapshot() const { return state_; }
   void Restore(const CounterState& s) { state_ = s; }
 
  private:
@@ -278,41 +280,48 @@ TEST_F(EventSourcingTest, OlderEventVersionsAreUpcast) {
   EXPECT_EQ(c->state().total, 41);
 }
 
-TEST_F(EventSourcingTest, DomainEventHandlersRunInTheSameTransaction) {
-  Repository<Counter> repo(Codec());
-  EventDispatcher<CounterEvent, outbox::UnitOfWork> dispatcher;
+TEST_F(EventSourcingTest, SavedEventsAreProjectedAndPublishedInTheSameUnitOfWork) {
   bool fail = false;
-  dispatcher.Subscribe(
-      [&](outbox::UnitOfWork& uow, const std::string& id, const CounterEvent& e) -> absl::Status {
-        if (const auto* a = std::get_if<Added>(&e)) {
-          if (fail) return absl::InternalError("projection failed");
-          return uow.tx()
-              .Exec(
-                  "INSERT INTO totals VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = "
-                  "totals.total + $2",
-                  {id, a->amount})
-              .status();
-        }
-        return absl::OkStatus();
-      });
+  EventSourcedStore<Counter> store(
+      Repository<Counter>(Codec(), {.noun = "counter"}),
+      {.project =
+           [](outbox::UnitOfWork& uow, const std::string& id, const CounterEvent& e) {
+             if (const auto* a = std::get_if<Added>(&e)) {
+               uow.Defer(
+                   "INSERT INTO totals VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET total = "
+                   "totals.total + $2",
+                   {id, a->amount});
+             }
+           },
+       .integrate = [&](const std::string&,
+                        const CounterEvent& e) -> std::optional<messaging::Message> {
+         if (!std::holds_alternative<Added>(e)) return std::nullopt;  // a private event
+         // Without a subject the outbox refuses it: the whole unit of work fails.
+         return messaging::Message{
+             .id = NewUuid(), .name = "test.CounterAdded", .subject = fail ? "" : "test.added"};
+       }});
   auto add = [&](int64_t n) {
     return outbox::RunUnitOfWork(*pool_, [&](outbox::UnitOfWork& uow) -> absl::Status {
+      BoundRepository<Counter> counters(store, uow);
       Counter c = Counter::Open("c-" + std::to_string(n), "x");
       EDA_RETURN_IF_ERROR(c.Add(n));
-      std::vector<CounterEvent> events = c.pending();
-      EDA_RETURN_IF_ERROR(repo.Save(uow.tx(), c));
-      return dispatcher.Publish(uow, c.id(), events);
+      return counters.Save(c);
     });
   };
   ASSERT_TRUE(add(5).ok());
   fail = true;
-  EXPECT_EQ(add(7).code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(add(7).code(), absl::StatusCode::kInvalidArgument);
   auto tx = pg::Transaction::Begin(*pool_);
   auto totals = tx->Exec("SELECT count(*), sum(total) FROM totals");
   EXPECT_EQ(*totals->Int(0, 0), 1);
   EXPECT_EQ(*totals->Int(0, 1), 5);
-  // The failed unit left no events either.
-  EXPECT_EQ(repo.Load(*tx, "c-7").status().code(), absl::StatusCode::kNotFound);
+  auto outbox = tx->Exec("SELECT count(*) FROM outbox WHERE name = 'test.CounterAdded'");
+  EXPECT_EQ(*outbox->Int(0, 0), 1);
+  // The failed unit left no events either; an unknown id is NotFound with the store's noun.
+  auto uow = outbox::UnitOfWork::Begin(*pool_);
+  ASSERT_TRUE(uow.ok());
+  auto missing = store.Load(*uow, "c-7");
+  EXPECT_EQ(missing.status().message(), "counter c-7 not found");
 }
 
 }  // namespace

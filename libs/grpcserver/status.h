@@ -1,15 +1,32 @@
 // File: status.h
-// absl::Status <-> grpc::Status. Both follow google.rpc.Code, so the code number and the message
-// carry over unchanged.
+// absl::Status <-> grpc::Status, and what a client sees when a call fails. Both follow
+// google.rpc.Code, so the code number carries over; the message does for the errors a client
+// can act on (validation, not found, preconditions, unauthenticated, a conflict). A failure of
+// the infrastructure (database or broker unavailable, a pool timeout, an SQL error, undecodable
+// data) reaches the client as UNAVAILABLE (retryable) or INTERNAL with a generic message naming
+// the call's trace id; its detail is logged with that trace id, never sent.
 #pragma once
 
 #include <grpcpp/support/status.h>
 
+#include <utility>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace eda::grpcserver {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// An RPC handler's reply: the status of a use case that returns nothing...
+inline grpc::Status Reply(const absl::Status& status) { return ToGrpcStatus(status); }
+// ...or `fill(value)` (which writes the response) when the use case succeeded.
+template <typename T, typename Fill>
+grpc::Status Reply(absl::StatusOr<T> result, Fill&& fill) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  std::forward<Fill>(fill)(*std::move(result));
+  return grpc::Status::OK;
+}
 
 }  // namespace eda::grpcserver

@@ -6,11 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/common/status_macros.h"
 
 namespace eda::pg {
-namespace {
-constexpr absl::string_view kSqlStatePayload = "eda.pg/sqlstate";
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusCode CodeForSqlState(absl::string_view s) {
   if (s.size() != 5) return absl::StatusCode::kUnavailable;  // no SQLSTATE: the link failed
@@ -58,5 +57,7 @@ std::string SqlStateOf(const absl::Status& status) {
   auto payload = status.GetPayload(kSqlStatePayload);
   return payload.has_value() ? std::string(*payload) : std::string();
 }
+
+bool IsForeignKeyViolation(const absl::Status& status) { return SqlStateOf(status) == "23503"; }
 
 }  // namespace eda::pg

@@ -32,4 +32,7 @@ absl::Status StatusFromResult(const pg_result* result, const pg_conn* conn,
 // The SQLSTATE carried in a status produced here, or "" if none.
 std::string SqlStateOf(const absl::Status& status);
 
+// True for a foreign_key_violation (23503): a row referenced something that does not exist.
+bool IsForeignKeyViolation(const absl::Status& status);
+
 }  // namespace eda::pg

@@ -1,5 +1,8 @@
 #include "libs/service/runtime.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/config.h"
 #include "libs/common/process.h"
@@ -108,6 +111,23 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
                : absl::ResourceExhaustedError("every connection is in use");
   });
   return rt;
+}
+
+std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, int argc,
+                                              const char* const* argv,
+                                              std::vector<pg::Migration> migrations) {
+  absl::StatusOr<Settings> settings = Settings::Load(default_name, argc, argv);
+  if (!settings.ok()) {
+    std::fprintf(stderr, "%s: %s\n", default_name.c_str(),
+                 std::string(settings.status().message()).c_str());
+    std::exit(2);
+  }
+  absl::StatusOr<std::unique_ptr<Runtime>> runtime = Start(*settings, std::move(migrations));
+  if (!runtime.ok()) {
+    LOG_ERROR() << "startup failed" << KV("error", runtime.status());
+    std::exit(1);
+  }
+  return *std::move(runtime);
 }
 
 absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler handler,

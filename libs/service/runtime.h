@@ -66,6 +66,11 @@ class Runtime final {
   // Errors: the first step that failed, annotated.
   static absl::StatusOr<std::unique_ptr<Runtime>> Start(const Settings& settings,
                                                         std::vector<pg::Migration> migrations);
+  // Settings::Load and Start for a service's main(): on failure it prints the reason and exits
+  // the process (2 for a configuration error, 1 for a failed start).
+  static std::unique_ptr<Runtime> StartOrExit(const std::string& default_name, int argc,
+                                              const char* const* argv,
+                                              std::vector<pg::Migration> migrations);
   ~Runtime();
 
   pg::Pool& pool() { return *pool_; }

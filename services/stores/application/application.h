@@ -1,36 +1,35 @@
 // File: application.h
-// The stores use cases, each run against the ports of one unit of work.
+// The stores use cases, each run against the ports of one unit of work
+// (eda::service::UseCases<Ports> runs them; postgres/ builds the ports).
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/eventsourcing/aggregate.h"
 #include "services/stores/domain/ports.h"
+#include "services/stores/domain/store.h"
 
 namespace stores::application {
 
 struct Ports {
-  domain::StoreRepository& stores;
-  domain::ProductRepository& products;
+  eda::es::AggregateRepository<domain::Store>& stores;
+  eda::es::AggregateRepository<domain::Product>& products;
   domain::Catalog& catalog;
 };
 
-using IdGenerator = std::function<std::string()>;
-
 // Every use case taking an id answers InvalidArgument when it is not a UUID and NotFound when
 // nothing has it, besides the domain's errors.
-absl::StatusOr<std::string> CreateStore(Ports& p, const IdGenerator& new_id, std::string name,
-                                        std::string location);
+absl::StatusOr<std::string> CreateStore(Ports& p, std::string name, std::string location);
 absl::Status EnableParticipation(Ports& p, const std::string& id);
 absl::Status DisableParticipation(Ports& p, const std::string& id);
 absl::Status RebrandStore(Ports& p, const std::string& id, std::string name);
 absl::StatusOr<domain::StoreView> GetStore(Ports& p, const std::string& id);
 absl::StatusOr<std::vector<domain::StoreView>> GetStores(Ports& p, bool participating_only);
 
-absl::StatusOr<std::string> AddProduct(Ports& p, const IdGenerator& new_id,
-                                       const std::string& store_id, std::string name,
+// Errors: NotFound "store <id> not found" for an unknown store (when the unit of work commits).
+absl::StatusOr<std::string> AddProduct(Ports& p, const std::string& store_id, std::string name,
                                        std::string description, std::string sku, double price);
 absl::Status RebrandProduct(Ports& p, const std::string& id, std::string name,
                             std::string description);

@@ -1,33 +1,15 @@
 // File: ports.h
-// What the stores use cases need from the outside: aggregate repositories (saving also updates
-// the read models and publishes the integration events, in the same transaction) and the read
-// models for queries. Implemented over PostgreSQL in postgres/.
+// What the stores use cases need from the outside besides the aggregate repositories
+// (eda::es::AggregateRepository<Store> / <Product>): the read models, for queries. Implemented
+// over PostgreSQL in postgres/.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/stores/domain/store.h"
 
 namespace stores::domain {
-
-class StoreRepository {
- public:
-  virtual ~StoreRepository() = default;
-  // Errors: NotFound for an unknown id.
-  virtual absl::StatusOr<Store> Load(const std::string& id) = 0;
-  virtual absl::Status Save(Store& store) = 0;
-};
-
-class ProductRepository {
- public:
-  virtual ~ProductRepository() = default;
-  virtual absl::StatusOr<Product> Load(const std::string& id) = 0;
-  // Errors: NotFound when a new product's store does not exist (possibly only when the unit of
-  // work commits).
-  virtual absl::Status Save(Product& product) = 0;
-};
 
 struct StoreView {
   std::string id, name, location;

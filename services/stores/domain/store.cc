@@ -4,147 +4,149 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/overloaded.h"
+#include "libs/common/status_macros.h"
+#include "libs/common/validation.h"
 
 namespace stores::domain {
-namespace {
-
-absl::Status MaxLength(const std::string& value, size_t max, const char* what) {
-  if (value.size() <= max) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("the ", what, " cannot be longer than ", max, " characters"));
-}
-
+namespace validate = eda::validate;
 using eda::Overloaded;
 
-}  // namespace
-
 absl::StatusOr<Store> Store::Create(std::string id, std::string name, std::string location) {
-  if (name.empty()) return absl::InvalidArgumentError("the store name cannot be blank");
-  if (location.empty()) return absl::InvalidArgumentError("the store location cannot be blank");
-  if (absl::Status s = MaxLength(name, kMaxNameLength, "store name"); !s.ok()) return s;
-  if (absl::Status s = MaxLength(location, kMaxNameLength, "store location"); !s.ok()) return s;
+  EDA_RETURN_IF_ERROR(validate::NotBlank(name, "store name"));
+  EDA_RETURN_IF_ERROR(validate::NotBlank(location, "store location"));
+  EDA_RETURN_IF_ERROR(validate::Text(name, kMaxNameLength, "store name"));
+  EDA_RETURN_IF_ERROR(validate::Text(location, kMaxNameLength, "store location"));
   Store store(std::move(id));
-  store.Raise(StoreCreated{std::move(name), std::move(location)});
+  StoreCreated created;
+  created.set_name(std::move(name));
+  created.set_location(std::move(location));
+  store.Raise(std::move(created));
   return store;
 }
 
 absl::Status Store::EnableParticipation() {
-  if (state_.participating) return absl::InvalidArgumentError("the store is already participating");
-  Raise(StoreParticipationEnabled{});
+  if (state_.participating()) {
+    return absl::InvalidArgumentError("the store is already participating");
+  }
+  Raise(StoreParticipationEnabled());
   return absl::OkStatus();
 }
 
 absl::Status Store::DisableParticipation() {
-  if (!state_.participating) {
+  if (!state_.participating()) {
     return absl::InvalidArgumentError("the store is already not participating");
   }
-  Raise(StoreParticipationDisabled{});
+  Raise(StoreParticipationDisabled());
   return absl::OkStatus();
 }
 
 absl::Status Store::Rebrand(std::string name) {
-  if (absl::Status s = MaxLength(name, kMaxNameLength, "store name"); !s.ok()) return s;
-  Raise(StoreRebranded{std::move(name)});
+  EDA_RETURN_IF_ERROR(validate::Text(name, kMaxNameLength, "store name"));
+  StoreRebranded rebranded;
+  rebranded.set_name(std::move(name));
+  Raise(std::move(rebranded));
   return absl::OkStatus();
 }
 
 void Store::When(const StoreEvent& event) {
   std::visit(Overloaded{
                  [this](const StoreCreated& e) {
-                   state_.name = e.name;
-                   state_.location = e.location;
-                   state_.participating = false;
+                   state_.set_name(e.name());
+                   state_.set_location(e.location());
+                   state_.set_participating(false);
                  },
-                 [this](const StoreParticipationEnabled&) { state_.participating = true; },
-                 [this](const StoreParticipationDisabled&) { state_.participating = false; },
-                 [this](const StoreRebranded& e) { state_.name = e.name; },
+                 [this](const StoreParticipationEnabled&) { state_.set_participating(true); },
+                 [this](const StoreParticipationDisabled&) { state_.set_participating(false); },
+                 [this](const StoreRebranded& e) { state_.set_name(e.name()); },
              },
              event);
 }
 
 absl::StatusOr<Product> Product::Add(std::string id, std::string store_id, std::string name,
                                      std::string description, std::string sku, double price) {
-  if (name.empty()) {
-    return absl::InvalidArgumentError("initializing product: the product name cannot be blank");
-  }
-  if (price < 0 || !std::isfinite(price)) {
-    return absl::InvalidArgumentError("initializing product: the product price cannot be negative");
-  }
-  if (price > kMaxPrice) {
-    return absl::InvalidArgumentError(
-        "initializing product: the product price cannot exceed 99999.9999");
-  }
-  if (absl::Status s = MaxLength(name, kMaxNameLength, "product name"); !s.ok()) return s;
-  if (absl::Status s = MaxLength(description, kMaxDescriptionLength, "product description");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = MaxLength(sku, kMaxSkuLength, "product SKU"); !s.ok()) return s;
+  constexpr char kContext[] = "initializing product";
+  EDA_RETURN_IF_ERROR(eda::Annotate(validate::NotBlank(name, "product name"), kContext));
+  EDA_RETURN_IF_ERROR(eda::Annotate(validate::Money(price, "product price"), kContext));
+  EDA_RETURN_IF_ERROR(validate::Text(name, kMaxNameLength, "product name"));
+  EDA_RETURN_IF_ERROR(validate::Text(description, kMaxDescriptionLength, "product description"));
+  EDA_RETURN_IF_ERROR(validate::Text(sku, kMaxSkuLength, "product SKU"));
   Product product(std::move(id));
-  product.Raise(ProductAdded{std::move(store_id), std::move(name), std::move(description),
-                             std::move(sku), price});
+  ProductAdded added;
+  added.set_store_id(std::move(store_id));
+  added.set_name(std::move(name));
+  added.set_description(std::move(description));
+  added.set_sku(std::move(sku));
+  added.set_price(validate::RoundMoney(price));
+  product.Raise(std::move(added));
   return product;
 }
 
 absl::Status Product::CheckNotRemoved() const {
-  if (state_.removed) return absl::NotFoundError(absl::StrCat("product ", id(), " was removed"));
+  if (state_.removed()) return absl::NotFoundError(absl::StrCat("product ", id(), " was removed"));
   return absl::OkStatus();
 }
 
 absl::Status Product::Rebrand(std::string name, std::string description) {
-  if (absl::Status s = CheckNotRemoved(); !s.ok()) return s;
-  if (absl::Status s = MaxLength(name, kMaxNameLength, "product name"); !s.ok()) return s;
-  if (absl::Status s = MaxLength(description, kMaxDescriptionLength, "product description");
-      !s.ok()) {
-    return s;
-  }
-  Raise(ProductRebranded{std::move(name), std::move(description)});
+  EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  EDA_RETURN_IF_ERROR(validate::Text(name, kMaxNameLength, "product name"));
+  EDA_RETURN_IF_ERROR(validate::Text(description, kMaxDescriptionLength, "product description"));
+  ProductRebranded rebranded;
+  rebranded.set_name(std::move(name));
+  rebranded.set_description(std::move(description));
+  Raise(std::move(rebranded));
   return absl::OkStatus();
 }
 
 absl::Status Product::IncreasePrice(double price) {
-  if (absl::Status s = CheckNotRemoved(); !s.ok()) return s;
-  if (!std::isfinite(price) || price < state_.price) {
+  EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  if (!std::isfinite(price) || price < state_.price()) {
     return absl::InvalidArgumentError("the price change would be a decrease");
   }
-  if (price > kMaxPrice)
-    return absl::InvalidArgumentError("the product price cannot exceed 99999.9999");
-  Raise(ProductPriceIncreased{price - state_.price});
+  EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));
+  ProductPriceIncreased increased;
+  increased.set_delta(validate::RoundMoney(validate::RoundMoney(price) - state_.price()));
+  Raise(std::move(increased));
   return absl::OkStatus();
 }
 
 absl::Status Product::DecreasePrice(double price) {
-  if (absl::Status s = CheckNotRemoved(); !s.ok()) return s;
-  if (!std::isfinite(price) || price > state_.price) {
+  EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  if (!std::isfinite(price) || price > state_.price()) {
     return absl::InvalidArgumentError("the price change would be an increase");
   }
-  if (price < 0) return absl::InvalidArgumentError("the product price cannot be negative");
-  Raise(ProductPriceDecreased{price - state_.price});
+  EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));
+  ProductPriceDecreased decreased;
+  decreased.set_delta(validate::RoundMoney(validate::RoundMoney(price) - state_.price()));
+  Raise(std::move(decreased));
   return absl::OkStatus();
 }
 
 absl::Status Product::Remove() {
-  if (absl::Status s = CheckNotRemoved(); !s.ok()) return s;
-  Raise(ProductRemoved{});
+  EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  Raise(ProductRemoved());
   return absl::OkStatus();
 }
 
 void Product::When(const ProductEvent& event) {
   std::visit(Overloaded{
                  [this](const ProductAdded& e) {
-                   state_.store_id = e.store_id;
-                   state_.name = e.name;
-                   state_.description = e.description;
-                   state_.sku = e.sku;
-                   state_.price = e.price;
+                   state_.set_store_id(e.store_id());
+                   state_.set_name(e.name());
+                   state_.set_description(e.description());
+                   state_.set_sku(e.sku());
+                   state_.set_price(e.price());
                  },
                  [this](const ProductRebranded& e) {
-                   state_.name = e.name;
-                   state_.description = e.description;
+                   state_.set_name(e.name());
+                   state_.set_description(e.description());
                  },
-                 [this](const ProductPriceIncreased& e) { state_.price += e.delta; },
-                 [this](const ProductPriceDecreased& e) { state_.price += e.delta; },
-                 [this](const ProductRemoved&) { state_.removed = true; },
+                 [this](const ProductPriceIncreased& e) {
+                   state_.set_price(validate::RoundMoney(state_.price() + e.delta()));
+                 },
+                 [this](const ProductPriceDecreased& e) {
+                   state_.set_price(validate::RoundMoney(state_.price() + e.delta()));
+                 },
+                 [this](const ProductRemoved&) { state_.set_removed(true); },
              },
              event);
 }

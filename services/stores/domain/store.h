@@ -1,9 +1,10 @@
 // File: store.h
-// The event-sourced Store and Product aggregates (spec §5.1). Plain C++.
+// The event-sourced Store and Product aggregates (spec §5.1). Their events and states are the
+// messages of stores_domain.proto (the stored format, private to this service).
 //
 // Store: created not participating; participation enabled <-> disabled; rebrand any time.
-// Product: added to a store; rebranded; its price raised or lowered (events carry the delta);
-// removed, after which it refuses every command (NotFound).
+// Product: added to a store; rebranded; its price raised or lowered (events carry the delta,
+// prices are kept to 4 decimals); removed, after which it refuses every command (NotFound).
 #pragma once
 
 #include <string>
@@ -11,29 +12,16 @@
 
 #include "absl/status/statusor.h"
 #include "libs/eventsourcing/aggregate.h"
+#include "services/stores/domain/stores_domain.pb.h"
 
 namespace stores::domain {
 
 inline constexpr size_t kMaxNameLength = 200;
 inline constexpr size_t kMaxDescriptionLength = 2000;
 inline constexpr size_t kMaxSkuLength = 64;
-inline constexpr double kMaxPrice = 99999.9999;  // the read model's decimal(9,4)
 
-struct StoreCreated {
-  std::string name, location;
-};
-struct StoreParticipationEnabled {};
-struct StoreParticipationDisabled {};
-struct StoreRebranded {
-  std::string name;
-};
 using StoreEvent = std::variant<StoreCreated, StoreParticipationEnabled, StoreParticipationDisabled,
                                 StoreRebranded>;
-
-struct StoreState {
-  std::string name, location;
-  bool participating = false;
-};
 
 class Store final : public eda::es::Aggregate<StoreEvent> {
  public:
@@ -42,46 +30,27 @@ class Store final : public eda::es::Aggregate<StoreEvent> {
   explicit Store(std::string id) : Aggregate(std::move(id)) {}
 
   // Errors: InvalidArgument "the store name cannot be blank" / "the store location cannot be
-  // blank" (or too long).
+  // blank" (or too long, or holding NUL bytes).
   static absl::StatusOr<Store> Create(std::string id, std::string name, std::string location);
   // Errors: InvalidArgument "the store is already participating".
   absl::Status EnableParticipation();
   // Errors: InvalidArgument "the store is already not participating".
   absl::Status DisableParticipation();
-  // Errors: InvalidArgument for a name longer than allowed (blank is accepted, as in the spec).
+  // Errors: InvalidArgument for a name too long or holding NUL bytes (blank is accepted, as in
+  // the spec).
   absl::Status Rebrand(std::string name);
 
   const StoreState& state() const { return state_; }
-  StoreState TakeSnapshot() const { return state_; }
-  void Restore(const StoreState& s) { state_ = s; }
+  const StoreState& TakeSnapshot() const { return state_; }
+  void Restore(StoreState s) { state_ = std::move(s); }
 
  private:
   void When(const StoreEvent& event) override;
   StoreState state_;
 };
 
-struct ProductAdded {
-  std::string store_id, name, description, sku;
-  double price = 0;
-};
-struct ProductRebranded {
-  std::string name, description;
-};
-struct ProductPriceIncreased {
-  double delta = 0;
-};
-struct ProductPriceDecreased {
-  double delta = 0;  // negative
-};
-struct ProductRemoved {};
 using ProductEvent = std::variant<ProductAdded, ProductRebranded, ProductPriceIncreased,
                                   ProductPriceDecreased, ProductRemoved>;
-
-struct ProductState {
-  std::string store_id, name, description, sku;
-  double price = 0;
-  bool removed = false;
-};
 
 class Product final : public eda::es::Aggregate<ProductEvent> {
  public:
@@ -89,10 +58,12 @@ class Product final : public eda::es::Aggregate<ProductEvent> {
   using Snapshot = ProductState;
   explicit Product(std::string id) : Aggregate(std::move(id)) {}
 
-  // Errors: InvalidArgument "initializing product: the product name cannot be blank" /
-  // "initializing product: the product price cannot be negative" (or a too long field).
+  // `price` is rounded to 4 decimals. Errors: InvalidArgument "initializing product: the product
+  // name cannot be blank" / "initializing product: the product price cannot be negative" (or
+  // not a number, above 99999.9999, or a too long field).
   static absl::StatusOr<Product> Add(std::string id, std::string store_id, std::string name,
                                      std::string description, std::string sku, double price);
+  // Errors: NotFound once removed; InvalidArgument for a too long field.
   absl::Status Rebrand(std::string name, std::string description);
   // `price` is the new price. Errors: InvalidArgument "the price change would be a decrease".
   absl::Status IncreasePrice(double price);
@@ -101,8 +72,8 @@ class Product final : public eda::es::Aggregate<ProductEvent> {
   absl::Status Remove();
 
   const ProductState& state() const { return state_; }
-  ProductState TakeSnapshot() const { return state_; }
-  void Restore(const ProductState& s) { state_ = s; }
+  const ProductState& TakeSnapshot() const { return state_; }
+  void Restore(ProductState s) { state_ = std::move(s); }
 
  private:
   absl::Status CheckNotRemoved() const;

@@ -8,7 +8,7 @@ namespace {
 TEST(StoreTest, CreateValidatesAndStartsNotParticipating) {
   auto s = Store::Create("s1", "Books", "Level 1");
   ASSERT_TRUE(s.ok());
-  EXPECT_FALSE(s->state().participating);
+  EXPECT_FALSE(s->state().participating());
   EXPECT_EQ(s->pending().size(), 1u);
   EXPECT_EQ(Store::Create("s", "", "x").status().message(), "the store name cannot be blank");
   EXPECT_EQ(Store::Create("s", "x", "").status().message(), "the store location cannot be blank");
@@ -18,7 +18,7 @@ TEST(StoreTest, ParticipationToggles) {
   Store s = *Store::Create("s1", "Books", "Level 1");
   EXPECT_EQ(s.DisableParticipation().message(), "the store is already not participating");
   ASSERT_TRUE(s.EnableParticipation().ok());
-  EXPECT_TRUE(s.state().participating);
+  EXPECT_TRUE(s.state().participating());
   EXPECT_EQ(s.EnableParticipation().message(), "the store is already participating");
   ASSERT_TRUE(s.Rebrand("").ok());  // blank accepted, as in the spec
 }
@@ -27,11 +27,11 @@ TEST(ProductTest, PricesMoveByDeltasInTheRightDirection) {
   Product p = *Product::Add("p1", "s1", "Pen", "blue", "SKU1", 10.0);
   EXPECT_EQ(p.IncreasePrice(9.0).message(), "the price change would be a decrease");
   ASSERT_TRUE(p.IncreasePrice(12.5).ok());
-  EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta, 2.5);
+  EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta(), 2.5);
   EXPECT_EQ(p.DecreasePrice(13.0).message(), "the price change would be an increase");
   ASSERT_TRUE(p.DecreasePrice(11.0).ok());
-  EXPECT_DOUBLE_EQ(std::get<ProductPriceDecreased>(p.pending().back()).delta, -1.5);
-  EXPECT_DOUBLE_EQ(p.state().price, 11.0);
+  EXPECT_DOUBLE_EQ(std::get<ProductPriceDecreased>(p.pending().back()).delta(), -1.5);
+  EXPECT_DOUBLE_EQ(p.state().price(), 11.0);
   EXPECT_TRUE(p.IncreasePrice(11.0).ok());  // equal: a zero delta
 }
 
@@ -45,6 +45,20 @@ TEST(ProductTest, ValidationAndRemoval) {
   EXPECT_EQ(p.Remove().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(p.Rebrand("x", "y").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(p.IncreasePrice(5).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ProductTest, PricesAreKeptToFourDecimals) {
+  Product p = *Product::Add("p1", "s1", "Pen", "", "", 1.23456);
+  EXPECT_DOUBLE_EQ(p.state().price(), 1.2346);
+  ASSERT_TRUE(p.IncreasePrice(2.00004).ok());
+  EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta(), 0.7654);
+  EXPECT_DOUBLE_EQ(p.state().price(), 2.0);
+  EXPECT_EQ(p.IncreasePrice(100000).message(), "the product price cannot exceed 99999.9999");
+}
+
+TEST(StoreTest, RefusesNulBytes) {
+  EXPECT_EQ(Store::Create("s", std::string("a\0b", 3), "x").status().message(),
+            "the store name cannot contain NUL bytes");
 }
 
 }  // namespace

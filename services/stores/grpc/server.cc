@@ -1,27 +1,15 @@
 #include "services/stores/grpc/server.h"
 
-#include "libs/common/ids.h"
 #include "libs/grpcserver/status.h"
-#include "libs/outbox/unit_of_work.h"
-#include "services/stores/application/application.h"
-#include "services/stores/postgres/store.h"
 
 namespace stores::grpc_api {
 namespace {
 
 using application::Ports;
-
-template <typename Fn>
-::grpc::Status InUnitOfWork(eda::pg::Pool& pool, Fn fn) {
-  return eda::grpcserver::ToGrpcStatus(
-      eda::outbox::RunUnitOfWork(pool, [&](eda::outbox::UnitOfWork& uow) {
-        postgres::StoreRepository stores(uow);
-        postgres::ProductRepository products(uow);
-        postgres::Catalog catalog(uow);
-        Ports ports{stores, products, catalog};
-        return fn(ports);
-      }));
-}
+using eda::grpcserver::Reply;
+using grpc::ServerContext;
+using grpc::Status;
+namespace app = application;
 
 void Fill(storespb::Store* out, const domain::StoreView& s) {
   out->set_id(s.id);
@@ -39,147 +27,115 @@ void Fill(storespb::Product* out, const domain::ProductView& p) {
   out->set_price(p.price);
 }
 
+// Fills a repeated field from a list of views.
+template <typename Repeated>
+auto FillAll(Repeated* out) {
+  return [out](const auto& views) {
+    for (const auto& v : views) Fill(out->Add(), v);
+  };
+}
+
 }  // namespace
 
-StoresServer::StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metrics)
-    : pool_(pool),
+StoresServer::StoresServer(const UseCases& app, eda::obs::MetricsRegistry& metrics)
+    : app_(app),
       stores_created_(metrics.Counter("stores_created_count", "Stores created.").Add({})),
       products_added_(metrics.Counter("stores_products_added_count", "Products added.").Add({})) {}
 
-::grpc::Status StoresServer::CreateStore(::grpc::ServerContext*,
-                                         const storespb::CreateStoreRequest* req,
-                                         storespb::CreateStoreResponse* resp) {
-  ::grpc::Status s = InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    absl::StatusOr<std::string> id =
-        application::CreateStore(p, eda::NewUuid, req->name(), req->location());
-    if (!id.ok()) return id.status();
-    resp->set_id(*id);
-    return absl::OkStatus();
-  });
-  if (s.ok()) stores_created_.Increment();
-  return s;
+Status StoresServer::CreateStore(ServerContext*, const storespb::CreateStoreRequest* req,
+                                 storespb::CreateStoreResponse* resp) {
+  return Reply(
+      app_.Run([&](Ports& p) { return app::CreateStore(p, req->name(), req->location()); }),
+      [&](std::string id) {
+        resp->set_id(std::move(id));
+        stores_created_.Increment();
+      });
 }
 
-::grpc::Status StoresServer::EnableParticipation(::grpc::ServerContext*,
-                                                 const storespb::EnableParticipationRequest* req,
-                                                 storespb::EnableParticipationResponse*) {
-  return InUnitOfWork(pool_,
-                      [&](Ports& p) { return application::EnableParticipation(p, req->id()); });
+Status StoresServer::EnableParticipation(ServerContext*,
+                                         const storespb::EnableParticipationRequest* req,
+                                         storespb::EnableParticipationResponse*) {
+  return Reply(app_.Run([&](Ports& p) { return app::EnableParticipation(p, req->id()); }));
 }
 
-::grpc::Status StoresServer::DisableParticipation(::grpc::ServerContext*,
-                                                  const storespb::DisableParticipationRequest* req,
-                                                  storespb::DisableParticipationResponse*) {
-  return InUnitOfWork(pool_,
-                      [&](Ports& p) { return application::DisableParticipation(p, req->id()); });
+Status StoresServer::DisableParticipation(ServerContext*,
+                                          const storespb::DisableParticipationRequest* req,
+                                          storespb::DisableParticipationResponse*) {
+  return Reply(app_.Run([&](Ports& p) { return app::DisableParticipation(p, req->id()); }));
 }
 
-::grpc::Status StoresServer::RebrandStore(::grpc::ServerContext*,
-                                          const storespb::RebrandStoreRequest* req,
-                                          storespb::RebrandStoreResponse*) {
-  return InUnitOfWork(
-      pool_, [&](Ports& p) { return application::RebrandStore(p, req->id(), req->name()); });
+Status StoresServer::RebrandStore(ServerContext*, const storespb::RebrandStoreRequest* req,
+                                  storespb::RebrandStoreResponse*) {
+  return Reply(app_.Run([&](Ports& p) { return app::RebrandStore(p, req->id(), req->name()); }));
 }
 
-::grpc::Status StoresServer::GetStore(::grpc::ServerContext*, const storespb::GetStoreRequest* req,
-                                      storespb::GetStoreResponse* resp) {
-  return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    absl::StatusOr<domain::StoreView> s = application::GetStore(p, req->id());
-    if (!s.ok()) return s.status();
-    Fill(resp->mutable_store(), *s);
-    return absl::OkStatus();
-  });
+Status StoresServer::GetStore(ServerContext*, const storespb::GetStoreRequest* req,
+                              storespb::GetStoreResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) { return app::GetStore(p, req->id()); }),
+               [&](const domain::StoreView& s) { Fill(resp->mutable_store(), s); });
 }
 
-::grpc::Status StoresServer::GetStores(::grpc::ServerContext*, const storespb::GetStoresRequest*,
-                                       storespb::GetStoresResponse* resp) {
-  return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    auto stores = application::GetStores(p, false);
-    if (!stores.ok()) return stores.status();
-    resp->clear_stores();
-    for (const auto& s : *stores) Fill(resp->add_stores(), s);
-    return absl::OkStatus();
-  });
+Status StoresServer::GetStores(ServerContext*, const storespb::GetStoresRequest*,
+                               storespb::GetStoresResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, false); }),
+               FillAll(resp->mutable_stores()));
 }
 
-::grpc::Status StoresServer::GetParticipatingStores(
-    ::grpc::ServerContext*, const storespb::GetParticipatingStoresRequest*,
-    storespb::GetParticipatingStoresResponse* resp) {
-  return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    auto stores = application::GetStores(p, true);
-    if (!stores.ok()) return stores.status();
-    resp->clear_stores();
-    for (const auto& s : *stores) Fill(resp->add_stores(), s);
-    return absl::OkStatus();
-  });
+Status StoresServer::GetParticipatingStores(ServerContext*,
+                                            const storespb::GetParticipatingStoresRequest*,
+                                            storespb::GetParticipatingStoresResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, true); }),
+               FillAll(resp->mutable_stores()));
 }
 
-::grpc::Status StoresServer::AddProduct(::grpc::ServerContext*,
-                                        const storespb::AddProductRequest* req,
-                                        storespb::AddProductResponse* resp) {
-  ::grpc::Status s = InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    absl::StatusOr<std::string> id =
-        application::AddProduct(p, eda::NewUuid, req->store_id(), req->name(), req->description(),
-                                req->sku(), req->price());
-    if (!id.ok()) return id.status();
-    resp->set_id(*id);
-    return absl::OkStatus();
-  });
-  if (s.ok()) products_added_.Increment();
-  return s;
+Status StoresServer::AddProduct(ServerContext*, const storespb::AddProductRequest* req,
+                                storespb::AddProductResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) {
+    return app::AddProduct(p, req->store_id(), req->name(), req->description(), req->sku(),
+                           req->price());
+  }),
+               [&](std::string id) {
+                 resp->set_id(std::move(id));
+                 products_added_.Increment();
+               });
 }
 
-::grpc::Status StoresServer::RebrandProduct(::grpc::ServerContext*,
-                                            const storespb::RebrandProductRequest* req,
-                                            storespb::RebrandProductResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) {
-    return application::RebrandProduct(p, req->id(), req->name(), req->description());
-  });
+Status StoresServer::RebrandProduct(ServerContext*, const storespb::RebrandProductRequest* req,
+                                    storespb::RebrandProductResponse*) {
+  return Reply(app_.Run([&](Ports& p) {
+    return app::RebrandProduct(p, req->id(), req->name(), req->description());
+  }));
 }
 
-::grpc::Status StoresServer::IncreaseProductPrice(::grpc::ServerContext*,
-                                                  const storespb::IncreaseProductPriceRequest* req,
-                                                  storespb::IncreaseProductPriceResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) {
-    return application::IncreaseProductPrice(p, req->id(), req->price());
-  });
+Status StoresServer::IncreaseProductPrice(ServerContext*,
+                                          const storespb::IncreaseProductPriceRequest* req,
+                                          storespb::IncreaseProductPriceResponse*) {
+  return Reply(
+      app_.Run([&](Ports& p) { return app::IncreaseProductPrice(p, req->id(), req->price()); }));
 }
 
-::grpc::Status StoresServer::DecreaseProductPrice(::grpc::ServerContext*,
-                                                  const storespb::DecreaseProductPriceRequest* req,
-                                                  storespb::DecreaseProductPriceResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) {
-    return application::DecreaseProductPrice(p, req->id(), req->price());
-  });
+Status StoresServer::DecreaseProductPrice(ServerContext*,
+                                          const storespb::DecreaseProductPriceRequest* req,
+                                          storespb::DecreaseProductPriceResponse*) {
+  return Reply(
+      app_.Run([&](Ports& p) { return app::DecreaseProductPrice(p, req->id(), req->price()); }));
 }
 
-::grpc::Status StoresServer::RemoveProduct(::grpc::ServerContext*,
-                                           const storespb::RemoveProductRequest* req,
-                                           storespb::RemoveProductResponse*) {
-  return InUnitOfWork(pool_, [&](Ports& p) { return application::RemoveProduct(p, req->id()); });
+Status StoresServer::RemoveProduct(ServerContext*, const storespb::RemoveProductRequest* req,
+                                   storespb::RemoveProductResponse*) {
+  return Reply(app_.Run([&](Ports& p) { return app::RemoveProduct(p, req->id()); }));
 }
 
-::grpc::Status StoresServer::GetProduct(::grpc::ServerContext*,
-                                        const storespb::GetProductRequest* req,
-                                        storespb::GetProductResponse* resp) {
-  return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    absl::StatusOr<domain::ProductView> product = application::GetProduct(p, req->id());
-    if (!product.ok()) return product.status();
-    Fill(resp->mutable_product(), *product);
-    return absl::OkStatus();
-  });
+Status StoresServer::GetProduct(ServerContext*, const storespb::GetProductRequest* req,
+                                storespb::GetProductResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) { return app::GetProduct(p, req->id()); }),
+               [&](const domain::ProductView& x) { Fill(resp->mutable_product(), x); });
 }
 
-::grpc::Status StoresServer::GetCatalog(::grpc::ServerContext*,
-                                        const storespb::GetCatalogRequest* req,
-                                        storespb::GetCatalogResponse* resp) {
-  return InUnitOfWork(pool_, [&](Ports& p) -> absl::Status {
-    auto products = application::GetCatalog(p, req->store_id());
-    if (!products.ok()) return products.status();
-    resp->clear_products();
-    for (const auto& x : *products) Fill(resp->add_products(), x);
-    return absl::OkStatus();
-  });
+Status StoresServer::GetCatalog(ServerContext*, const storespb::GetCatalogRequest* req,
+                                storespb::GetCatalogResponse* resp) {
+  return Reply(app_.Run([&](Ports& p) { return app::GetCatalog(p, req->store_id()); }),
+               FillAll(resp->mutable_products()));
 }
 
 }  // namespace stores::grpc_api

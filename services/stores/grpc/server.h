@@ -1,17 +1,18 @@
 // File: server.h
-// storespb.StoresService over gRPC: each RPC runs its use case in a unit of work and maps the
-// status with its message.
+// storespb.StoresService over gRPC: each RPC runs its use case in a unit of work and replies.
 #pragma once
 
 #include "libs/observability/metrics.h"
-#include "libs/pg/pool.h"
+#include "libs/service/use_cases.h"
 #include "proto/stores/stores_service.grpc.pb.h"
+#include "services/stores/application/application.h"
 
 namespace stores::grpc_api {
 
 class StoresServer final : public storespb::StoresService::Service {
  public:
-  StoresServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metrics);
+  using UseCases = eda::service::UseCases<application::Ports>;
+  StoresServer(const UseCases& app, eda::obs::MetricsRegistry& metrics);
 
 #define EDA_STORES_RPC(Name)                                                  \
   ::grpc::Status Name(::grpc::ServerContext*, const storespb::Name##Request*, \
@@ -33,7 +34,7 @@ class StoresServer final : public storespb::StoresService::Service {
 #undef EDA_STORES_RPC
 
  private:
-  eda::pg::Pool& pool_;
+  const UseCases& app_;
   prometheus::Counter& stores_created_;
   prometheus::Counter& products_added_;
 };
