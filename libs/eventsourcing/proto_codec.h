@@ -89,4 +89,15 @@ SnapshotCodec<S> ProtoSnapshotCodec() {
           }};
 }
 
+// A Repository for A whose events (and snapshot, if it has one) are protobuf messages.
+template <typename A>
+Repository<A> ProtoRepository(RepositoryOptions options) {
+  if constexpr (HasSnapshot<A>::value) {
+    return Repository<A>(ProtoEventCodec<typename A::Event>(),
+                         ProtoSnapshotCodec<typename A::Snapshot>(), std::move(options));
+  } else {
+    return Repository<A>(ProtoEventCodec<typename A::Event>(), std::move(options));
+  }
+}
+
 }  // namespace eda::es

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,16 @@ struct EventRoutes {
   std::function<void(outbox::UnitOfWork&, const std::string& id, const E&)> project;
   // The public integration message one event becomes, or nullopt for a private event. Optional.
   std::function<std::optional<messaging::Message>(const std::string& id, const E&)> integrate;
+};
+
+// A projection written as a visitor: P{uow, id} has an operator() per event type it handles.
+//   .project = es::Projection<StoreProjection>()
+template <typename P>
+struct Projection {
+  template <typename E>
+  void operator()(outbox::UnitOfWork& uow, const std::string& id, const E& event) const {
+    std::visit(P{uow, id}, event);
+  }
 };
 
 // A new integration message (fresh id, occurred now) with `payload` on `subject` as `name`.

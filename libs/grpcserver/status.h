@@ -7,9 +7,11 @@
 // the call's trace id; its detail is logged with that trace id, never sent.
 #pragma once
 
+#include <google/protobuf/repeated_ptr_field.h>
 #include <grpcpp/support/status.h>
 
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,6 +29,19 @@ grpc::Status Reply(absl::StatusOr<T> result, Fill&& fill) {
   if (!result.ok()) return ToGrpcStatus(result.status());
   std::forward<Fill>(fill)(*std::move(result));
   return grpc::Status::OK;
+}
+
+// A `fill` for Reply that moves a query's answer into a response field (a message, or a repeated
+// field from a vector).
+template <typename T>
+auto Into(T* field) {
+  return [field](auto value) { *field = std::move(value); };
+}
+template <typename T>
+auto Into(google::protobuf::RepeatedPtrField<T>* field) {
+  return [field](std::vector<T> values) {
+    for (T& v : values) *field->Add() = std::move(v);
+  };
 }
 
 }  // namespace eda::grpcserver

@@ -31,13 +31,13 @@ absl::Status RebrandStore(Ports& p, const std::string& id, std::string name) {
   return Change(p.stores, id, [&](domain::Store& s) { return s.Rebrand(std::move(name)); });
 }
 
-absl::StatusOr<domain::StoreView> GetStore(Ports& p, const std::string& id) {
+absl::StatusOr<storespb::Store> GetStore(Ports& p, const std::string& id) {
   EDA_RETURN_IF_ERROR(validate::Id(id, "store"));
   return p.catalog.FindStore(id);
 }
 
-absl::StatusOr<std::vector<domain::StoreView>> GetStores(Ports& p, bool participating_only) {
-  return p.catalog.Stores(participating_only);
+absl::StatusOr<Stores> GetStores(Ports& p, bool participating_only) {
+  return p.catalog.FindStores(participating_only);
 }
 
 absl::StatusOr<std::string> AddProduct(Ports& p, const std::string& store_id, std::string name,
@@ -73,12 +73,12 @@ absl::Status RemoveProduct(Ports& p, const std::string& id) {
   return Change(p.products, id, [](domain::Product& x) { return x.Remove(); });
 }
 
-absl::StatusOr<domain::ProductView> GetProduct(Ports& p, const std::string& id) {
+absl::StatusOr<storespb::Product> GetProduct(Ports& p, const std::string& id) {
   EDA_RETURN_IF_ERROR(validate::Id(id, "product"));
   return p.catalog.FindProduct(id);
 }
 
-absl::StatusOr<std::vector<domain::ProductView>> GetCatalog(Ports& p, const std::string& store_id) {
+absl::StatusOr<Products> GetCatalog(Ports& p, const std::string& store_id) {
   EDA_RETURN_IF_ERROR(validate::Id(store_id, "store"));
   return p.catalog.ProductsOf(store_id);
 }

@@ -28,7 +28,7 @@ Message PriceChanged(const char* name, const std::string& id, double delta) {
 
 }  // namespace
 
-Message IntegrationEvent(const std::string& id, const domain::StoreEvent& event) {
+Message StoreMessage(const std::string& id, const domain::StoreEvent& event) {
   return std::visit(
       Overloaded{
           [&](const domain::StoreCreated& e) {
@@ -50,7 +50,7 @@ Message IntegrationEvent(const std::string& id, const domain::StoreEvent& event)
       event);
 }
 
-Message IntegrationEvent(const std::string& id, const domain::ProductEvent& event) {
+Message ProductMessage(const std::string& id, const domain::ProductEvent& event) {
   return std::visit(
       Overloaded{
           [&](const domain::ProductAdded& e) {

@@ -11,9 +11,9 @@
 
 namespace stores::application {
 
-std::optional<eda::messaging::Message> IntegrationEvent(const std::string& store_id,
-                                                        const domain::StoreEvent& event);
-std::optional<eda::messaging::Message> IntegrationEvent(const std::string& product_id,
-                                                        const domain::ProductEvent& event);
+std::optional<eda::messaging::Message> StoreMessage(const std::string& store_id,
+                                                    const domain::StoreEvent& event);
+std::optional<eda::messaging::Message> ProductMessage(const std::string& product_id,
+                                                      const domain::ProductEvent& event);
 
 }  // namespace stores::application

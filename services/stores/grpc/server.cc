@@ -6,34 +6,11 @@ namespace stores::grpc_api {
 namespace {
 
 using application::Ports;
+using eda::grpcserver::Into;
 using eda::grpcserver::Reply;
 using grpc::ServerContext;
 using grpc::Status;
 namespace app = application;
-
-void Fill(storespb::Store* out, const domain::StoreView& s) {
-  out->set_id(s.id);
-  out->set_name(s.name);
-  out->set_location(s.location);
-  out->set_participating(s.participating);
-}
-
-void Fill(storespb::Product* out, const domain::ProductView& p) {
-  out->set_id(p.id);
-  out->set_store_id(p.store_id);
-  out->set_name(p.name);
-  out->set_description(p.description);
-  out->set_sku(p.sku);
-  out->set_price(p.price);
-}
-
-// Fills a repeated field from a list of views.
-template <typename Repeated>
-auto FillAll(Repeated* out) {
-  return [out](const auto& views) {
-    for (const auto& v : views) Fill(out->Add(), v);
-  };
-}
 
 }  // namespace
 
@@ -72,20 +49,20 @@ Status StoresServer::RebrandStore(ServerContext*, const storespb::RebrandStoreRe
 Status StoresServer::GetStore(ServerContext*, const storespb::GetStoreRequest* req,
                               storespb::GetStoreResponse* resp) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStore(p, req->id()); }),
-               [&](const domain::StoreView& s) { Fill(resp->mutable_store(), s); });
+               Into(resp->mutable_store()));
 }
 
 Status StoresServer::GetStores(ServerContext*, const storespb::GetStoresRequest*,
                                storespb::GetStoresResponse* resp) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, false); }),
-               FillAll(resp->mutable_stores()));
+               Into(resp->mutable_stores()));
 }
 
 Status StoresServer::GetParticipatingStores(ServerContext*,
                                             const storespb::GetParticipatingStoresRequest*,
                                             storespb::GetParticipatingStoresResponse* resp) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, true); }),
-               FillAll(resp->mutable_stores()));
+               Into(resp->mutable_stores()));
 }
 
 Status StoresServer::AddProduct(ServerContext*, const storespb::AddProductRequest* req,
@@ -129,13 +106,13 @@ Status StoresServer::RemoveProduct(ServerContext*, const storespb::RemoveProduct
 Status StoresServer::GetProduct(ServerContext*, const storespb::GetProductRequest* req,
                                 storespb::GetProductResponse* resp) {
   return Reply(app_.Run([&](Ports& p) { return app::GetProduct(p, req->id()); }),
-               [&](const domain::ProductView& x) { Fill(resp->mutable_product(), x); });
+               Into(resp->mutable_product()));
 }
 
 Status StoresServer::GetCatalog(ServerContext*, const storespb::GetCatalogRequest* req,
                                 storespb::GetCatalogResponse* resp) {
   return Reply(app_.Run([&](Ports& p) { return app::GetCatalog(p, req->store_id()); }),
-               FillAll(resp->mutable_products()));
+               Into(resp->mutable_products()));
 }
 
 }  // namespace stores::grpc_api

@@ -15,8 +15,6 @@ namespace stores::postgres {
 
 std::vector<eda::pg::Migration> Migrations();
 
-inline constexpr int kSnapshotEvery = 3;
-
 // Constant after construction; thread-safe.
 class Adapters final {
  public:
