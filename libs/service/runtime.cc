@@ -146,6 +146,14 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
       absl::StrCat("the topology gives ", settings_.name, " no durable consumer named ", durable));
 }
 
+void Runtime::ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
+                            int workers) {
+  if (absl::Status s = Consume(durable, std::move(handler), workers); !s.ok()) {
+    LOG_ERROR() << "startup failed" << KV("error", s);
+    std::exit(1);
+  }
+}
+
 int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
   absl::StatusOr<std::unique_ptr<grpcserver::Server>> server = grpcserver::Server::Start(
       {.address = absl::StrCat(settings_.rpc_host, ":", settings_.rpc_port),

@@ -85,6 +85,9 @@ class Runtime final {
   // does not give this service; NATS errors.
   absl::Status Consume(const std::string& durable, outbox::MessageHandler handler, int workers = 1);
 
+  // Consume for a service's main(): on failure it logs the reason and exits the process (1).
+  void ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler, int workers = 1);
+
   // Serves gRPC until SIGTERM/SIGINT (eda::ShutdownSignal), then shuts down in order: not ready,
   // drain, gRPC stop, consumers drained, relay stopped, connections closed. Returns the exit
   // code for main.

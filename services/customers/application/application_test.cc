@@ -1,83 +1,71 @@
+// The customers use cases against an in-memory repository.
 #include "services/customers/application/application.h"
 
 #include <map>
-#include <vector>
 
 #include "gtest/gtest.h"
 
 namespace customers::application {
 namespace {
 
-class FakeRepository final : public domain::CustomerRepository {
+using domain::Customer;
+
+class FakeRepository final : public eda::es::AggregateRepository<Customer> {
  public:
-  absl::StatusOr<domain::Customer> Find(const std::string& id) override {
+  absl::StatusOr<Customer> Load(const std::string& id) override {
     auto it = rows.find(id);
     if (it == rows.end()) return absl::NotFoundError("customer " + id + " not found");
-    return it->second;
+    return Customer::Restore(id, it->second);
   }
-  absl::Status Insert(const domain::Customer& c) override {
-    rows.insert_or_assign(c.id(), c);
+  absl::Status Save(Customer& c) override {
+    for (const domain::CustomerEvent& e : c.pending()) events.push_back(e);
+    rows.insert_or_assign(c.id(), c.state());
     return absl::OkStatus();
   }
-  absl::Status Update(const domain::Customer& c) override { return Insert(c); }
-  std::map<std::string, domain::Customer> rows;
-};
-
-class FakeSink final : public domain::EventSink {
- public:
-  absl::Status Publish(const domain::CustomerEvent& e) override {
-    events.push_back(e);
-    return absl::OkStatus();
-  }
+  std::map<std::string, domain::CustomerState> rows;
   std::vector<domain::CustomerEvent> events;
 };
 
-constexpr char kId[] = "6f1c2d3e-0000-4000-8000-000000000001";
-
 class ApplicationTest : public ::testing::Test {
  protected:
+  std::string Register() {
+    absl::StatusOr<std::string> id = RegisterCustomer(ports, "Ada", "555");
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.value_or("");
+  }
   FakeRepository repo;
-  FakeSink sink;
-  Ports ports{repo, sink};
+  Ports ports{repo};
 };
 
 TEST_F(ApplicationTest, RegisterStoresAndAnnounces) {
-  auto id = RegisterCustomer(
-      ports, [] { return std::string(kId); }, "Ada", "555");
-  ASSERT_TRUE(id.ok());
-  EXPECT_EQ(*id, kId);
-  ASSERT_EQ(sink.events.size(), 1u);
-  EXPECT_EQ(std::get<domain::CustomerRegistered>(sink.events[0]).name, "Ada");
-  EXPECT_TRUE(repo.Find(kId)->enabled());
+  const std::string id = Register();
+  ASSERT_EQ(repo.events.size(), 1u);
+  EXPECT_EQ(std::get<domain::CustomerRegistered>(repo.events[0]).name(), "Ada");
+  EXPECT_TRUE(repo.rows.at(id).enabled());
 }
 
 TEST_F(ApplicationTest, InvalidInputChangesNothing) {
-  EXPECT_EQ(RegisterCustomer(
-                ports, [] { return std::string(kId); }, "", "555")
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RegisterCustomer(ports, "", "555").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(repo.rows.empty());
-  EXPECT_TRUE(sink.events.empty());
+  EXPECT_TRUE(repo.events.empty());
   EXPECT_EQ(EnableCustomer(ports, "not-a-uuid").message(), "the customer id must be a UUID");
   EXPECT_EQ(EnableCustomer(ports, "").message(), "the customer id cannot be blank");
 }
 
 TEST_F(ApplicationTest, UnknownCustomerIsNotFound) {
+  constexpr char kId[] = "6f1c2d3e-0000-4000-8000-000000000001";
   EXPECT_EQ(DisableCustomer(ports, kId).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(AuthorizeCustomer(ports, kId).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(GetCustomer(repo, kId).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(GetCustomer(ports, kId).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ApplicationTest, DisableThenAuthorizeFails) {
-  ASSERT_TRUE(RegisterCustomer(
-                  ports, [] { return std::string(kId); }, "Ada", "555")
-                  .ok());
-  ASSERT_TRUE(DisableCustomer(ports, kId).ok());
-  EXPECT_EQ(AuthorizeCustomer(ports, kId).code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(std::get<domain::CustomerDisabled>(sink.events.back()).id, kId);
-  ASSERT_TRUE(ChangeSmsNumber(ports, kId, "999").ok());
-  EXPECT_EQ(repo.Find(kId)->sms_number(), "999");
+  const std::string id = Register();
+  ASSERT_TRUE(DisableCustomer(ports, id).ok());
+  EXPECT_EQ(AuthorizeCustomer(ports, id).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(std::holds_alternative<domain::CustomerDisabled>(repo.events.back()));
+  ASSERT_TRUE(ChangeSmsNumber(ports, id, "999").ok());
+  EXPECT_EQ(repo.rows.at(id).sms_number(), "999");
 }
 
 }  // namespace

@@ -1,57 +1,75 @@
 #include "services/customers/domain/customer.h"
 
-#include "absl/strings/str_cat.h"
+#include "libs/common/overloaded.h"
+#include "libs/common/status_macros.h"
+#include "libs/common/validation.h"
 
 namespace customers::domain {
 namespace {
 
 absl::Status CheckSmsNumber(const std::string& sms_number) {
-  if (sms_number.empty()) return absl::InvalidArgumentError("the SMS number cannot be blank");
-  if (sms_number.size() > kMaxSmsNumberLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the SMS number cannot be longer than ", kMaxSmsNumberLength, " characters"));
-  }
-  return absl::OkStatus();
+  EDA_RETURN_IF_ERROR(eda::validate::NotBlank(sms_number, "SMS number"));
+  return eda::validate::Text(sms_number, kMaxSmsNumberLength, "SMS number");
 }
 
 }  // namespace
 
 absl::StatusOr<Customer> Customer::Register(std::string id, std::string name,
                                             std::string sms_number) {
-  if (name.empty()) return absl::InvalidArgumentError("the customer name cannot be blank");
-  if (name.size() > kMaxNameLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the customer name cannot be longer than ", kMaxNameLength, " characters"));
-  }
-  if (absl::Status s = CheckSmsNumber(sms_number); !s.ok()) return s;
-  return Customer(std::move(id), std::move(name), std::move(sms_number), /*enabled=*/true);
+  EDA_RETURN_IF_ERROR(eda::validate::NotBlank(name, "customer name"));
+  EDA_RETURN_IF_ERROR(eda::validate::Text(name, kMaxNameLength, "customer name"));
+  EDA_RETURN_IF_ERROR(CheckSmsNumber(sms_number));
+  Customer customer(std::move(id));
+  CustomerRegistered registered;
+  registered.set_name(std::move(name));
+  registered.set_sms_number(std::move(sms_number));
+  customer.Raise(std::move(registered));
+  return customer;
 }
 
-Customer Customer::Restore(std::string id, std::string name, std::string sms_number, bool enabled) {
-  return Customer(std::move(id), std::move(name), std::move(sms_number), enabled);
+Customer Customer::Restore(std::string id, CustomerState state) {
+  Customer customer(std::move(id));
+  customer.state_ = std::move(state);
+  return customer;
 }
 
-absl::StatusOr<CustomerEvent> Customer::Enable() {
-  if (enabled_) return absl::InvalidArgumentError("the customer is already enabled");
-  enabled_ = true;
-  return CustomerEvent(CustomerEnabled{id_});
+absl::Status Customer::Enable() {
+  if (state_.enabled()) return absl::InvalidArgumentError("the customer is already enabled");
+  Raise(CustomerEnabled());
+  return absl::OkStatus();
 }
 
-absl::StatusOr<CustomerEvent> Customer::Disable() {
-  if (!enabled_) return absl::InvalidArgumentError("the customer is already disabled");
-  enabled_ = false;
-  return CustomerEvent(CustomerDisabled{id_});
+absl::Status Customer::Disable() {
+  if (!state_.enabled()) return absl::InvalidArgumentError("the customer is already disabled");
+  Raise(CustomerDisabled());
+  return absl::OkStatus();
 }
 
-absl::StatusOr<CustomerEvent> Customer::ChangeSmsNumber(std::string sms_number) {
-  if (absl::Status s = CheckSmsNumber(sms_number); !s.ok()) return s;
-  sms_number_ = std::move(sms_number);
-  return CustomerEvent(CustomerSmsChanged{id_, sms_number_});
+absl::Status Customer::ChangeSmsNumber(std::string sms_number) {
+  EDA_RETURN_IF_ERROR(CheckSmsNumber(sms_number));
+  CustomerSmsChanged changed;
+  changed.set_sms_number(std::move(sms_number));
+  Raise(std::move(changed));
+  return absl::OkStatus();
 }
 
 absl::Status Customer::Authorize() const {
-  if (!enabled_) return absl::UnauthenticatedError("customer is not authorized");
+  if (!state_.enabled()) return absl::UnauthenticatedError("customer is not authorized");
   return absl::OkStatus();
+}
+
+void Customer::When(const CustomerEvent& event) {
+  std::visit(eda::Overloaded{
+                 [this](const CustomerRegistered& e) {
+                   state_.set_name(e.name());
+                   state_.set_sms_number(e.sms_number());
+                   state_.set_enabled(true);
+                 },
+                 [this](const CustomerSmsChanged& e) { state_.set_sms_number(e.sms_number()); },
+                 [this](const CustomerEnabled&) { state_.set_enabled(true); },
+                 [this](const CustomerDisabled&) { state_.set_enabled(false); },
+             },
+             event);
 }
 
 }  // namespace customers::domain

@@ -1,35 +1,33 @@
 // File: server.h
-// customerspb.CustomersService over gRPC: validates the request, runs the use case in a unit of
-// work, maps the status (NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED, ...) with its message.
+// customerspb.CustomersService over gRPC: each RPC runs its use case in a unit of work and replies
+// (NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED, ... with the spec's messages).
 #pragma once
 
 #include "libs/observability/metrics.h"
-#include "libs/pg/pool.h"
+#include "libs/service/use_cases.h"
 #include "proto/customers/customers_service.grpc.pb.h"
+#include "services/customers/application/application.h"
 
 namespace customers::grpc_api {
 
 class CustomersServer final : public customerspb::CustomersService::Service {
  public:
-  CustomersServer(eda::pg::Pool& pool, eda::obs::MetricsRegistry& metrics);
+  using UseCases = eda::service::UseCases<application::Ports>;
+  CustomersServer(const UseCases& app, eda::obs::MetricsRegistry& metrics);
 
-  ::grpc::Status RegisterCustomer(::grpc::ServerContext*,
-                                  const customerspb::RegisterCustomerRequest*,
-                                  customerspb::RegisterCustomerResponse*) override;
-  ::grpc::Status AuthorizeCustomer(::grpc::ServerContext*,
-                                   const customerspb::AuthorizeCustomerRequest*,
-                                   customerspb::AuthorizeCustomerResponse*) override;
-  ::grpc::Status GetCustomer(::grpc::ServerContext*, const customerspb::GetCustomerRequest*,
-                             customerspb::GetCustomerResponse*) override;
-  ::grpc::Status EnableCustomer(::grpc::ServerContext*, const customerspb::EnableCustomerRequest*,
-                                customerspb::EnableCustomerResponse*) override;
-  ::grpc::Status DisableCustomer(::grpc::ServerContext*, const customerspb::DisableCustomerRequest*,
-                                 customerspb::DisableCustomerResponse*) override;
-  ::grpc::Status ChangeSmsNumber(::grpc::ServerContext*, const customerspb::ChangeSmsNumberRequest*,
-                                 customerspb::ChangeSmsNumberResponse*) override;
+#define EDA_CUSTOMERS_RPC(Name)                                                  \
+  ::grpc::Status Name(::grpc::ServerContext*, const customerspb::Name##Request*, \
+                      customerspb::Name##Response*) override;
+  EDA_CUSTOMERS_RPC(RegisterCustomer)
+  EDA_CUSTOMERS_RPC(AuthorizeCustomer)
+  EDA_CUSTOMERS_RPC(GetCustomer)
+  EDA_CUSTOMERS_RPC(EnableCustomer)
+  EDA_CUSTOMERS_RPC(DisableCustomer)
+  EDA_CUSTOMERS_RPC(ChangeSmsNumber)
+#undef EDA_CUSTOMERS_RPC
 
  private:
-  eda::pg::Pool& pool_;
+  const UseCases& app_;
   prometheus::Counter& registered_;
 };
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include "libs/outbox/inbox.h"
+#include "libs/service/use_cases.h"
+#include "services/customers/application/application.h"
 
 namespace customers::handlers {
 
-eda::outbox::MessageHandler CommandHandler();
+// `app` must outlive the handler.
+eda::outbox::MessageHandler CommandHandler(const eda::service::UseCases<application::Ports>& app);
 
 }  // namespace customers::handlers
