@@ -3,11 +3,16 @@
 # Ports: gRPC on MALLBOTS_GRPC_BASE + index, HTTP on MALLBOTS_HTTP_BASE + index, where index is
 # the service's position in the list below.
 _svc=$1
-_i=0
-for _s in stores customers baskets ordering payments depot notifications search cosec; do
-  [ "$_s" = "$_svc" ] && break
-  _i=$((_i + 1))
-done
+_index() {  # _index SERVICE -> its position in the port order
+  local i=0 s
+  for s in stores customers baskets ordering payments depot notifications search cosec; do
+    [ "$s" = "$1" ] && { echo "$i"; return; }
+    i=$((i + 1))
+  done
+  echo "service-env: unknown service $1" >&2
+  return 1
+}
+_i=$(_index "$_svc")
 GRPC_PORT=$(( ${MALLBOTS_GRPC_BASE:-59100} + _i ))
 HTTP_PORT=$(( ${MALLBOTS_HTTP_BASE:-59200} + _i ))
 export SERVICE_NAME="$_svc"
@@ -19,5 +24,13 @@ export RPC_HOST=127.0.0.1 RPC_PORT=$GRPC_PORT
 export WEB_HOST=127.0.0.1 WEB_PORT=$HTTP_PORT
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
 export TOPOLOGY_FILE="$ROOT/deploy/topology.conf"
-export RPC_SERVICES="STORES=127.0.0.1:$(( ${MALLBOTS_GRPC_BASE:-59100} + 0 )),CUSTOMERS=127.0.0.1:$(( ${MALLBOTS_GRPC_BASE:-59100} + 1 ))"
-unset _s _i _svc
+# The peers the topology's `call` lines give this service, at their local gRPC ports.
+RPC_SERVICES=""
+_calls=$(awk -v s="$_svc" '$1 == "call" && $2 == s { print $3 }' "$ROOT/deploy/topology.conf")
+for _peer in $_calls; do
+  _port=$(( ${MALLBOTS_GRPC_BASE:-59100} + $(_index "$_peer") ))
+  RPC_SERVICES="${RPC_SERVICES:+$RPC_SERVICES,}$(echo "$_peer" | tr a-z A-Z)=127.0.0.1:$_port"
+done
+export RPC_SERVICES
+unset _i _svc _peer _port _calls
+unset -f _index

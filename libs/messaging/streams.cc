@@ -151,6 +151,8 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
       t.streams.push_back({f[1], StreamSpec{.name = f[2], .subjects = {f.begin() + 3, f.end()}}});
     } else if (f[0] == "publish" && f.size() == 3) {
       t.publishes.emplace_back(f[1], f[2]);
+    } else if (f[0] == "call" && f.size() == 3) {
+      t.calls.emplace_back(f[1], f[2]);
     } else if (f[0] == "consume" && f.size() == 5) {
       t.consumers.push_back(
           {f[1], ConsumerSpec{.stream = f[3], .durable = f[2], .filter_subject = f[4]}});
@@ -159,6 +161,14 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
     }
   }
   return t;
+}
+
+std::vector<std::string> Topology::PeersOf(const std::string& service) const {
+  std::vector<std::string> out;
+  for (const auto& [caller, peer] : calls) {
+    if (caller == service) out.push_back(peer);
+  }
+  return out;
 }
 
 std::vector<StreamSpec> Topology::StreamsOwnedBy(const std::string& service) const {

@@ -58,12 +58,15 @@ struct Topology {
   std::vector<Stream> streams;
   std::vector<std::pair<std::string, std::string>> publishes;  // (service, subject)
   std::vector<Consumer> consumers;
+  std::vector<std::pair<std::string, std::string>> calls;  // (service, peer it calls over gRPC)
 
   // Errors: NotFound (no file), InvalidArgument naming the line that does not parse.
   static absl::StatusOr<Topology> Load(const std::string& path);
 
   std::vector<StreamSpec> StreamsOwnedBy(const std::string& service) const;
   std::vector<ConsumerSpec> ConsumersOf(const std::string& service) const;
+  // The peers `service` calls synchronously (its `call` lines).
+  std::vector<std::string> PeersOf(const std::string& service) const;
 };
 
 // The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>).

@@ -1,8 +1,10 @@
 #include "libs/service/runtime.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/config.h"
 #include "libs/common/process.h"
@@ -34,6 +36,14 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   s.drain_delay = config.Duration("SHUTDOWN_DRAIN_DELAY", absl::ZeroDuration());
   s.tls_cert_file = config.String("TLS_CERT_FILE", "");
   s.tls_key_file = config.String("TLS_KEY_FILE", "");
+  if (absl::StatusOr<std::map<std::string, std::string>> peers =
+          ParseRpcServices(config.String("RPC_SERVICES", ""));
+      peers.ok()) {
+    s.rpc_services = *std::move(peers);
+  } else {
+    config.Invalid("RPC_SERVICES", std::string(peers.status().message()));
+  }
+  s.peer_timeout = config.Duration("PEER_TIMEOUT", absl::Seconds(5));
   const std::string level_name = config.String("LOG_LEVEL", "INFO");
   const std::string format = config.String("LOG_FORMAT", "json");
   std::optional<log::Level> level = log::ParseLevel(level_name);
@@ -54,6 +64,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = settings;
   EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
+  for (const std::string& peer : rt->topology_.PeersOf(settings.name)) {
+    if (settings.rpc_services.count(peer) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("RPC_SERVICES has no address for ", absl::AsciiStrToUpper(peer), " (",
+                       settings.name, " calls ", peer, " in the topology)"));
+    }
+  }
 
   EDA_ASSIGN_OR_RETURN(
       rt->ops_,
@@ -111,6 +128,15 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
                : absl::ResourceExhaustedError("every connection is in use");
   });
   return rt;
+}
+
+absl::StatusOr<Peer> Runtime::OpenPeer(const std::string& name) const {
+  const std::vector<std::string> peers = topology_.PeersOf(settings_.name);
+  if (std::find(peers.begin(), peers.end(), name) == peers.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the topology has no `call ", settings_.name, " ", name, "` line"));
+  }
+  return Peer(name, settings_.rpc_services.at(name), settings_.peer_timeout);
 }
 
 std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, int argc,

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "libs/outbox/relay.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
+#include "libs/service/peers.h"
 
 namespace eda::service {
 
@@ -52,6 +54,8 @@ struct Settings {
   absl::Duration drain_delay = absl::ZeroDuration();    // SHUTDOWN_DRAIN_DELAY
   std::string tls_cert_file;                            // TLS_CERT_FILE
   std::string tls_key_file;                             // TLS_KEY_FILE
+  std::map<std::string, std::string> rpc_services;      // RPC_SERVICES (peer -> host:port)
+  absl::Duration peer_timeout = absl::Seconds(5);       // PEER_TIMEOUT
 
   // Call first in main: installs the SIGTERM/SIGINT handling (ShutdownSignal) before any thread
   // starts. Reads the environment and flags; also configures logging (LOG_LEVEL, LOG_FORMAT).
@@ -79,6 +83,10 @@ class Runtime final {
   obs::OpsServer& ops() { return *ops_; }
   const messaging::Topology& topology() const { return topology_; }
   const Settings& settings() const { return settings_; }
+
+  // The peer `name` this service calls (a `call` line of the topology), at its RPC_SERVICES
+  // address. Errors: FailedPrecondition when the topology declares no such call.
+  absl::StatusOr<Peer> OpenPeer(const std::string& name) const;
 
   // Starts consuming one of the service's durables (as declared in the topology), each message
   // handled in a unit of work with its inbox row. Errors: NotFound for a durable the topology

@@ -1,0 +1,62 @@
+#include "libs/service/peers.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "libs/grpcserver/status.h"
+#include "libs/observability/trace_context.h"
+
+namespace eda::service {
+
+absl::StatusOr<std::map<std::string, std::string>> ParseRpcServices(absl::string_view value) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view entry : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(entry, '=');
+    const size_t colon = kv.second.rfind(':');
+    int port = 0;
+    if (kv.first.empty() || colon == absl::string_view::npos || colon == 0 ||
+        !absl::SimpleAtoi(kv.second.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("RPC_SERVICES: '", entry, "' is not NAME=host:port"));
+    }
+    const std::string name = absl::AsciiStrToLower(kv.first);
+    if (out.count(name) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("RPC_SERVICES: ", name, " is given twice"));
+    }
+    out[name] = std::string(kv.second);
+  }
+  return out;
+}
+
+Peer::Peer(std::string name, std::string address, absl::Duration timeout)
+    : name_(std::move(name)),
+      address_(std::move(address)),
+      timeout_(timeout),
+      channel_(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials())) {}
+
+std::unique_ptr<grpc::ClientContext> Peer::NewContext() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  if (const obs::SpanContext* span = obs::CurrentSpan()) {
+    ctx->AddMetadata("traceparent", span->NewChild().Traceparent());
+  }
+  return ctx;
+}
+
+absl::Status Peer::CallError(const grpc::Status& status) const {
+  const std::string where = absl::StrCat("peer ", name_, " at ", address_);
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::UnavailableError(
+          absl::StrCat(where, " is unreachable: ", status.error_message()));
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::DeadlineExceededError(
+          absl::StrCat(where, " did not answer within ", absl::FormatDuration(timeout_)));
+    default:
+      return grpcserver::FromGrpcStatus(status);
+  }
+}
+
+}  // namespace eda::service
