@@ -1,6 +1,7 @@
 #include "libs/pg/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 
@@ -248,6 +249,14 @@ absl::Status Connection::ExecBatch(absl::string_view sql, std::vector<std::strin
   if (!error.ok()) return error;
   if (PQstatus(c) != CONNECTION_OK) return StatusFromResult(nullptr, c, SqlContext(sql));
   return absl::OkStatus();
+}
+
+bool Connection::StillAlive() const {
+  if (!Connected()) return false;
+  // An idle connection (no LISTEN, no query in flight) has nothing to read unless the server is
+  // leaving: a terminated backend or a server shutting down sends its FATAL message, then closes.
+  pollfd pfd{.fd = PQsocket(conn_.get()), .events = POLLIN, .revents = 0};
+  return pfd.fd >= 0 && ::poll(&pfd, 1, 0) == 0;
 }
 
 bool Connection::Connected() const { return PQstatus(conn_.get()) == CONNECTION_OK; }

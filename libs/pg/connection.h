@@ -126,6 +126,10 @@ class Connection final {
   bool Healthy() const;
   // True while the link is up (CONNECTION_OK).
   bool Connected() const;
+  // For an idle connection (not listening, no query in flight): false when the server has sent
+  // anything since, which means it is closing the connection (a terminated backend, a server
+  // shutting down). Does not block and sends nothing.
+  bool StillAlive() const;
   // The server process id serving this connection.
   int BackendPid() const;
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/status_macros.h"
@@ -99,6 +100,37 @@ TEST_F(PgTest, DroppedConnectionIsUnavailableAndReplaced) {
   ASSERT_TRUE(lease.ok()) << lease.status();
   EXPECT_NE((*lease)->BackendPid(), old_pid);
   EXPECT_TRUE((*lease)->Exec("SELECT 1").ok());
+}
+
+TEST_F(PgTest, IdleConnectionsThatDiedAreReplacedBeforeUse) {
+  // As after a database restart: the pool's idle connections lost their server meanwhile. The
+  // next transaction must not start on one of them.
+  auto pool = Pool::Create({.dsn = dsn_, .size = 2});
+  ASSERT_TRUE(pool.ok());
+  std::vector<int> pids;
+  {
+    auto a = (*pool)->Acquire();
+    auto b = (*pool)->Acquire();
+    ASSERT_TRUE(a.ok() && b.ok());
+    pids = {(*a)->BackendPid(), (*b)->BackendPid()};
+  }
+  Connection admin = Connect();
+  for (int pid : pids) ASSERT_TRUE(admin.Exec("SELECT pg_terminate_backend($1)", {pid}).ok());
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto r = admin.Exec("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+                            {absl::StrCat("{", pids[0], ",", pids[1], "}")});
+        return r.ok() && *r->Int(0, 0) == 0;
+      },
+      absl::Seconds(5)));
+  for (int i = 0; i < 2; ++i) {
+    auto tx = Transaction::Begin(**pool);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    auto r = tx->Exec("SELECT 1");
+    EXPECT_TRUE(r.ok()) << "attempt " << i << ": " << r.status();
+    EXPECT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ((*pool)->stats().replaced, 2);
 }
 
 absl::Status InsertThenFail(Pool& pool, bool fail) {

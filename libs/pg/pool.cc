@@ -34,10 +34,14 @@ absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {
                                                        absl::FormatDuration(timeout), " (all ",
                                                        options_.size, " in use)"));
     }
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
+      // A connection that died while idle (a database restart) is replaced before a unit of
+      // work starts on it, so that the unit of work does not fail for it.
+      if (conn->StillAlive()) return Lease(this, std::move(conn));
+      --open_;
+      ++replaced_;
     }
     ++open_;  // reserve the slot, then connect without holding the lock
   }
