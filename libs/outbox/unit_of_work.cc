@@ -46,12 +46,6 @@ pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& me
 
 }  // namespace
 
-absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message) {
-  EDA_RETURN_IF_ERROR(Validate(message));
-  pg::Connection::Statement st = InsertOutbox({message});
-  return tx.Exec(st.sql, st.params).status();
-}
-
 absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(UnitOfWork&)>& fn,
                            int max_attempts) {
   absl::Duration pause = absl::Milliseconds(1);
@@ -73,6 +67,12 @@ absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(Unit
 
 namespace {
 
+absl::Mutex observer_mu(absl::kConstInit);
+CommitObserver& Observer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(observer_mu) {
+  static auto* observer = new CommitObserver();
+  return *observer;
+}
+
 absl::Mutex wakers_mu(absl::kConstInit);
 std::map<std::string, RelayWaker*>& Wakers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wakers_mu) {
   static auto* wakers = new std::map<std::string, RelayWaker*>();
@@ -80,6 +80,11 @@ std::map<std::string, RelayWaker*>& Wakers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(waker
 }
 
 }  // namespace
+
+void SetCommitObserver(CommitObserver observer) {
+  absl::MutexLock lock(&observer_mu);
+  Observer() = std::move(observer);
+}
 
 void RelayWaker::Register(const std::string& dsn, RelayWaker* waker) {
   absl::MutexLock lock(&wakers_mu);
@@ -157,6 +162,15 @@ absl::Status UnitOfWork::ReleaseSavepoint(const std::string& name) {
 }
 
 absl::Status UnitOfWork::Commit() {
+  absl::Status status = CommitAll();
+  if (status.ok() && !outgoing_.empty()) {
+    absl::MutexLock lock(&observer_mu);
+    if (Observer() != nullptr) Observer()(outgoing_);
+  }
+  return status;
+}
+
+absl::Status UnitOfWork::CommitAll() {
   EDA_RETURN_IF_ERROR(deferred_error_);  // the destructor rolls back
   std::vector<pg::Connection::Statement> last = std::move(deferred_);
   deferred_.clear();

@@ -28,11 +28,6 @@ namespace eda::outbox {
 // The channel the relay listens on.
 inline constexpr char kOutboxChannel[] = "mallbots_outbox";
 
-// Inserts `message` into the outbox in `tx`. Writing one message id twice publishes it twice;
-// JetStream (Nats-Msg-Id) and the consumers' inbox keep that to one effect. Errors:
-// InvalidArgument without id/name/subject; database errors.
-absl::Status WriteOutbox(pg::Transaction& tx, const messaging::Message& message);
-
 // Wakes the relay after a commit that wrote outbox rows. Registered by a relay for its database
 // (its DSN) while it leads; producers in the same process then wake it directly instead of
 // sending NOTIFY through PostgreSQL. Thread-safe.
@@ -45,6 +40,11 @@ class RelayWaker {
   // Wakes the leading relay of `dsn` in this process; false when there is none.
   static bool WakeLocal(const std::string& dsn);
 };
+
+// Told, after each commit that wrote outbox rows, which messages it wrote (the service's
+// <svc>_sent_messages_count). Process-wide; set once at startup; must be quick.
+using CommitObserver = std::function<void(const std::vector<messaging::Message>&)>;
+void SetCommitObserver(CommitObserver observer);
 
 class UnitOfWork final {
  public:
@@ -96,6 +96,7 @@ class UnitOfWork final {
 
  private:
   UnitOfWork(pg::Transaction tx, const std::string* dsn) : tx_(std::move(tx)), dsn_(dsn) {}
+  absl::Status CommitAll();
 
   pg::Transaction tx_;
   const std::string* dsn_;  // the pool's

@@ -12,6 +12,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/observability/logging.h"
 #include "libs/outbox/schema.h"
+#include "libs/service/admin.h"
 
 namespace eda::service {
 absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int argc,
@@ -36,6 +37,9 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   s.drain_delay = config.Duration("SHUTDOWN_DRAIN_DELAY", absl::ZeroDuration());
   s.tls_cert_file = config.String("TLS_CERT_FILE", "");
   s.tls_key_file = config.String("TLS_KEY_FILE", "");
+  s.admin_host = config.String("ADMIN_HOST", "127.0.0.1");
+  s.admin_port = config.Port("ADMIN_PORT", 9001);
+  s.admin_token = config.String("ADMIN_TOKEN", "");
   if (absl::StatusOr<std::map<std::string, std::string>> peers =
           ParseRpcServices(config.String("RPC_SERVICES", ""));
       peers.ok()) {
@@ -58,12 +62,52 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   return s;
 }
 
+namespace {
+
+// The reference's message metrics (spec §9.1), each counted under the message's name and "all".
+prometheus::Histogram::BucketBoundaries ReceivedBuckets() {
+  return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+}
+
+void CountSent(obs::MetricsRegistry& metrics, const std::string& service) {
+  auto& sent = metrics.Counter(service + "_sent_messages_count",
+                               "Messages written to the outbox, by name and under all.");
+  sent.Add({{"message", "all"}});
+  outbox::SetCommitObserver([&sent](const std::vector<messaging::Message>& messages) {
+    sent.Add({{"message", "all"}}).Increment(static_cast<double>(messages.size()));
+    for (const messaging::Message& m : messages) sent.Add({{"message", m.name}}).Increment();
+  });
+}
+
+outbox::MessageHandler CountReceived(obs::MetricsRegistry& metrics, const std::string& service,
+                                     outbox::MessageHandler handler) {
+  auto& received = metrics.Counter(service + "_received_messages_count",
+                                   "Messages passed to the handlers, by name and under all.");
+  auto& latency = metrics.Histogram(service + "_received_messages_latency_seconds",
+                                    "Handling time of received messages.");
+  return [&received, &latency, handler = std::move(handler)](outbox::UnitOfWork& uow,
+                                                             const messaging::Message& m) {
+    const absl::Time start = absl::Now();
+    absl::Status status = handler(uow, m);
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    const std::string handled = status.ok() ? "true" : "false";
+    for (const std::string& name : {m.name, std::string("all")}) {
+      received.Add({{"message", name}, {"handled", handled}}).Increment();
+      latency.Add({{"message", name}, {"handled", handled}}, ReceivedBuckets()).Observe(seconds);
+    }
+    return status;
+  };
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings,
                                                         std::vector<pg::Migration> migrations) {
   ApplyReleaseDefaults();
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = settings;
   EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
+  CountSent(rt->metrics_, settings.name);
   for (const std::string& peer : rt->topology_.PeersOf(settings.name)) {
     if (settings.rpc_services.count(peer) == 0) {
       return absl::InvalidArgumentError(
@@ -158,6 +202,7 @@ std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, i
 
 absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler handler,
                               int workers) {
+  handler = CountReceived(metrics_, settings_.name, std::move(handler));
   for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
     if (spec.durable != durable) continue;
     EDA_ASSIGN_OR_RETURN(
@@ -192,13 +237,23 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
     LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());
     return 1;
   }
+  AdminServer admin({.service = settings_.name, .token = settings_.admin_token}, *pool_, topology_);
+  absl::StatusOr<std::unique_ptr<grpcserver::Server>> admin_server = grpcserver::Server::Start(
+      {.address = absl::StrCat(settings_.admin_host, ":", settings_.admin_port),
+       .shutdown_timeout = settings_.shutdown_timeout},
+      {{&admin, "adminpb.AdminService"}}, metrics_, nullptr);
+  if (!admin_server.ok()) {
+    LOG_ERROR() << "cannot serve the admin API" << KV("error", admin_server.status());
+    return 1;
+  }
   serving_ = true;
   LOG_INFO() << "service ready" << KV("grpc_port", (*server)->port())
-             << KV("http_port", ops_->port());
+             << KV("http_port", ops_->port()) << KV("admin_port", (*admin_server)->port());
   ShutdownSignal& shutdown = ShutdownSignal::Install();
   shutdown.Wait();
   LOG_INFO() << "shutting down" << KV("reason", shutdown.reason());
   (*server)->Shutdown();  // not ready, drain, in-flight calls finish
+  (*admin_server)->Shutdown();
   for (auto& consumer : consumers_) consumer->Stop();
   relay_->Stop();
   ops_->Stop();

@@ -54,6 +54,9 @@ struct Settings {
   absl::Duration drain_delay = absl::ZeroDuration();    // SHUTDOWN_DRAIN_DELAY
   std::string tls_cert_file;                            // TLS_CERT_FILE
   std::string tls_key_file;                             // TLS_KEY_FILE
+  std::string admin_host = "127.0.0.1";                 // ADMIN_HOST
+  int admin_port = 9001;                                // ADMIN_PORT (0: any free port)
+  std::string admin_token;                              // ADMIN_TOKEN (empty: none required)
   std::map<std::string, std::string> rpc_services;      // RPC_SERVICES (peer -> host:port)
   absl::Duration peer_timeout = absl::Seconds(5);       // PEER_TIMEOUT
 

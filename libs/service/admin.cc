@@ -1,0 +1,141 @@
+#include "libs/service/admin.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/grpcserver/status.h"
+#include "libs/pg/transaction.h"
+
+namespace eda::service {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kDefaultLimit = 20;
+constexpr int kMaxLimit = 1000;
+
+absl::StatusOr<int> Limit(int requested) {
+  if (requested < 0 || requested > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("the limit must be 0 to ", kMaxLimit));
+  }
+  return requested == 0 ? kDefaultLimit : requested;
+}
+
+google::protobuf::Timestamp FromEpoch(double seconds) {
+  return TimeUtil::MicrosecondsToTimestamp(static_cast<int64_t>(seconds * 1e6));
+}
+
+// Runs `fn` in a read-only transaction of its own and converts its status.
+template <typename Fn>
+grpc::Status Read(pg::Pool& pool, Fn fn) {
+  return grpcserver::ToGrpcStatus([&]() -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(pool));
+    EDA_RETURN_IF_ERROR(fn(tx));
+    return tx.Commit();
+  }());
+}
+
+}  // namespace
+
+AdminServer::AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology)
+    : options_(std::move(options)), pool_(pool), topology_(topology) {}
+
+grpc::Status AdminServer::Authorize(const grpc::ServerContext& ctx) const {
+  if (options_.token.empty()) return grpc::Status::OK;
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  if (it != md.end() &&
+      std::string(it->second.data(), it->second.size()) == "Bearer " + options_.token) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "the admin API needs 'authorization: Bearer <ADMIN_TOKEN>'");
+}
+
+grpc::Status AdminServer::GetInfo(grpc::ServerContext* ctx, const adminpb::GetInfoRequest*,
+                                  adminpb::GetInfoResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  resp->set_service(options_.service);
+  for (const auto& s : topology_.StreamsOwnedBy(options_.service)) resp->add_streams(s.name);
+  for (const auto& c : topology_.ConsumersOf(options_.service)) resp->add_consumers(c.durable);
+  for (const auto& p : topology_.PeersOf(options_.service)) resp->add_peers(p);
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(pg::Result r,
+                         tx.Exec("SELECT COALESCE(max(version), 0) FROM schema_migrations"));
+    EDA_ASSIGN_OR_RETURN(int64_t version, r.Int(0, 0));
+    resp->set_schema_version(version);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServer::GetOutbox(grpc::ServerContext* ctx, const adminpb::GetOutboxRequest* req,
+                                    adminpb::GetOutboxResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  absl::StatusOr<int> limit = Limit(req->limit());
+  if (!limit.ok()) return grpcserver::ToGrpcStatus(limit.status());
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result totals,
+        tx.Exec("SELECT count(*), COALESCE(extract(epoch from now() - min(sent_at)), 0)::float8 "
+                "FROM outbox WHERE published_at IS NULL"));
+    EDA_ASSIGN_OR_RETURN(int64_t unpublished, totals.Int(0, 0));
+    EDA_ASSIGN_OR_RETURN(double oldest, totals.Double(0, 1));
+    resp->set_unpublished(unpublished);
+    resp->set_oldest_unpublished_seconds(oldest);
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        tx.Exec("SELECT seq, id, name, subject, extract(epoch from sent_at)::float8 FROM outbox "
+                "WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+                {*limit}));
+    for (int i = 0; i < rows.rows(); ++i) {
+      adminpb::OutboxMessage* m = resp->add_messages();
+      EDA_ASSIGN_OR_RETURN(int64_t seq, rows.Int(i, 0));
+      m->set_seq(seq);
+      m->set_id(std::string(rows.Text(i, 1)));
+      m->set_name(std::string(rows.Text(i, 2)));
+      m->set_subject(std::string(rows.Text(i, 3)));
+      EDA_ASSIGN_OR_RETURN(double sent_at, rows.Double(i, 4));
+      *m->mutable_sent_at() = FromEpoch(sent_at);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServer::ListProcessed(grpc::ServerContext* ctx,
+                                        const adminpb::ListProcessedRequest* req,
+                                        adminpb::ListProcessedResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  absl::StatusOr<int> limit = Limit(req->limit());
+  if (!limit.ok()) return grpcserver::ToGrpcStatus(limit.status());
+  if (!req->consumer().empty()) {
+    const auto consumers = topology_.ConsumersOf(options_.service);
+    if (std::none_of(consumers.begin(), consumers.end(),
+                     [&](const auto& c) { return c.durable == req->consumer(); })) {
+      return grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          absl::StrCat(options_.service, " has no durable consumer named ", req->consumer()));
+    }
+  }
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        tx.Exec("SELECT consumer, id, name, subject, extract(epoch from received_at)::float8 "
+                "FROM inbox WHERE $1 = '' OR consumer = $1 ORDER BY received_at DESC LIMIT $2",
+                {req->consumer(), *limit}));
+    for (int i = 0; i < rows.rows(); ++i) {
+      adminpb::ProcessedMessage* m = resp->add_messages();
+      m->set_consumer(std::string(rows.Text(i, 0)));
+      m->set_id(std::string(rows.Text(i, 1)));
+      m->set_name(std::string(rows.Text(i, 2)));
+      m->set_subject(std::string(rows.Text(i, 3)));
+      EDA_ASSIGN_OR_RETURN(double received_at, rows.Double(i, 4));
+      *m->mutable_received_at() = FromEpoch(received_at);
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace eda::service

@@ -1,0 +1,42 @@
+// File: admin.h
+// adminpb.AdminService (proto/admin/admin_service.proto): the operator surface of a service,
+// served by the runtime on its own port (ADMIN_HOST/ADMIN_PORT), guarded by ADMIN_TOKEN when it
+// is set. It answers from the service's database and topology only, so every service has it
+// without code of its own; later capabilities (outbox dead letters, sagas, read-model rebuilds)
+// add methods here.
+#pragma once
+
+#include <string>
+
+#include "libs/messaging/streams.h"
+#include "libs/pg/pool.h"
+#include "proto/admin/admin_service.grpc.pb.h"
+
+namespace eda::service {
+
+class AdminServer final : public adminpb::AdminService::Service {
+ public:
+  struct Options {
+    std::string service;
+    std::string token;  // empty: no token required
+  };
+  // `pool` and `topology` must outlive the server.
+  AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology);
+
+  grpc::Status GetInfo(grpc::ServerContext* ctx, const adminpb::GetInfoRequest* req,
+                       adminpb::GetInfoResponse* resp) override;
+  grpc::Status GetOutbox(grpc::ServerContext* ctx, const adminpb::GetOutboxRequest* req,
+                         adminpb::GetOutboxResponse* resp) override;
+  grpc::Status ListProcessed(grpc::ServerContext* ctx, const adminpb::ListProcessedRequest* req,
+                             adminpb::ListProcessedResponse* resp) override;
+
+ private:
+  // OK, or UNAUTHENTICATED when a token is required and the call does not carry it.
+  grpc::Status Authorize(const grpc::ServerContext& ctx) const;
+
+  const Options options_;
+  pg::Pool& pool_;
+  const messaging::Topology& topology_;
+};
+
+}  // namespace eda::service
