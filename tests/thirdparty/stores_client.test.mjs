@@ -7,6 +7,7 @@
 //   node --test tests/thirdparty/stores_client.test.mjs
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { AckPolicy, DeliverPolicy, connect } from 'nats';
 import protobuf from 'protobufjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
 const STORES_ADDR = process.env.STORES_ADDR;
 const NATS_URL = process.env.NATS_URL;
 
@@ -38,9 +40,17 @@ function call(client, method, request) {
   });
 }
 
+// Our imports are named from the repository root ("proto/eda/options.proto"). Of google's,
+// protobufjs bundles the common ones; descriptor.proto (which options.proto extends) ships with
+// the package as a file.
+function resolveImport(_origin, target) {
+  if (target === 'google/protobuf/descriptor.proto') return require.resolve(`protobufjs/${target}`);
+  return target.startsWith('google/') ? target : path.join(ROOT, target);
+}
+
 async function messageTypes() {
   const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (target.startsWith('google/') ? target : path.join(ROOT, target));
+  root.resolvePath = resolveImport;
   await root.load(
     ['proto/messaging/stream_message.proto', 'proto/messaging/message_data.proto', 'proto/stores/stores_api.proto'],
     { keepCase: true },

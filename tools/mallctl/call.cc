@@ -1,5 +1,5 @@
 // mallctl call: any unary RPC of a known service, request and response as protobuf JSON, through
-// gRPC's generic stub (the method's types come from the linked descriptors).
+// gRPC's generic stub (the method's types come from the catalogue's descriptors).
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -64,11 +64,8 @@ int Call(const CallArgs& args) {
     return kExitUsage;
   }
 
-  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<google::protobuf::Message> request(
-      factory->GetPrototype(method->input_type())->New());
-  std::unique_ptr<google::protobuf::Message> response(
-      factory->GetPrototype(method->output_type())->New());
+  std::unique_ptr<google::protobuf::Message> request(Prototype(method->input_type()).New());
+  std::unique_ptr<google::protobuf::Message> response(Prototype(method->output_type()).New());
   const std::string json = args.request_json.empty() ? "{}" : args.request_json;
   if (auto s = google::protobuf::util::JsonStringToMessage(json, request.get()); !s.ok()) {
     std::cerr << "invalid request for " << method->input_type()->full_name() << ": " << s.message()

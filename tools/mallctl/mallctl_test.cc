@@ -1,13 +1,19 @@
 // mallctl, run as a program against the real stores and customers binaries, PostgreSQL and
 // nats-server, reading its addresses from a state directory as it does against `make up`.
 #include <fcntl.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -23,6 +29,7 @@
 #include "libs/testing/harness.h"
 #include "proto/customers/customers_api.pb.h"
 #include "proto/customers/customers_service.pb.h"
+#include "proto/eda/options.pb.h"
 #include "proto/stores/stores_service.pb.h"
 #include "tools/mallctl/mallctl.pb.h"
 
@@ -96,6 +103,59 @@ std::string PayloadField(const MessageLine& line, const std::string& field) {
   return it == line.payload().struct_value().fields().end() ? "" : it->second.string_value();
 }
 
+// The public protos of the contexts deploy/topology.conf names, found on disk by the naming
+// convention alone (proto/<context>/<context>_service.proto and _api.proto) and compiled here with
+// protoc: what mallctl must know without being told.
+struct PublicProtos {
+  google::protobuf::DescriptorPool pool;
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  std::map<std::string, const google::protobuf::Descriptor*> messages;  // by (eda.wire_name)
+};
+
+void CollectWireNames(const google::protobuf::Descriptor* type, PublicProtos& out) {
+  for (int i = 0; i < type->options().ExtensionSize(eda::wire_name); ++i) {
+    out.messages[type->options().GetExtension(eda::wire_name, i)] = type;
+  }
+  for (int i = 0; i < type->nested_type_count(); ++i) CollectWireNames(type->nested_type(i), out);
+}
+
+void CompilePublicProtos(PublicProtos& out) {
+  const std::string root = testing::SourceDir();
+  std::vector<std::string> argv = {std::getenv("PROTOC"), "-I" + root, "--include_imports"};
+  const size_t first_file = argv.size() + 1;
+  testing::TempDir dir("mallctl-protos");
+  argv.push_back("--descriptor_set_out=" + dir.path() + "/set.pb");
+  std::vector<std::string> contexts;  // column 2 of every entry: its service
+  std::ifstream topology(root + "/deploy/topology.conf");
+  for (std::string line; std::getline(topology, line);) {
+    std::vector<std::string> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (words.size() < 2 || absl::StartsWith(words[0], "#")) continue;
+    if (std::find(contexts.begin(), contexts.end(), words[1]) == contexts.end()) {
+      contexts.push_back(words[1]);
+    }
+  }
+  for (const std::string& context : contexts) {
+    for (const char* kind : {"_service.proto", "_api.proto"}) {
+      const std::string file = absl::StrCat(root, "/proto/", context, "/", context, kind);
+      if (std::filesystem::exists(file)) argv.push_back(file);
+    }
+  }
+  ASSERT_GT(argv.size(), first_file) << "no public protos under " << root << "/proto";
+  auto protoc = testing::Process::Start(argv, {.log_file = dir.path() + "/protoc.log"});
+  ASSERT_TRUE(protoc.ok()) << protoc.status();
+  ASSERT_EQ((*protoc)->Wait(), 0) << ReadFile(dir.path() + "/protoc.log");
+  google::protobuf::FileDescriptorSet set;
+  ASSERT_TRUE(set.ParseFromString(ReadFile(dir.path() + "/set.pb")));
+  for (const google::protobuf::FileDescriptorProto& proto : set.file()) {
+    const google::protobuf::FileDescriptor* file = out.pool.BuildFile(proto);
+    ASSERT_NE(file, nullptr) << proto.name();
+    for (int i = 0; i < file->service_count(); ++i) out.services.push_back(file->service(i));
+    for (int i = 0; i < file->message_type_count(); ++i)
+      CollectWireNames(file->message_type(i), out);
+  }
+}
+
 class MallctlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -105,18 +165,23 @@ class MallctlTest : public ::testing::Test {
     auto customers = testing::ServiceUnderTest::Start("CUSTOMERS_BIN", "customers");
     ASSERT_TRUE(customers.ok()) << customers.status();
     customers_ = customers->release();
-    auto nats = messaging::Connection::Connect({.url = testing::SharedNats().url()});
-    ASSERT_TRUE(nats.ok());
+    auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
+    ASSERT_TRUE(nats.ok()) << nats.status();
     nats_ = nats->release();
     // Replies to commands go to the saga's stream, which no service of this test owns.
     ASSERT_TRUE(
         messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
             .ok());
     home_ = new testing::TempDir("mallctl-home");
+    // As deploy/local/stack.sh writes it: mallctl connects to NATS as the admin.
     std::ofstream env(home_->path() + "/stack.env");
-    env << "MALLBOTS_NATS_URL=" << testing::SharedNats().url() << "\n"
+    env << "MALLBOTS_NATS_URL=" << testing::SharedStackNats().url() << "\n"
+        << "MALLBOTS_NATS_ADMIN_USER=admin\n"
+        << "MALLBOTS_NATS_ADMIN_PASSWORD=" << testing::SharedStackNats().Password("admin") << "\n"
         << "MALLBOTS_GRPC_STORES=" << stores_->grpc_target() << "\n"
         << "MALLBOTS_GRPC_CUSTOMERS=" << customers_->grpc_target() << "\n";
+    env.close();
+    chmod((home_->path() + "/stack.env").c_str(), 0600);
   }
   static void TearDownTestSuite() {
     if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
@@ -292,6 +357,93 @@ TEST_F(MallctlTest, ReportsErrorsWithTheirCodeAndExitStatus) {
   EXPECT_THAT(bad_flag.err, HasSubstr("unknown flag --follow"));
 }
 
+// Nothing in mallctl names a context: it calls every service and decodes every message name
+// that the public protos declare (a new context's appear once its protos are built).
+TEST_F(MallctlTest, KnowsEveryServiceAndMessageNameThePublicProtosDeclare) {
+  PublicProtos declared;
+  ASSERT_NO_FATAL_FAILURE(CompilePublicProtos(declared));
+  ASSERT_GE(declared.services.size(), 2u);
+  ASSERT_GE(declared.messages.size(), 2u);
+
+  // Services: exactly those declared, in the topology's order, each with its methods, by short
+  // and by full name.
+  std::vector<std::string> short_names;
+  for (const google::protobuf::ServiceDescriptor* service : declared.services) {
+    std::string name = service->file()->package();
+    if (absl::EndsWith(name, "pb")) name.resize(name.size() - 2);
+    short_names.push_back(name);
+    for (const std::string& as : {name, service->full_name()}) {
+      Result listed = Mallctl({"call", as});
+      ASSERT_EQ(listed.rc, 0) << as << ": " << listed.err;
+      for (int i = 0; i < service->method_count(); ++i) {
+        const google::protobuf::MethodDescriptor* m = service->method(i);
+        EXPECT_THAT(listed.out,
+                    HasSubstr(absl::StrCat(m->name(), "(", m->input_type()->full_name(),
+                                           ") returns ", m->output_type()->full_name(), "\n")));
+      }
+    }
+  }
+  Result unknown = Mallctl({"call", "nosuchcontext"});
+  EXPECT_EQ(unknown.rc, 2);
+  std::vector<std::string> known;
+  const size_t at = unknown.err.find("(known: ");
+  ASSERT_NE(at, std::string::npos) << unknown.err;
+  const size_t end = unknown.err.find(')', at);
+  for (absl::string_view n : absl::StrSplit(unknown.err.substr(at + 8, end - at - 8), ", ")) {
+    known.emplace_back(n);
+  }
+  EXPECT_THAT(known, ::testing::ElementsAreArray(short_names));
+
+  // Messages: one of each declared name, on a stream of its own, with every string field set;
+  // tail prints each payload as JSON with every field of its type.
+  ASSERT_TRUE(
+      messaging::EnsureStream(nats_->js(), {.name = "MALLCTLTEST", .subjects = {"mallctltest.>"}})
+          .ok());
+  google::protobuf::DynamicMessageFactory factory(&declared.pool);
+  for (const auto& [name, type] : declared.messages) {
+    std::unique_ptr<google::protobuf::Message> payload(factory.GetPrototype(type)->New());
+    for (int i = 0; i < type->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* f = type->field(i);
+      if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING && !f->is_repeated()) {
+        payload->GetReflection()->SetString(payload.get(), f, name + "/" + f->name());
+      }
+    }
+    messaging::Message m{.id = eda::NewUuid(),
+                         .name = name,
+                         .subject = "mallctltest.messages",
+                         .payload = payload->SerializeAsString()};
+    ASSERT_TRUE(testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m),
+                                    {{"Nats-Msg-Id", m.id}})
+                    .ok());
+  }
+  Result tail = Mallctl({"tail", "mallctltest.>", "--from-start", "--count",
+                         std::to_string(declared.messages.size()), "--timeout", "10s"});
+  ASSERT_EQ(tail.rc, 0) << tail.err;
+  const std::vector<std::string> lines = JsonLines(tail.out);
+  ASSERT_EQ(lines.size(), declared.messages.size()) << tail.out;
+  std::set<std::string> decoded;
+  for (const std::string& l : lines) {
+    const MessageLine m = FromJson<MessageLine>(l);
+    ASSERT_EQ(declared.messages.count(m.name()), 1u) << l;
+    EXPECT_EQ(m.error(), "") << l;
+    EXPECT_EQ(m.payload_raw(), "") << l;
+    const google::protobuf::Descriptor* type = declared.messages.at(m.name());
+    ASSERT_TRUE(m.payload().has_struct_value()) << l;
+    const auto& fields = m.payload().struct_value().fields();
+    for (const auto& entry : fields) EXPECT_NE(type->FindFieldByName(entry.first), nullptr) << l;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* f = type->field(i);
+      if (f->message_type() != nullptr && !f->is_repeated()) continue;  // unset: not printed
+      EXPECT_EQ(fields.count(f->name()), 1u) << f->name() << " in " << l;
+      if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING && !f->is_repeated()) {
+        EXPECT_EQ(PayloadField(m, f->name()), m.name() + "/" + f->name()) << l;
+      }
+    }
+    decoded.insert(m.name());
+  }
+  EXPECT_EQ(decoded.size(), declared.messages.size());
+}
+
 TEST_F(MallctlTest, NoDeadLetterStreamMeansNoDeadLetters) {
   // A NATS server no consuming service has used yet.
   auto fresh = testing::NatsServer::Start();
@@ -349,27 +501,29 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
   ASSERT_EQ(registered.rc, 0) << registered.err;
   const std::string customer_id =
       FromJson<customerspb::RegisterCustomerResponse>(registered.out).id();
-  const std::string saga_id = eda::NewUuid();
-  const std::string command_id = eda::NewUuid();
-  {
+  // An AuthorizeCustomer command for that customer from saga `saga`, as an envelope.
+  auto authorize = [&](const std::string& id, const std::string& saga) {
     customerspb::AuthorizeCustomer cmd;
     cmd.set_id(customer_id);
-    messaging::Message m{.id = command_id,
+    messaging::Message m{.id = id,
                          .name = "customersapi.AuthorizeCustomer",
                          .subject = "mallbots.customers.commands",
                          .payload = cmd.SerializeAsString()};
     m.metadata = {{messaging::kCommandReplyChannel, "mallbots.cosec.replies.CreateOrder"},
-                  {messaging::kCommandSagaId, saga_id},
+                  {messaging::kCommandSagaId, saga},
                   {messaging::kCommandSagaName, "cosec.CreateOrder"}};
-    ASSERT_TRUE(testing::PublishRaw(*nats_, "mallbots.deadletter.customers.customer-commands",
-                                    messaging::EncodeEnvelope(m),
-                                    {{"Mallbots-Dead-Reason", "UNAVAILABLE: the database was down"},
-                                     {"Mallbots-Dead-Consumer", "customer-commands"},
-                                     {"Mallbots-Dead-Stream", "CUSTOMERS"},
-                                     {"Mallbots-Dead-Subject", "mallbots.customers.commands"},
-                                     {"Mallbots-Dead-Original-Msg-Id", command_id}})
-                    .ok());
-  }
+    return messaging::EncodeEnvelope(m);
+  };
+  const std::string saga_id = eda::NewUuid();
+  const std::string command_id = eda::NewUuid();
+  ASSERT_TRUE(testing::PublishRaw(*nats_, "mallbots.deadletter.customers.customer-commands",
+                                  authorize(command_id, saga_id),
+                                  {{"Mallbots-Dead-Reason", "UNAVAILABLE: the database was down"},
+                                   {"Mallbots-Dead-Consumer", "customer-commands"},
+                                   {"Mallbots-Dead-Stream", "CUSTOMERS"},
+                                   {"Mallbots-Dead-Subject", "mallbots.customers.commands"},
+                                   {"Mallbots-Dead-Original-Msg-Id", command_id}})
+                  .ok());
   uint64_t command_seq = 0;
   for (const DeadLetter& d : ListDeadLetters()) {
     if (d.original_msg_id() == command_id) command_seq = d.seq();
@@ -382,19 +536,26 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
       replayed.out,
       HasSubstr(absl::StrCat("replayed ", command_seq,
                              " (customersapi.AuthorizeCustomer) on mallbots.customers.commands")));
-  std::vector<messaging::Message> replies;
-  auto collect_replies = [&] {
+  auto replies_to = [&](const std::string& saga) {
     auto all = testing::StreamMessages(*nats_, "COSEC", "mallbots.cosec.replies.CreateOrder");
-    replies.clear();
+    std::vector<messaging::Message> replies;
     for (const auto& r : all.ok() ? *all : std::vector<messaging::Message>()) {
-      if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga_id)
+      if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga)
         replies.push_back(r);
     }
-    return !replies.empty();
+    return replies;
   };
-  ASSERT_TRUE(testing::WaitUntil(collect_replies, absl::Seconds(15)));
-  absl::SleepFor(absl::Milliseconds(500));  // a second reply would be there by now
-  collect_replies();
+  ASSERT_TRUE(testing::WaitUntil([&] { return !replies_to(saga_id).empty(); }, absl::Seconds(15)));
+  // Then the reply to a later command: the service handles its commands in order and publishes
+  // its replies in commit order, so a second reply to the replayed command would precede it.
+  const std::string marker_saga = eda::NewUuid();
+  const std::string marker_id = eda::NewUuid();
+  ASSERT_TRUE(testing::PublishRaw(*nats_, "mallbots.customers.commands",
+                                  authorize(marker_id, marker_saga), {{"Nats-Msg-Id", marker_id}})
+                  .ok());
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return !replies_to(marker_saga).empty(); }, absl::Seconds(15)));
+  const std::vector<messaging::Message> replies = replies_to(saga_id);
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].name, "am.Success");
   for (const DeadLetter& d : ListDeadLetters()) EXPECT_NE(d.seq(), command_seq);

@@ -5,11 +5,7 @@
 namespace customers::api {
 
 void RegisterMessages(eda::messaging::TypeRegistry& registry) {
-  registry.Register<customerspb::CustomerRegistered>(kCustomerRegistered);
-  registry.Register<customerspb::CustomerSmsChanged>(kCustomerSmsChanged);
-  registry.Register<customerspb::CustomerEnabled>(kCustomerEnabled);
-  registry.Register<customerspb::CustomerDisabled>(kCustomerDisabled);
-  registry.Register<customerspb::AuthorizeCustomer>(kAuthorizeCustomer);
+  registry.RegisterAnnotated(customerspb::CustomerRegistered::descriptor()->file());
 }
 
 }  // namespace customers::api

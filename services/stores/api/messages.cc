@@ -5,14 +5,7 @@
 namespace stores::api {
 
 void RegisterMessages(eda::messaging::TypeRegistry& registry) {
-  registry.Register<storespb::StoreCreated>(kStoreCreated);
-  registry.Register<storespb::StoreParticipationToggled>(kStoreParticipatingToggled);
-  registry.Register<storespb::StoreRebranded>(kStoreRebranded);
-  registry.Register<storespb::ProductAdded>(kProductAdded);
-  registry.Register<storespb::ProductRebranded>(kProductRebranded);
-  registry.Register<storespb::ProductPriceChanged>(kProductPriceIncreased);
-  registry.Register<storespb::ProductPriceChanged>(kProductPriceDecreased);
-  registry.Register<storespb::ProductRemoved>(kProductRemoved);
+  registry.RegisterAnnotated(storespb::StoreCreated::descriptor()->file());
 }
 
 }  // namespace stores::api

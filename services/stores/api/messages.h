@@ -10,6 +10,7 @@ namespace stores::api {
 inline constexpr char kStoreSubject[] = "mallbots.stores.events.Store";
 inline constexpr char kProductSubject[] = "mallbots.stores.events.Product";
 
+// Wire names, as proto/stores/stores_api.proto declares them; for publishing and matching.
 inline constexpr char kStoreCreated[] = "storesapi.StoreCreated";
 inline constexpr char kStoreParticipatingToggled[] = "storesapi.StoreParticipatingToggled";
 inline constexpr char kStoreRebranded[] = "storesapi.StoreRebranded";
@@ -19,7 +20,8 @@ inline constexpr char kProductPriceIncreased[] = "storesapi.ProductPriceIncrease
 inline constexpr char kProductPriceDecreased[] = "storesapi.ProductPriceDecreased";
 inline constexpr char kProductRemoved[] = "storesapi.ProductRemoved";
 
-// Registers every name above with its protobuf type.
+// Registers the messages of proto/stores/stores_api.proto under the names their (eda.wire_name)
+// options declare: the names above (messages_test.cc checks that the two agree).
 void RegisterMessages(eda::messaging::TypeRegistry& registry);
 
 }  // namespace stores::api
