@@ -206,7 +206,7 @@ void Relay::Impl::DropDatabase() {
 }
 
 // The relay's statements are prepared once, and after their first few runs PostgreSQL keeps a
-// generic plan for them (forcing a fresh plan per batch was half of the relay's database time).
+// generic plan for them (planning each batch afresh would cost as much as running it).
 // Each statement is written so that its generic plan is the right one: here a generic plan cannot
 // tell that the array is small, so the batch's seq range bounds the index scan; the prune
 // statements below order by their cutoff column so that their index is used whatever the cutoff.

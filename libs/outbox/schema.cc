@@ -64,10 +64,8 @@ ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_th
 )sql"},
       {4, "platform_outbox_ids_not_indexed", R"sql(
 -- Message ids are new UUIDs, and a message written twice is dropped downstream anyway (by
--- JetStream's duplicate window on Nats-Msg-Id, and by every consumer's inbox), so the outbox no
--- longer keeps a unique index on them: it was half the cost of writing and marking a row.
--- (Before the first release: no running replica still writes with ON CONFLICT (id). From then
--- on, such a change ships in two steps, the code first and the schema in a later release.)
+-- JetStream's duplicate window on Nats-Msg-Id, and by every consumer's inbox), so the outbox
+-- keeps no unique index on them (maintaining one would cost about as much as writing the row).
 ALTER TABLE outbox DROP CONSTRAINT outbox_id_key;
 )sql"},
   };

@@ -81,11 +81,8 @@ class Runtime final {
   ~Runtime();
 
   pg::Pool& pool() { return *pool_; }
-  messaging::Connection& nats() { return *nats_; }
   obs::MetricsRegistry& metrics() { return metrics_; }
   obs::OpsServer& ops() { return *ops_; }
-  const messaging::Topology& topology() const { return topology_; }
-  const Settings& settings() const { return settings_; }
 
   // The peer `name` this service calls (a `call` line of the topology), at its RPC_SERVICES
   // address. Errors: FailedPrecondition when the topology declares no such call.
