@@ -157,14 +157,14 @@ int main(int argc, char** argv) {
   setenv("EDA_SOURCE_DIR", SOURCE_DIR, 0);  // the topology file the service reads
   auto pg = testing::PostgresServer::Start({.durable = true});
   if (!pg.ok()) return Fail(pg.status());
-  auto nats = testing::NatsServer::Start();
+  auto nats = testing::NatsServer::StartFromTopology();  // the stack's users and permissions
   if (!nats.ok()) return Fail(nats.status());
   auto raw_dsn = (*pg)->CreateDatabase("raw");
-  auto dsn = (*pg)->CreateDatabase("stores");
-  if (!raw_dsn.ok() || !dsn.ok()) return Fail(absl::InternalError("create database"));
+  if (!raw_dsn.ok()) return Fail(raw_dsn.status());
   std::unique_ptr<testing::ServiceUnderTest> stores;
   if (target.empty()) {
-    auto started = testing::ServiceUnderTest::StartWith(binary, *dsn, (*nats)->url());
+    // Its own role and database on the same (durable) cluster, as `make up` provisions them.
+    auto started = testing::ServiceUnderTest::StartWith(binary, "stores", **pg, **nats);
     if (!started.ok()) return Fail(started.status());
     stores = std::move(*started);
     target = stores->grpc_target();

@@ -8,22 +8,30 @@ function(eda_target_warnings target)
   endif()
 endfunction()
 
-# Unit tests: one ctest entry per test case, labelled "unit".
+# Unit tests: one ctest entry per test case, labelled "unit". Pure and fast: 30 s is plenty.
 function(eda_unit_test target)
   add_executable(${target} ${ARGN})
   eda_target_warnings(${target})
   target_link_libraries(${target} PRIVATE GTest::gmock_main)
-  gtest_discover_tests(${target} PROPERTIES LABELS unit DISCOVERY_TIMEOUT 30)
+  gtest_discover_tests(${target} EXTRA_ARGS --gtest_shuffle DISCOVERY_TIMEOUT 30
+                       PROPERTIES LABELS unit TIMEOUT 30)
 endfunction()
 
 # Integration tests: the whole binary is one ctest entry (it starts its own PostgreSQL and/or
-# nats-server once for all its cases), labelled "integration".
+# nats-server once for all its cases), labelled "integration", its cases in a random order.
+# They take the resource lock "cpu": each runs real servers against deadlines, and two of them
+# on the same cores (ctest -j) would starve each other into timeouts; unit tests still run beside.
 function(eda_integration_test target)
   add_executable(${target} ${ARGN})
   eda_target_warnings(${target})
   target_link_libraries(${target} PRIVATE GTest::gmock_main eda::testing)
-  add_test(NAME ${target} COMMAND ${target} --gtest_color=no)
-  set_tests_properties(${target} PROPERTIES LABELS integration TIMEOUT 600
+  add_test(NAME ${target} COMMAND ${target} --gtest_color=no --gtest_shuffle)
+  eda_integration_test_properties(${target})
+endfunction()
+
+# The ctest properties every integration test has, for those not built by eda_integration_test.
+function(eda_integration_test_properties test)
+  set_tests_properties(${test} PROPERTIES LABELS integration TIMEOUT 600 RESOURCE_LOCK cpu
     ENVIRONMENT "EDA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 

@@ -1,7 +1,7 @@
 # Sourced by stack.sh: exports the environment of one service for the local stack.
 #   . service-env.sh <service>
-# Ports: gRPC on MALLBOTS_GRPC_BASE + index, HTTP on MALLBOTS_HTTP_BASE + index, where index is
-# the service's position in the list below.
+# Ports: gRPC on MALLBOTS_GRPC_BASE + index, HTTP on MALLBOTS_HTTP_BASE + index, the admin API on
+# MALLBOTS_ADMIN_BASE + index, where index is the service's position in the list below.
 _svc=$1
 _index() {  # _index SERVICE -> its position in the port order
   local i=0 s
@@ -15,6 +15,7 @@ _index() {  # _index SERVICE -> its position in the port order
 _i=$(_index "$_svc")
 GRPC_PORT=$(( ${MALLBOTS_GRPC_BASE:-59100} + _i ))
 HTTP_PORT=$(( ${MALLBOTS_HTTP_BASE:-59200} + _i ))
+ADMIN_PORT=$(( ${MALLBOTS_ADMIN_BASE:-59300} + _i ))
 export SERVICE_NAME="$_svc"
 export PG_CONN="host=127.0.0.1 port=$PG_PORT dbname=mallbots_$_svc user=$_svc password=$(cat "$SECRETS/pg-$_svc.pass")"
 export NATS_URL="nats://127.0.0.1:$NATS_PORT"
@@ -22,6 +23,7 @@ export NATS_USER="$_svc"
 export NATS_PASSWORD="$(cat "$SECRETS/nats-$_svc.pass")"
 export RPC_HOST=127.0.0.1 RPC_PORT=$GRPC_PORT
 export WEB_HOST=127.0.0.1 WEB_PORT=$HTTP_PORT
+export ADMIN_HOST=127.0.0.1 ADMIN_PORT
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
 export TOPOLOGY_FILE="$ROOT/deploy/topology.conf"
 # The peers the topology's `call` lines give this service, at their local gRPC ports.

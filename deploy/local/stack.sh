@@ -168,7 +168,8 @@ nats_up() {
 }
 
 write_env() {  # connection settings for tools (mallctl, tests against the stack), one KEY=VALUE a line;
-  # MALLBOTS_GRPC_<SERVICE> is where each service listens once it runs
+  # MALLBOTS_GRPC_<SERVICE> / MALLBOTS_ADMIN_<SERVICE>: where each service's API and admin API
+  # listen once it runs
   umask 077
   {
     echo "MALLBOTS_PG_HOST=127.0.0.1"
@@ -177,7 +178,9 @@ write_env() {  # connection settings for tools (mallctl, tests against the stack
     echo "MALLBOTS_NATS_ADMIN_USER=admin"
     echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
     for svc in "${SERVICES[@]}"; do
-      (. "$ROOT/deploy/local/service-env.sh" "$svc"; echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT")
+      (. "$ROOT/deploy/local/service-env.sh" "$svc"
+       echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT"
+       echo "MALLBOTS_ADMIN_${svc^^}=127.0.0.1:$ADMIN_PORT")
     done
   } >"$HOME_DIR/stack.env"
   chmod 600 "$HOME_DIR/stack.env"

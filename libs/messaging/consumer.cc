@@ -35,6 +35,9 @@ struct PullConsumer::Instruments {
                              "Messages acked without effects because they were already handled.")),
         dead_lettered(m.Counter("messaging_consumer_dead_lettered_total",
                                 "Messages copied to the dead-letter stream and terminated.")),
+        dead_letter_failures(
+            m.Counter("messaging_consumer_dead_letter_failures_total",
+                      "Dead-letter publishes that failed (the message was naked to come back).")),
         latency(m.Histogram("messaging_consumer_handler_seconds",
                             "Handler time per message (batch time divided by its size).")) {}
   prometheus::Labels L(const std::string& name) const {
@@ -46,6 +49,7 @@ struct PullConsumer::Instruments {
   prometheus::Family<prometheus::Counter>& failed;
   prometheus::Family<prometheus::Counter>& duplicates;
   prometheus::Family<prometheus::Counter>& dead_lettered;
+  prometheus::Family<prometheus::Counter>& dead_letter_failures;
   prometheus::Family<prometheus::Histogram>& latency;
 };
 
@@ -121,8 +125,8 @@ void PullConsumer::Work(natsSubscription* sub) {
   while (!stopping_.load()) {
     // No pull requests while the connection is down: nats.c would buffer each one and send them
     // all at once on reconnect, and the server would answer every one that has not expired. Those
-    // requests are useless, and with nats.c 3.4.1 their burst of late answers corrupted the heap
-    // (reproduced by the outbox pipeline's repeated-outage test; gone with this wait).
+    // requests are useless, and with nats.c 3.4.1 their burst of late answers corrupts the heap
+    // (the outbox pipeline's repeated-outage test covers it).
     if (!conn_.Connected()) {
       absl::SleepFor(absl::Milliseconds(50));
       continue;
@@ -274,6 +278,7 @@ void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t st
                 << KV("durable", spec.durable) << KV("stream_seq", stream_seq)
                 << KV("error", FromNats(s, "dead letter", jerr));
     natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(options_.retry_max), nullptr);
+    instruments_->dead_letter_failures.Add(instruments_->L(name)).Increment();
     return;
   }
   natsMsg_Term(msg, nullptr);

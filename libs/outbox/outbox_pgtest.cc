@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -161,6 +162,39 @@ class PipelineTest : public ::testing::Test {
     return messaging::NatsMsgPtr(dead);
   }
 
+  // Whether the durable `durable` (default: the test's consumer) settles everything its stream
+  // holds for it, nothing left to deliver or to acknowledge: every message published before has
+  // been handled and its effects committed (a consumer acks after its commit), so nothing more
+  // will happen until something new is published. `deliveries`, when given, receives how many
+  // deliveries the durable has made in all (redeliveries included).
+  bool CaughtUp(const std::string& durable = "", uint64_t* deliveries = nullptr) {
+    const std::string name = durable.empty() ? "c" + tag_ : durable;
+    return testing::WaitUntil(
+        [&] {
+          jsConsumerInfo* ci = nullptr;
+          jsErrCode jerr = jsErrCode(0);
+          js_GetConsumerInfo(&ci, nats_->js(), stream_.c_str(), name.c_str(), nullptr, &jerr);
+          const bool settled = ci != nullptr && ci->NumAckPending == 0 && ci->NumPending == 0;
+          if (settled && deliveries != nullptr) *deliveries = ci->Delivered.Consumer;
+          jsConsumerInfo_Destroy(ci);
+          return settled;
+        },
+        absl::Seconds(10));
+  }
+
+  // A consumer metric of this test's, e.g. messaging_consumer_duplicates_total, for messages
+  // named `name` handled by `durable` (default: the test's consumer).
+  double ConsumerMetric(const std::string& family, const std::string& durable = "",
+                        const std::string& name = "test.Thing") {
+    return testing::MetricValue(
+        metrics_.Exposition(),
+        absl::StrCat(family, "{consumer=\"", durable.empty() ? "c" + tag_ : durable, "\",name=\"",
+                     name, "\"}"));
+  }
+  bool WaitForMetric(const std::function<double()>& value, double at_least) {
+    return testing::WaitUntil([&] { return value() >= at_least; }, absl::Seconds(10));
+  }
+
   uint64_t StreamCount(const std::string& stream, const std::string& subject = "") {
     jsStreamInfo* si = nullptr;
     jsErrCode jerr = jsErrCode(0);
@@ -242,15 +276,14 @@ TEST_F(PipelineTest, AMessageWrittenTwiceHasOneEffect) {
   StartRelay();  // both rows in its first batch: published once, both marked by that one ack
   ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 2);
-  ASSERT_TRUE(WaitForEffects(1));
-  absl::SleepFor(absl::Milliseconds(300));  // a second effect would be there by now
+  // Both rows marked, so the relay publishes nothing more; the consumer settled all there is.
+  ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(Effects(), 1);
   EXPECT_EQ(StreamCount(stream_), 1u);
+  // The server queues what it routed to the subscription before it answers the flush.
+  ASSERT_EQ(natsConnection_Flush(nats_->nc()), NATS_OK);
   int published = 0;
-  for (natsMsg* msg = nullptr; natsSubscription_NextMsg(&msg, publishes.get(), 100) == NATS_OK;) {
-    ++published;
-    natsMsg_Destroy(msg);
-  }
+  ASSERT_EQ(natsSubscription_GetPending(publishes.get(), &published, nullptr), NATS_OK);
   EXPECT_EQ(published, 1);
 }
 
@@ -266,7 +299,10 @@ TEST_F(PipelineTest, RolledBackWorkPublishesNothing) {
   messaging::Message kept = NewMessage("kept");
   ASSERT_TRUE(Produce(kept).ok());
   ASSERT_TRUE(WaitForEffects(1));
-  absl::SleepFor(absl::Milliseconds(300));
+  // The rolled-back unit left no row; the one there is went out and was handled.
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 1);
+  ASSERT_TRUE(AllMarked());
+  ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(Effects(), 1);
   EXPECT_EQ(StreamCount(stream_), 1u);
 }
@@ -379,7 +415,9 @@ TEST_F(PipelineTest, RelayCrashBetweenPublishAndMarkRepublishesWithOneEffect) {
   EXPECT_EQ(StreamCount(stream_), 1u);  // de-duplicated by Nats-Msg-Id
   // Past the duplicate window JetStream would store it twice; the inbox still holds.
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id + "-late");
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(
+      WaitForMetric([&] { return ConsumerMetric("messaging_consumer_duplicates_total"); }, 1))
+      << metrics_.Exposition();
   EXPECT_EQ(Effects(), 1);
 }
 
@@ -438,14 +476,13 @@ TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
   ASSERT_TRUE(Produce(NewMessage("orphan", orphan_subject)).ok());
   ASSERT_TRUE(Produce(NewMessage("fine")).ok());
   StartRelay();
-  // The other row is published; the orphan is refused (no responders) and kept, and retried.
+  // The other row is published; the orphan is refused (no responders) and kept, and retried:
+  // refused a second time, it is still there.
   ASSERT_TRUE(WaitForEffects(1));
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        return metrics_.Exposition().find("outbox_publish_errors_total 0\n") == std::string::npos;
-      },
-      absl::Seconds(10)));
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(WaitForMetric(
+      [&] { return testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total"); },
+      2))
+      << metrics_.Exposition();
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);
   // Once a stream takes the subject, the row goes out.
   const std::string orphan_stream = absl::StrCat("O", tag_);
@@ -481,7 +518,7 @@ TEST_F(PipelineTest, PublishRepliesThatComeTooLateMarkNothing) {
   EXPECT_EQ(unpublished_while_paused, 10);
   ASSERT_TRUE(AllMarked(absl::Seconds(20)));
   ASSERT_TRUE(WaitForEffects(15));
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(Effects(), 15);
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), 15);
   EXPECT_EQ(StreamCount(stream_), 15u);  // the copies sent again were dropped by Nats-Msg-Id
@@ -504,7 +541,8 @@ TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
   }
   for (auto& t : producers) t.join();
   ASSERT_TRUE(WaitForEffects(400));
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(AllMarked());
+  ASSERT_TRUE(CaughtUp());
   EXPECT_EQ(Effects(), 400);
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), 400);
   EXPECT_EQ(StreamCount(stream_), 400u);
@@ -560,7 +598,9 @@ TEST_F(PipelineTest, TransientFailuresAreRetriedWithGrowingDelays) {
   messaging::Message m = NewMessage("flaky");
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
   ASSERT_TRUE(WaitForEffects(1, absl::Seconds(20)));
-  absl::SleepFor(absl::Milliseconds(300));
+  uint64_t deliveries = 0;
+  ASSERT_TRUE(CaughtUp("", &deliveries));  // acked: not delivered again
+  EXPECT_EQ(deliveries, 4u);
   absl::MutexLock lock(&mu);
   ASSERT_EQ(attempts.size(), 4u);
   const absl::Duration d1 = attempts[1] - attempts[0], d2 = attempts[2] - attempts[1],
@@ -590,8 +630,10 @@ TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
   PublishRaw(subject_, messaging::EncodeEnvelope(bad), bad.id);
   ASSERT_TRUE(testing::WaitUntil([&] { return StreamCount("DEADLETTER") == dead_before + 1; },
                                  absl::Seconds(20)));
-  absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(calls.load(), 3);  // never delivered again after the last allowed delivery
+  uint64_t deliveries = 0;
+  ASSERT_TRUE(CaughtUp("", &deliveries));  // terminated: never delivered again
+  EXPECT_EQ(deliveries, 3u);
+  EXPECT_EQ(calls.load(), 3);
   messaging::NatsMsgPtr owned = LastDeadLetter();
   ASSERT_NE(owned, nullptr);
   natsMsg* dead = owned.get();
@@ -614,7 +656,9 @@ TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
   messaging::Message m = NewMessage("unlucky");
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
   ASSERT_TRUE(testing::WaitUntil([&] { return calls.load() == 2; }, absl::Seconds(10)));
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(WaitForMetric(
+      [&] { return ConsumerMetric("messaging_consumer_dead_letter_failures_total"); }, 1))
+      << metrics_.Exposition();
   ASSERT_TRUE(messaging::EnsureStream(nats_->js(), messaging::DeadLetterStream(), false).ok());
   // Redelivered (the server's limit is not the consumer's), then dead-lettered unhandled.
   ASSERT_TRUE(
@@ -675,8 +719,10 @@ TEST_F(PipelineTest, LongHandlerKeepsItsMessageWithoutRedelivery) {
   messaging::Message m = NewMessage("slow");
   PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
   ASSERT_TRUE(WaitForEffects(1, absl::Seconds(10)));
-  absl::SleepFor(absl::Milliseconds(1500));
-  EXPECT_EQ(calls.load(), 1);  // in-progress acks kept the server from redelivering
+  uint64_t deliveries = 0;
+  ASSERT_TRUE(CaughtUp("slow" + tag_, &deliveries));
+  EXPECT_EQ(deliveries, 1u);  // in-progress acks kept the server from redelivering
+  EXPECT_EQ(calls.load(), 1);
   EXPECT_EQ(Effects(), 1);
 }
 
@@ -693,17 +739,7 @@ TEST_F(PipelineTest, StopDrainsTheBatchInHand) {
   consumer_->Stop();  // returns after the handler finished and the message was acked
   EXPECT_EQ(Effects(), 1);
   // Nothing is left for the next consumer of the durable: it was acked, not abandoned.
-  jsConsumerInfo* ci = nullptr;
-  jsErrCode jerr = jsErrCode(0);
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] {
-        jsConsumerInfo_Destroy(ci);
-        ci = nullptr;
-        js_GetConsumerInfo(&ci, nats_->js(), stream_.c_str(), ("c" + tag_).c_str(), nullptr, &jerr);
-        return ci != nullptr && ci->NumAckPending == 0 && ci->NumPending == 0;
-      },
-      absl::Seconds(5)));
-  jsConsumerInfo_Destroy(ci);
+  EXPECT_TRUE(CaughtUp());
 }
 
 TEST_F(PipelineTest, ConsumerConfigurationMismatchIsReported) {
@@ -812,7 +848,14 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   auto row = conn->Exec("SELECT data FROM outbox WHERE id = $1", {ok_id});
   ASSERT_TRUE(row.ok() && row->rows() == 1);
   PublishRaw(commands, *row->Bytes(0, 0), ok_id + "-again");
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(WaitForMetric(
+      [&] {
+        return ConsumerMetric("messaging_consumer_duplicates_total", "cmd" + tag_,
+                              "customersapi.AuthorizeCustomer");
+      },
+      1))
+      << metrics_.Exposition();
+  ASSERT_TRUE(AllMarked());  // a reply it had sent would be on the stream now
   EXPECT_EQ(StreamCount(stream_, replies), 2u);
   EXPECT_EQ(Query("SELECT count(*) FROM effects"), 1);  // the failed command's effect rolled back
 

@@ -68,6 +68,7 @@ absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(Unit
 namespace {
 
 absl::Mutex observer_mu(absl::kConstInit);
+const void* observer_owner ABSL_GUARDED_BY(observer_mu) = nullptr;
 CommitObserver& Observer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(observer_mu) {
   static auto* observer = new CommitObserver();
   return *observer;
@@ -81,9 +82,17 @@ std::map<std::string, RelayWaker*>& Wakers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(waker
 
 }  // namespace
 
-void SetCommitObserver(CommitObserver observer) {
+void SetCommitObserver(const void* owner, CommitObserver observer) {
   absl::MutexLock lock(&observer_mu);
+  observer_owner = owner;
   Observer() = std::move(observer);
+}
+
+void ClearCommitObserver(const void* owner) {
+  absl::MutexLock lock(&observer_mu);
+  if (observer_owner != owner) return;
+  observer_owner = nullptr;
+  Observer() = nullptr;
 }
 
 void RelayWaker::Register(const std::string& dsn, RelayWaker* waker) {

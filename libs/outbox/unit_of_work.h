@@ -42,9 +42,11 @@ class RelayWaker {
 };
 
 // Told, after each commit that wrote outbox rows, which messages it wrote (the service's
-// <svc>_sent_messages_count). Process-wide; set once at startup; must be quick.
+// <svc>_sent_messages_count). Process-wide: the last one set by an `owner` is called until that
+// owner clears it (a cleared or replaced owner's observer is never called again). Must be quick.
 using CommitObserver = std::function<void(const std::vector<messaging::Message>&)>;
-void SetCommitObserver(CommitObserver observer);
+void SetCommitObserver(const void* owner, CommitObserver observer);
+void ClearCommitObserver(const void* owner);
 
 class UnitOfWork final {
  public:

@@ -197,7 +197,10 @@ absl::Status Connection::ExecPipeline(const std::vector<Statement>& statements,
     }
     const ExecStatusType st = PQresultStatus(r.get());
     if (st == PGRES_PIPELINE_SYNC) break;
-    if (item >= sent_items.size()) continue;
+    if (item >= sent_items.size()) {  // an error of the implicit transaction's commit
+      if (!Succeeded(r.get()) && error.ok()) error = StatusFromResult(r.get(), c, "commit");
+      continue;
+    }
     const Sent& what = sent_items[item];
     if (st == PGRES_PIPELINE_ABORTED) continue;  // skipped after an earlier error
     if (!Succeeded(r.get())) {

@@ -164,6 +164,28 @@ TEST_F(PgTest, CommitAfterAFailedStatementIsAborted) {
   EXPECT_EQ(Count(conn, "items"), 0);
 }
 
+TEST_F(PgTest, WritesSentOnlyWithTheCommitAreAllOrNothing) {
+  // Nothing read first: the statements go without BEGIN/COMMIT, as one implicit transaction.
+  Connection conn = Connect();
+  ASSERT_TRUE(conn.Exec("CREATE TABLE items (name text PRIMARY KEY)").ok());
+  {
+    auto tx = Transaction::Begin(conn);
+    ASSERT_TRUE(tx.ok());
+    absl::Status s = tx->CommitWith({{"INSERT INTO items VALUES ('a')", {}},
+                                     {"INSERT INTO items VALUES ('b')", {}},
+                                     {"INSERT INTO items VALUES ('a')", {}}});
+    EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
+  }
+  EXPECT_EQ(Count(conn, "items"), 0);
+  EXPECT_TRUE(conn.Healthy());  // no transaction left open or failed
+  auto tx = Transaction::Begin(conn);
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE(tx->CommitWith({{"INSERT INTO items VALUES ('a')", {}},
+                              {"INSERT INTO items VALUES ('b')", {}}})
+                  .ok());
+  EXPECT_EQ(Count(conn, "items"), 2);
+}
+
 TEST_F(PgTest, UniqueViolationIsAlreadyExists) {
   Connection conn = Connect();
   ASSERT_TRUE(conn.Exec("CREATE TABLE ids (id text PRIMARY KEY)").ok());

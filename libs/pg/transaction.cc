@@ -69,6 +69,15 @@ absl::Status Transaction::CommitWith(std::vector<Connection::Statement> before,
                                      absl::string_view then, absl::Status* then_status) {
   if (!active_) return absl::FailedPreconditionError("transaction already finished");
   if (before.empty()) return Commit(then, then_status);
+  if (begin_sql_ != nullptr && std::string_view(begin_sql_) == "BEGIN" && then.empty()) {
+    // Nothing was sent yet: the statements go out alone, and PostgreSQL runs them up to the
+    // pipeline's sync point as one implicit transaction (all committed, or none if one fails),
+    // which spares the BEGIN and COMMIT statements.
+    begin_sql_ = nullptr;
+    active_ = false;
+    std::vector<Result> results;
+    return conn_->ExecPipeline(before, &results);
+  }
   std::vector<Connection::Statement> statements;
   statements.reserve(before.size() + 3);
   if (begin_sql_ != nullptr) statements.push_back({begin_sql_, {}});

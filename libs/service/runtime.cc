@@ -69,11 +69,12 @@ prometheus::Histogram::BucketBoundaries ReceivedBuckets() {
   return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 }
 
-void CountSent(obs::MetricsRegistry& metrics, const std::string& service) {
+// Until the runtime `owner` clears it (its destructor).
+void CountSent(const void* owner, obs::MetricsRegistry& metrics, const std::string& service) {
   auto& sent = metrics.Counter(service + "_sent_messages_count",
                                "Messages written to the outbox, by name and under all.");
   sent.Add({{"message", "all"}});
-  outbox::SetCommitObserver([&sent](const std::vector<messaging::Message>& messages) {
+  outbox::SetCommitObserver(owner, [&sent](const std::vector<messaging::Message>& messages) {
     sent.Add({{"message", "all"}}).Increment(static_cast<double>(messages.size()));
     for (const messaging::Message& m : messages) sent.Add({{"message", m.name}}).Increment();
   });
@@ -107,7 +108,6 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->settings_ = settings;
   EDA_ASSIGN_OR_RETURN(rt->topology_, messaging::Topology::Load(settings.topology_file));
-  CountSent(rt->metrics_, settings.name);
   for (const std::string& peer : rt->topology_.PeersOf(settings.name)) {
     if (settings.rpc_services.count(peer) == 0) {
       return absl::InvalidArgumentError(
@@ -160,6 +160,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   nats.name = settings.name + "-relay";
   rt->relay_ = outbox::Relay::Start({.pg_dsn = settings.pg_conn, .nats = nats}, rt->metrics_);
 
+  CountSent(raw, rt->metrics_, settings.name);  // last: a failed start leaves no observer
   rt->ops_->AddReadinessCheck("nats", [raw] {
     return raw->nats_->Connected() ? absl::OkStatus() : absl::UnavailableError("not connected");
   });
@@ -246,6 +247,7 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
     LOG_ERROR() << "cannot serve the admin API" << KV("error", admin_server.status());
     return 1;
   }
+  admin_port_ = (*admin_server)->port();
   serving_ = true;
   LOG_INFO() << "service ready" << KV("grpc_port", (*server)->port())
              << KV("http_port", ops_->port()) << KV("admin_port", (*admin_server)->port());
@@ -262,6 +264,7 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
 }
 
 Runtime::~Runtime() {
+  outbox::ClearCommitObserver(this);
   if (ops_ != nullptr) ops_->Stop();  // its readiness checks use the members below
   for (auto& consumer : consumers_) consumer->Stop();
   if (relay_ != nullptr) relay_->Stop();

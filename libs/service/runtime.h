@@ -83,6 +83,8 @@ class Runtime final {
   pg::Pool& pool() { return *pool_; }
   obs::MetricsRegistry& metrics() { return metrics_; }
   obs::OpsServer& ops() { return *ops_; }
+  // The admin API's port while Serve() runs (0 before).
+  int admin_port() const { return admin_port_.load(); }
 
   // The peer `name` this service calls (a `call` line of the topology), at its RPC_SERVICES
   // address. Errors: FailedPrecondition when the topology declares no such call.
@@ -113,6 +115,7 @@ class Runtime final {
   std::unique_ptr<outbox::Relay> relay_;
   std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;
   std::atomic<bool> serving_{false};  // gRPC is up (readiness)
+  std::atomic<int> admin_port_{0};
 };
 
 }  // namespace eda::service

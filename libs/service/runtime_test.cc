@@ -2,10 +2,12 @@
 // the topology, relay and consumers wired together, readiness, and shutdown on a signal.
 #include "libs/service/runtime.h"
 
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,11 +17,14 @@
 #include "libs/common/shutdown.h"
 #include "libs/outbox/unit_of_work.h"
 #include "libs/testing/harness.h"
+#include "proto/admin/admin_service.grpc.pb.h"
 
 namespace eda::service {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Pair;
 
 TEST(SettingsTest, EveryProblemIsReportedByName) {
   unsetenv("PG_CONN");
@@ -33,27 +38,66 @@ TEST(SettingsTest, EveryProblemIsReportedByName) {
   EXPECT_THAT(s.status().message(), HasSubstr("LOG_LEVEL (flag --log-level): 'LOUD'"));
 }
 
+TEST(RuntimeTest, APeerTheTopologyDeclaresNeedsAnAddress) {
+  testing::TempDir dir;
+  const std::string topology = dir.path() + "/topology.conf";
+  std::ofstream(topology) << "call svc stores\n";
+  const std::string topo = "--topology-file=" + topology;
+  std::vector<const char*> argv = {"svc", "--pg-conn=host=127.0.0.1 port=1",
+                                   "--nats-url=nats://127.0.0.1:1", topo.c_str()};
+  absl::StatusOr<Settings> settings =
+      Settings::Load("svc", static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  // Refused before anything is connected.
+  EXPECT_EQ(Runtime::Start(*settings, {}).status().message(),
+            "RPC_SERVICES has no address for STORES (svc calls stores in the topology)");
+  argv.push_back("--rpc-services=STORES=127.0.0.1:9000,CUSTOMERS=127.0.0.1:9001");
+  settings = Settings::Load("svc", static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->rpc_services,
+              ElementsAre(Pair("customers", "127.0.0.1:9001"), Pair("stores", "127.0.0.1:9000")));
+  argv.back() = "--rpc-services=STORES";
+  EXPECT_THAT(
+      std::string(
+          Settings::Load("svc", static_cast<int>(argv.size()), argv.data()).status().message()),
+      HasSubstr("RPC_SERVICES (flag --rpc-services): RPC_SERVICES: 'STORES' is not "
+                "NAME=host:port"));
+}
+
 TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
+  // The process's shutdown signal fires once, as a process shuts down once: this test runs once
+  // per process (later runs of --gtest_repeat are skipped).
+  if (ShutdownSignal::Install().requested()) GTEST_SKIP() << "shutdown was already signalled";
   testing::TempDir dir;
   const std::string tag = RandomHex(3);
   const std::string topology = dir.path() + "/topology.conf";
   std::ofstream(topology) << "stream svc T" << tag << " t" << tag << ".>\n"
                           << "publish svc t" << tag << ".events.Thing\n"
                           << "consume svc svc-things T" << tag << " t" << tag << ".events.Thing\n";
-  auto dsn = testing::SharedPostgres().CreateDatabase();
-  ASSERT_TRUE(dsn.ok());
+  auto dsn = testing::SharedPostgres().CreateServiceDatabase("svc");
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  // The NATS users and permissions the local stack derives from this topology: the runtime
+  // provisions, publishes and consumes as the user svc, replies on its own inbox prefix.
+  auto server = testing::NatsServer::StartFromTopology(topology);
+  ASSERT_TRUE(server.ok()) << server.status();
   const std::string pg = "--pg-conn=" + *dsn;
-  const std::string nats = "--nats-url=" + testing::SharedNats().url();
+  const std::string nats = "--nats-url=" + (*server)->url();
+  const std::string password = "--nats-password=" + (*server)->Password("svc");
   const std::string topo = "--topology-file=" + topology;
   const char* argv[] = {"svc",
                         pg.c_str(),
                         nats.c_str(),
+                        "--nats-user=svc",
+                        password.c_str(),
                         topo.c_str(),
                         "--rpc-host=127.0.0.1",
                         "--rpc-port=0",
                         "--web-host=127.0.0.1",
-                        "--web-port=0"};
-  absl::StatusOr<Settings> settings = Settings::Load("svc", 8, argv);
+                        "--web-port=0",
+                        "--admin-port=0",
+                        "--admin-token=s3cret"};
+  absl::StatusOr<Settings> settings =
+      Settings::Load("svc", static_cast<int>(std::size(argv)), argv);
   ASSERT_TRUE(settings.ok()) << settings.status();
 
   std::vector<pg::Migration> migrations = {
@@ -96,6 +140,16 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("outbox_published_total 1"));
+  // The reference's series (spec §9.1), under the message's name and "all".
+  EXPECT_THAT(metrics->body, HasSubstr("svc_sent_messages_count{message=\"test.Thing\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("svc_sent_messages_count{message=\"all\"} 1"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("svc_received_messages_count{handled=\"true\",message=\"test.Thing\"} 1"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("svc_received_messages_count{handled=\"true\",message=\"all\"} 1"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("svc_received_messages_latency_seconds_count{handled=\"true\",message="
+                        "\"test.Thing\"} 1"));
 
   std::atomic<int> exit_code{-1};
   std::thread serving([&] { exit_code = (*rt)->Serve({}); });
@@ -105,6 +159,43 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
         return r && r->status == 200;
       },
       absl::Seconds(5)));
+
+  // The admin API, on its own port, with the token.
+  ASSERT_GT((*rt)->admin_port(), 0);
+  auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*rt)->admin_port()), grpc::InsecureChannelCredentials()));
+  auto call = [&](bool with_token, auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    if (with_token) ctx.AddMetadata("authorization", "Bearer s3cret");
+    return (admin.get()->*method)(&ctx, req, resp);
+  };
+  adminpb::GetInfoResponse info;
+  grpc::Status s =
+      call(false, &adminpb::AdminService::Stub::GetInfo, adminpb::GetInfoRequest(), &info);
+  EXPECT_EQ(s.error_code(), grpc::UNAUTHENTICATED);
+  s = call(true, &adminpb::AdminService::Stub::GetInfo, adminpb::GetInfoRequest(), &info);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(info.service(), "svc");
+  EXPECT_EQ(info.schema_version(), 100);
+  EXPECT_THAT(info.streams(), ElementsAre("T" + tag));
+  EXPECT_THAT(info.consumers(), ElementsAre("svc-things"));
+  adminpb::GetOutboxResponse outbox;
+  s = call(true, &adminpb::AdminService::Stub::GetOutbox, adminpb::GetOutboxRequest(), &outbox);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(outbox.unpublished(), 0);
+  adminpb::ListProcessedRequest processed_req;
+  processed_req.set_consumer("svc-things");
+  adminpb::ListProcessedResponse processed;
+  s = call(true, &adminpb::AdminService::Stub::ListProcessed, processed_req, &processed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(processed.messages_size(), 1);
+  EXPECT_EQ(processed.messages(0).name(), "test.Thing");
+  processed_req.set_consumer("not-ours");
+  s = call(true, &adminpb::AdminService::Stub::ListProcessed, processed_req, &processed);
+  EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "svc has no durable consumer named not-ours");
+
   ShutdownSignal::Install().Trigger("test");
   serving.join();
   EXPECT_EQ(exit_code.load(), 0);

@@ -1,8 +1,8 @@
 // File: service_fixture.h
-// The GoogleTest fixture of a service binary's test: the binary started once for the suite
-// against the shared PostgreSQL and nats-server, a NATS connection to observe its streams, a
-// stub per test, and Call() with a deadline and a W3C traceparent. Its log is printed when a test
-// of the suite failed.
+// The GoogleTest fixture of a service binary's test: the binary started once for the suite as
+// `make up` runs it (ServiceUnderTest: its own NATS user and PostgreSQL role), a NATS connection
+// as admin to observe its streams, a stub per test, and Call() with a deadline and a W3C
+// traceparent. Its log is printed when a test of the suite failed.
 //
 //   class StoresServiceTest : public eda::testing::ServiceFixture<storespb::StoresService> {
 //    protected:
@@ -32,12 +32,13 @@ class ServiceFixture : public ::testing::Test {
  protected:
   using Stub = typename GrpcService::Stub;
 
-  // For the suite's SetUpTestSuite: `binary_env` names the variable ctest sets to the binary.
-  static void StartService(const std::string& binary_env, const std::string& db_prefix) {
-    auto service = ServiceUnderTest::Start(binary_env, db_prefix);
-    ASSERT_TRUE(service.ok()) << service.status();
-    service_ = service->release();
-    auto nats = messaging::Connection::Connect({.url = SharedNats().url()});
+  // For the suite's SetUpTestSuite: `binary_env` names the variable ctest sets to the binary,
+  // `service` its name in the topology.
+  static void StartService(const std::string& binary_env, const std::string& service) {
+    auto started = ServiceUnderTest::Start(binary_env, service);
+    ASSERT_TRUE(started.ok()) << started.status();
+    service_ = started->release();
+    auto nats = ConnectAsAdmin(SharedStackNats());
     ASSERT_TRUE(nats.ok()) << nats.status();
     nats_ = nats->release();
   }

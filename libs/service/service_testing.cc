@@ -1,33 +1,73 @@
 #include "libs/service/service_testing.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
 
 namespace eda::testing {
+namespace {
+
+struct Ports {
+  int grpc = 0;
+  int http = 0;
+  int admin = 0;
+};
+
+// The ports of the "service ready" line the runtime logs once it serves (JSON log format), in
+// what `log` holds from byte `from` on; nullopt while there is none.
+std::optional<Ports> ReadyPorts(const std::string& log, std::streamoff from) {
+  std::ifstream in(log);
+  in.seekg(from);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"service ready\"") == std::string::npos) continue;
+    google::protobuf::Struct entry;
+    if (!google::protobuf::util::JsonStringToMessage(line, &entry).ok()) continue;
+    const auto& top = entry.fields();
+    if (!top.contains("msg") || top.at("msg").string_value() != "service ready" ||
+        !top.contains("fields")) {
+      continue;
+    }
+    const auto& fields = top.at("fields").struct_value().fields();
+    auto port = [&](const char* key) {
+      return fields.contains(key) ? static_cast<int>(fields.at(key).number_value()) : 0;
+    };
+    Ports ports{.grpc = port("grpc_port"), .http = port("http_port"), .admin = port("admin_port")};
+    if (ports.grpc > 0 && ports.http > 0) return ports;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
-    const std::string& binary_env, const std::string& db_prefix) {
+    const std::string& binary_env, const std::string& service) {
   const char* binary = std::getenv(binary_env.c_str());
   if (binary == nullptr) {
     return absl::FailedPreconditionError(binary_env + " is not set (ctest sets it)");
   }
-  EDA_ASSIGN_OR_RETURN(std::string dsn, SharedPostgres().CreateDatabase(db_prefix));
-  return StartWith(binary, dsn, SharedNats().url());
+  return StartWith(binary, service, SharedPostgres(), SharedStackNats());
 }
 
 absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(
-    const std::string& binary, const std::string& dsn, const std::string& nats_url) {
+    const std::string& binary, const std::string& service, PostgresServer& pg, NatsServer& nats) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
   s->binary_ = binary;
-  s->dsn_ = dsn;
-  s->nats_url_ = nats_url;
+  s->service_ = service;
+  EDA_ASSIGN_OR_RETURN(s->dsn_, pg.CreateServiceDatabase(service));
+  s->nats_url_ = nats.url();
+  s->nats_password_ = nats.Password(service);
   s->dir_ = std::make_unique<TempDir>("eda-service");
-  s->grpc_port_ = PickFreePort();
-  s->http_port_ = PickFreePort();
   EDA_RETURN_IF_ERROR(s->Launch());
   return s;
 }
@@ -35,19 +75,48 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(
 ServiceUnderTest::~ServiceUnderTest() { Stop(); }
 
 absl::Status ServiceUnderTest::Launch() {
-  EDA_ASSIGN_OR_RETURN(
-      process_, Process::Start({binary_, "--pg-conn=" + dsn_, "--nats-url=" + nats_url_,
-                                "--rpc-host=127.0.0.1", absl::StrCat("--rpc-port=", grpc_port_),
-                                "--web-host=127.0.0.1", absl::StrCat("--web-port=", http_port_),
-                                "--topology-file=" + SourceDir() + "/deploy/topology.conf"},
-                               {.log_file = dir_->path() + "/service.log"}));
-  httplib::Client ops("127.0.0.1", http_port_);
-  const bool ready = WaitUntil(
+  const std::string log = dir_->path() + "/service.log";
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(log, ec);
+  const std::streamoff from = ec ? 0 : static_cast<std::streamoff>(size);  // earlier runs' lines
+  // As deploy/local/service-env.sh sets it up, but on ports the service binds itself (port 0),
+  // except the gRPC port of a restart.
+  std::vector<std::string> argv = {binary_,
+                                   "--service-name=" + service_,
+                                   "--pg-conn=" + dsn_,
+                                   "--nats-url=" + nats_url_,
+                                   "--rpc-host=127.0.0.1",
+                                   absl::StrCat("--rpc-port=", grpc_port_),
+                                   "--web-host=127.0.0.1",
+                                   "--web-port=0",
+                                   "--admin-port=0",
+                                   "--topology-file=" + SourceDir() + "/deploy/topology.conf",
+                                   "--log-format=json"};
+  if (!nats_password_.empty()) {
+    argv.insert(argv.end(), {"--nats-user=" + service_, "--nats-password=" + nats_password_});
+  }
+  EDA_ASSIGN_OR_RETURN(process_, Process::Start(argv, {.log_file = log}));
+  std::optional<Ports> ports;
+  WaitUntil(
       [&] {
-        auto r = ops.Get("/readyz");
-        return (r && r->status == 200) || !process_->Running();
+        if (!process_->Running()) return true;
+        ports = ReadyPorts(log, from);
+        return ports.has_value();
       },
       absl::Seconds(30));
+  bool ready = false;
+  if (ports.has_value()) {
+    grpc_port_ = ports->grpc;
+    http_port_ = ports->http;
+    admin_port_ = ports->admin;
+    httplib::Client ops("127.0.0.1", http_port_);
+    ready = WaitUntil(
+        [&] {
+          auto r = ops.Get("/readyz");
+          return (r && r->status == 200) || !process_->Running();
+        },
+        absl::Seconds(30));
+  }
   if (!ready || !process_->Running()) {
     return absl::InternalError(absl::StrCat(binary_, " did not become ready:\n", LogTail()));
   }
@@ -56,7 +125,18 @@ absl::Status ServiceUnderTest::Launch() {
 
 absl::Status ServiceUnderTest::Restart(int signal) {
   Stop(signal);
-  return Launch();
+  // The gRPC port stays (check-then-use, unlike the first start): clients hold channels to it. It
+  // was the service's until the stop; should something else have taken it meanwhile, the bind
+  // fails and the start is tried again a few times.
+  absl::Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    s = Launch();
+    // Only an exit (as on a failed bind) is worth another try; a service that hangs is not.
+    if (s.ok() || (process_ != nullptr && process_->Running())) return s;
+    Stop(SIGKILL);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  return s;
 }
 
 void ServiceUnderTest::Stop(int signal) {
@@ -69,6 +149,20 @@ std::string ServiceUnderTest::grpc_target() const { return absl::StrCat("127.0.0
 std::string ServiceUnderTest::LogTail(int lines) const {
   auto log = CommandOutput({"tail", "-n", std::to_string(lines), dir_->path() + "/service.log"});
   return log.ok() ? *log : std::string(log.status().message());
+}
+
+double ServiceUnderTest::Metric(absl::string_view series) const {
+  httplib::Client ops("127.0.0.1", http_port_);
+  auto r = ops.Get("/metrics");
+  return r && r->status == 200 ? MetricValue(r->body, series) : 0;
+}
+
+absl::StatusOr<std::unique_ptr<messaging::Connection>> ConnectAsAdmin(const NatsServer& nats) {
+  const std::string password = nats.Password("admin");
+  return messaging::Connection::Connect({.url = nats.url(),
+                                         .user = password.empty() ? "" : "admin",
+                                         .password = password,
+                                         .name = "test-admin"});
 }
 
 absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject,
@@ -105,6 +199,20 @@ absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connec
     if (m.ok()) out.push_back(*std::move(m));
   }
   return out;
+}
+
+double MetricValue(absl::string_view text, absl::string_view series) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.size() <= series.size() || !absl::StartsWith(line, series) ||
+        line[series.size()] != ' ') {
+      continue;
+    }
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line.substr(series.size() + 1), ' ', absl::SkipEmpty());
+    double value = 0;
+    if (!parts.empty() && absl::SimpleAtod(parts[0], &value)) return value;
+  }
+  return 0;
 }
 
 }  // namespace eda::testing

@@ -1,7 +1,8 @@
 // File: service_testing.h
-// For tests of a service binary: start it against the test harness's shared PostgreSQL and
-// nats-server (a fresh database, free ports, the repository's topology), wait until /readyz
-// says ready, restart or stop it by PID; and read a stream's messages back, decoded.
+// For tests of a service binary: start it as `make up` runs it (its own NATS user on a
+// nats-server configured from the topology, its own PostgreSQL role owning only its database,
+// ports of its own choosing read back from its log), wait until /readyz says ready, restart or
+// stop it by PID; connect as the NATS admin to observe; and read a stream's messages back.
 #pragma once
 
 #include <csignal>
@@ -19,40 +20,57 @@ namespace eda::testing {
 
 class ServiceUnderTest final {
  public:
-  // `binary_env` names the environment variable holding the binary's path (set by ctest).
+  // Starts the binary named by the environment variable `binary_env` (set by ctest) as `service`
+  // (its name in the topology: stores, customers, ...) against the shared PostgreSQL and the
+  // shared stack-configured nats-server (SharedStackNats).
   static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> Start(const std::string& binary_env,
-                                                                 const std::string& db_prefix);
-  // Starts `binary` against a database and a nats-server of the caller's (benchmarks bring a
-  // durable PostgreSQL of their own).
+                                                                 const std::string& service);
+  // Starts `binary` as `service` against servers of the caller's (benchmarks bring a durable
+  // PostgreSQL): a fresh database owned by the service's role (CreateServiceDatabase), and the
+  // NATS user `service` with its password when `nats` has users (StartFromTopology).
   static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartWith(const std::string& binary,
-                                                                     const std::string& dsn,
-                                                                     const std::string& nats_url);
+                                                                     const std::string& service,
+                                                                     PostgresServer& pg,
+                                                                     NatsServer& nats);
   ~ServiceUnderTest();
 
   // Stops it with `signal` (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same
-  // ports and database.
+  // database and gRPC port (clients keep their channels to it); the ops and admin ports are
+  // chosen anew.
   absl::Status Restart(int signal = SIGTERM);
   void Stop(int signal = SIGTERM);
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
+  int admin_port() const { return admin_port_; }
   std::string grpc_target() const;
+  // The DSN the service connects with (its own role).
   const std::string& dsn() const { return dsn_; }
   // The last lines of its log (stdout and stderr), for failure messages.
   std::string LogTail(int lines = 30) const;
+  // The value of one of its metrics as /metrics exposes it now (MetricValue); 0 when absent.
+  double Metric(absl::string_view series) const;
 
  private:
   ServiceUnderTest() = default;
   absl::Status Launch();
 
   std::string binary_;
+  std::string service_;
   std::string dsn_;
   std::string nats_url_;
+  std::string nats_password_;  // empty: a nats-server without users
   std::unique_ptr<TempDir> dir_;
-  int grpc_port_ = 0;
+  int grpc_port_ = 0;  // 0 until the first start reported it
   int http_port_ = 0;
+  int admin_port_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+// Connects to `nats` as its admin user (without authentication when it has no users): the
+// connection tests observe streams with, publish raw messages on and provision what no service
+// of theirs owns.
+absl::StatusOr<std::unique_ptr<messaging::Connection>> ConnectAsAdmin(const NatsServer& nats);
 
 // Publishes `body` on `subject` straight to JetStream, bypassing any outbox (for duplicates,
 // poison messages, hand-made dead letters), with `headers` (e.g. Nats-Msg-Id). Errors: the
@@ -66,5 +84,10 @@ absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject,
 absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connection& nats,
                                                                const std::string& stream,
                                                                const std::string& subject);
+
+// The value of the Prometheus sample `series` (name and labels exactly as exposed, e.g.
+// `messaging_consumer_duplicates_total{consumer="c",name="n"}`) in exposition `text`; 0 when
+// absent.
+double MetricValue(absl::string_view text, absl::string_view series);
 
 }  // namespace eda::testing

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,21 +22,85 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/ids.h"
+#include "libs/common/status_macros.h"
 
 namespace eda::testing {
 namespace {
 
 constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
 
-std::string ReadTail(const std::string& file, size_t max_bytes = 4000) {
+std::string ReadAll(const std::string& file) {
   std::ifstream in(file);
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string s = ss.str();
+  return ss.str();
+}
+
+std::string ReadTail(const std::string& file, size_t max_bytes = 4000) {
+  std::string s = ReadAll(file);
   return s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
+}
+
+absl::Status WriteFile(const std::string& file, const std::string& text) {
+  std::ofstream out(file, std::ios::trunc);
+  out << text;
+  out.close();
+  return out ? absl::OkStatus() : absl::InternalError("cannot write " + file);
+}
+
+// Runs `statements` one after the other on a connection to `dsn`.
+absl::Status ExecAll(const std::string& dsn, const std::vector<std::string>& statements) {
+  PGconn* conn = PQconnectdb(dsn.c_str());
+  absl::Status status;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    status = absl::InternalError(absl::StrCat("postgres connect: ", PQerrorMessage(conn)));
+  }
+  for (const std::string& sql : statements) {
+    if (!status.ok()) break;
+    PGresult* res = PQexec(conn, sql.c_str());
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      status = absl::InternalError(absl::StrCat(sql, ": ", PQerrorMessage(conn)));
+    }
+    PQclear(res);
+  }
+  PQfinish(conn);
+  return status;
+}
+
+// The postmaster of `data_dir` has finished starting: its lock file says "ready", which it only
+// does once it listens on every address it was given (failing to bind is fatal).
+bool PostmasterReady(const std::string& data_dir) {
+  std::vector<std::string> lines = absl::StrSplit(ReadAll(data_dir + "/postmaster.pid"), '\n');
+  return lines.size() > 7 && absl::StripAsciiWhitespace(lines[7]) == "ready";
+}
+
+// The client port nats-server `pid` reported in its ports file in `dir` (written once it listens:
+// {"nats":["nats://127.0.0.1:PORT"],...}), or 0 while there is none.
+int ReportedNatsPort(const std::string& dir, pid_t pid) {
+  const std::string suffix = absl::StrCat("_", pid, ".ports");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!absl::EndsWith(entry.path().filename().string(), suffix)) continue;
+    const std::string text = ReadAll(entry.path().string());
+    const size_t url = text.find("\"nats://");
+    if (url == std::string::npos) return 0;
+    const size_t end = text.find('"', url + 1);
+    const size_t colon = text.rfind(':', end);
+    int port = 0;
+    if (end == std::string::npos || colon == std::string::npos || colon < url ||
+        !absl::SimpleAtoi(text.substr(colon + 1, end - colon - 1), &port)) {
+      return 0;  // not completely written yet
+    }
+    return port;
+  }
+  return 0;
 }
 
 bool TcpAnswers(int port, const std::string& expect_prefix) {
@@ -210,6 +275,14 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(const Opti
                   "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
                  as_pg);
   if (!init.ok()) return init;
+  // As the local stack: the superuser without a password (here over loopback TCP, for the
+  // harness's and the tests' own connections; the stack uses its private socket), every other
+  // role with its password.
+  EDA_RETURN_IF_ERROR(WriteFile(pg->data_dir_ + "/pg_hba.conf",
+                                "host all postgres 127.0.0.1/32 trust\n"
+                                "host all all 127.0.0.1/32 scram-sha-256\n"));
+  // PostgreSQL cannot bind port 0 and report its choice: a port free a moment ago, and another
+  // one when the bind fails because someone took it meanwhile.
   for (int attempt = 0; attempt < 3; ++attempt) {
     pg->port_ = PickFreePort();
     absl::Status s = pg->Launch();
@@ -241,8 +314,13 @@ absl::Status PostgresServer::Launch() {
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
   const std::string dsn = Dsn();
+  // Ours answers (not another server that holds the port: ours would then exit).
   const bool up = WaitUntil(
-      [&] { return !process_->Running() || PQping(dsn.c_str()) == PQPING_OK; }, absl::Seconds(30));
+      [&] {
+        return !process_->Running() ||
+               (PostmasterReady(data_dir_) && PQping(dsn.c_str()) == PQPING_OK);
+      },
+      absl::Seconds(30));
   if (!up || !process_->Running()) {
     process_.reset();
     return absl::InternalError(absl::StrCat("postgres did not start:\n", ReadTail(log)));
@@ -269,6 +347,39 @@ absl::StatusOr<std::string> PostgresServer::CreateDatabase(const std::string& pr
   return Dsn(name);
 }
 
+absl::StatusOr<std::string> PostgresServer::CreateServiceDatabase(const std::string& service) {
+  if (service.empty() || !std::all_of(service.begin(), service.end(), [](char c) {
+        return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_';
+      })) {
+    return absl::InvalidArgumentError("not a service name: '" + service + "'");
+  }
+  std::vector<std::string> statements;
+  if (role_passwords_.empty()) {
+    // The maintenance databases are for the superuser only (the services' roles reach nothing
+    // but their own databases).
+    statements = {"REVOKE CONNECT ON DATABASE postgres FROM PUBLIC",
+                  "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC"};
+  }
+  auto [role, created] = role_passwords_.try_emplace(service, RandomHex(12));
+  if (created) {
+    statements.push_back(absl::StrCat("CREATE ROLE \"", service, "\" LOGIN PASSWORD '",
+                                      role->second, "' NOSUPERUSER NOCREATEDB NOCREATEROLE"));
+  }
+  const std::string db = absl::StrCat("mallbots_", service, "_", RandomHex(4));
+  statements.insert(
+      statements.end(),
+      {absl::StrCat("CREATE DATABASE \"", db, "\" OWNER \"", service, "\""),
+       absl::StrCat("REVOKE ALL ON DATABASE \"", db, "\" FROM PUBLIC"),
+       absl::StrCat("GRANT CONNECT, TEMPORARY ON DATABASE \"", db, "\" TO \"", service, "\"")});
+  absl::Status s = ExecAll(Dsn(), statements);
+  if (!s.ok()) {
+    if (created) role_passwords_.erase(role);
+    return s;
+  }
+  return absl::StrCat("host=127.0.0.1 port=", port_, " user=", service, " password=", role->second,
+                      " dbname=", db, " connect_timeout=5");
+}
+
 void PostgresServer::Stop() {
   if (process_ != nullptr) process_->Stop(SIGINT, absl::Seconds(30));  // SIGINT = fast shutdown
   process_.reset();
@@ -276,7 +387,14 @@ void PostgresServer::Stop() {
 
 absl::Status PostgresServer::Restart() {
   Stop();
-  return Launch();
+  // The same port (clients know its DSN): a moment may pass before the old process's port is free.
+  absl::Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    s = Launch();
+    if (s.ok()) return s;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  return s;
 }
 
 absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const std::string& config) {
@@ -288,18 +406,43 @@ absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const std::string&
 
 absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::StartWith(const ConfigFn& make_config) {
   std::unique_ptr<NatsServer> nats(new NatsServer());
+  nats->make_config_ = make_config;
   nats->dir_ = std::make_unique<TempDir>("eda-nats");
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    nats->port_ = PickFreePort();
-    nats->config_file_ = nats->dir_->path() + "/nats.conf";
-    absl::StatusOr<std::string> config = make_config(nats->port_, nats->dir_->path() + "/js");
-    if (!config.ok()) return config.status();
-    std::ofstream(nats->config_file_) << *config;
-    absl::Status s = nats->Launch();
-    if (s.ok()) return nats;
-    if (attempt == 2) return s;
+  nats->config_file_ = nats->dir_->path() + "/nats.conf";
+  nats->ports_dir_ = nats->dir_->path() + "/ports";
+  std::error_code ec;
+  if (!std::filesystem::create_directory(nats->ports_dir_, ec)) {
+    return absl::InternalError("cannot create " + nats->ports_dir_);
   }
-  return absl::InternalError("unreachable");
+  // Port -1: nats-server binds a free port itself and reports it in its ports file.
+  EDA_RETURN_IF_ERROR(nats->WriteConfig(-1));
+  EDA_RETURN_IF_ERROR(nats->Launch());
+  // From now on the configuration names the port it chose, for restarts.
+  EDA_RETURN_IF_ERROR(nats->WriteConfig(nats->port_));
+  return nats;
+}
+
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::StartFromTopology(
+    const std::string& topology_file) {
+  const std::string topology =
+      topology_file.empty() ? SourceDir() + "/deploy/topology.conf" : topology_file;
+  const std::string script = SourceDir() + "/deploy/local/gen-nats-conf.sh";
+  auto secrets = std::make_unique<TempDir>("eda-nats-secrets");
+  const std::string secrets_dir = secrets->path();
+  EDA_ASSIGN_OR_RETURN(
+      std::unique_ptr<NatsServer> nats,
+      StartWith([script, topology, secrets_dir](int port, const std::string& store) {
+        // The passwords are generated on the first run and reused by later ones (restarts).
+        return CommandOutput({"bash", script, "--topology", topology, "--secrets", secrets_dir,
+                              "--port", std::to_string(port), "--store", store});
+      }));
+  nats->secrets_ = std::move(secrets);
+  return nats;
+}
+
+absl::Status NatsServer::WriteConfig(int port) {
+  EDA_ASSIGN_OR_RETURN(std::string config, make_config_(port, dir_->path() + "/js"));
+  return WriteFile(config_file_, absl::StrCat(config, "\nports_file_dir: \"", ports_dir_, "\"\n"));
 }
 
 absl::Status NatsServer::Launch() {
@@ -307,18 +450,30 @@ absl::Status NatsServer::Launch() {
   auto process = Process::Start({"nats-server", "-c", config_file_}, {.log_file = log});
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
-  const bool up = WaitUntil([&] { return !process_->Running() || TcpAnswers(port_, "INFO"); },
-                            absl::Seconds(30));
+  int reported = 0;
+  const bool up = WaitUntil(
+      [&] {
+        if (!process_->Running()) return true;
+        reported = ReportedNatsPort(ports_dir_, process_->pid());
+        return reported > 0 && TcpAnswers(reported, "INFO");
+      },
+      absl::Seconds(30));
   if (!up || !process_->Running()) {
     process_.reset();
     return absl::InternalError(absl::StrCat("nats-server did not start:\n", ReadTail(log)));
   }
+  port_ = reported;
   return absl::OkStatus();
 }
 
 NatsServer::~NatsServer() { Stop(); }
 
 std::string NatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
+
+std::string NatsServer::Password(const std::string& user) const {
+  if (secrets_ == nullptr) return "";
+  return ReadAll(secrets_->path() + "/nats-" + user + ".pass");
+}
 
 void NatsServer::Stop() {
   if (process_ != nullptr) process_->Stop(SIGTERM, absl::Seconds(10));
@@ -339,27 +494,32 @@ absl::Status NatsServer::Restart() {
 
 namespace {
 
+// The server, or the reason it could not start printed and the process ended with status 1.
 template <typename T>
-T& SharedOrExit(absl::StatusOr<std::unique_ptr<T>> (*start)(), const char* what) {
-  static std::unique_ptr<T> server = [&] {
-    absl::StatusOr<std::unique_ptr<T>> s = start();
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s: %s\n", what, s.status().ToString().c_str());
-      std::exit(1);
-    }
-    return *std::move(s);
-  }();
-  return *server;
+std::unique_ptr<T> OrExit(absl::StatusOr<std::unique_ptr<T>> server, const char* what) {
+  if (!server.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, server.status().ToString().c_str());
+    std::exit(1);
+  }
+  return *std::move(server);
 }
 
 }  // namespace
 
 PostgresServer& SharedPostgres() {
-  return SharedOrExit<PostgresServer>([] { return PostgresServer::Start(); }, "postgres");
+  static std::unique_ptr<PostgresServer> server = OrExit(PostgresServer::Start(), "postgres");
+  return *server;
 }
 
 NatsServer& SharedNats() {
-  return SharedOrExit<NatsServer>([] { return NatsServer::Start(); }, "nats-server");
+  static std::unique_ptr<NatsServer> server = OrExit(NatsServer::Start(), "nats-server");
+  return *server;
+}
+
+NatsServer& SharedStackNats() {
+  static std::unique_ptr<NatsServer> server =
+      OrExit(NatsServer::StartFromTopology(), "nats-server (stack configuration)");
+  return *server;
 }
 
 }  // namespace eda::testing

@@ -142,6 +142,11 @@ TEST_F(CustomersServiceTest, ChangeSmsNumberUpdatesAndAnnounces) {
 }
 
 TEST_F(CustomersServiceTest, BadRequestsAreRejectedWithoutEvents) {
+  // Registrations before and after the bad requests, their events waited for: the service
+  // publishes in commit order, so an event of a bad request would come between the two.
+  const std::string before = Register("Before", "555-0110");
+  ASSERT_TRUE(
+      WaitForEvent<customerspb::CustomerRegistered>("customersapi.CustomerRegistered", before));
   const size_t events_before = Messages("CUSTOMERS", kEvents).size();
   customerspb::RegisterCustomerRequest reg;
   customerspb::RegisterCustomerResponse reg_resp;
@@ -175,8 +180,10 @@ TEST_F(CustomersServiceTest, BadRequestsAreRejectedWithoutEvents) {
   EXPECT_EQ(
       Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).error_code(),
       grpc::NOT_FOUND);
-  absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_EQ(Messages("CUSTOMERS", kEvents).size(), events_before);
+  const std::string after = Register("After", "555-0111");
+  ASSERT_TRUE(
+      WaitForEvent<customerspb::CustomerRegistered>("customersapi.CustomerRegistered", after));
+  EXPECT_EQ(Messages("CUSTOMERS", kEvents).size(), events_before + 1);
 }
 
 TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
@@ -188,6 +195,10 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
   ASSERT_TRUE(Call(&customerspb::CustomersService::Stub::DisableCustomer, disable, &disabled).ok());
 
   const std::string tag = eda::RandomHex(4);
+  const std::string duplicates =
+      "messaging_consumer_duplicates_total{consumer=\"customer-commands\","
+      "name=\"customersapi.AuthorizeCustomer\"}";
+  const double duplicates_before = service_->Metric(duplicates);
   auto send = [&](const std::string& customer, const std::string& saga, const std::string& msg_id,
                   const std::string& nats_id) {
     customerspb::AuthorizeCustomer cmd;
@@ -222,7 +233,10 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
         return by_saga.size() == 3;
       },
       absl::Seconds(15)));
-  absl::SleepFor(absl::Milliseconds(500));  // a duplicate reply would arrive by now
+  // The command sent twice was recognised as handled before: acked, without a second reply.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return service_->Metric(duplicates) >= duplicates_before + 1; }, absl::Seconds(15)))
+      << service_->LogTail();
   by_saga.clear();
   for (const messaging::Message& r : Messages("COSEC", kReplies)) {
     auto saga = r.metadata.find("REPLY_SAGA_ID");
@@ -244,6 +258,7 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
 }
 
 TEST_F(CustomersServiceTest, ServesHealthMetricsAndReadiness) {
+  Register("Mo", "555-0105");  // a call of its own to count (whatever ran before)
   httplib::Client ops("127.0.0.1", service_->http_port());
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);

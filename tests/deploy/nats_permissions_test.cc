@@ -20,26 +20,14 @@ using NatsSubPtr = std::unique_ptr<natsSubscription, eda::CFree<&natsSubscriptio
 class NatsPermissionsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    secrets_ = new eda::testing::TempDir("eda-secrets");
-    const std::string script = eda::testing::SourceDir() + "/deploy/local/gen-nats-conf.sh";
-    const std::string topology = eda::testing::SourceDir() + "/deploy/topology.conf";
-    auto server = eda::testing::NatsServer::StartWith([&](int port, const std::string& store) {
-      return eda::testing::CommandOutput({"bash", script, "--topology", topology, "--secrets",
-                                          secrets_->path(), "--port", std::to_string(port),
-                                          "--store", store});
-    });
+    // The repository's topology through deploy/local/gen-nats-conf.sh, as `make up` runs it.
+    auto server = eda::testing::NatsServer::StartFromTopology();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete secrets_;
-  }
+  static void TearDownTestSuite() { delete server_; }
 
-  static std::string Password(const std::string& user) {
-    auto out = eda::testing::CommandOutput({"cat", secrets_->path() + "/nats-" + user + ".pass"});
-    return out.ok() ? *out : "";
-  }
+  static std::string Password(const std::string& user) { return server_->Password(user); }
 
   // Connects as `user`; services use their own inbox prefix, the admin the default one.
   static natsStatus Connect(const std::string& user, const std::string& password,
@@ -136,12 +124,8 @@ class NatsPermissionsTest : public ::testing::Test {
         absl::Seconds(5));
   }
 
-  static eda::testing::TempDir* secrets_;
-  static eda::testing::NatsServer* server_;
+  static inline eda::testing::NatsServer* server_ = nullptr;
 };
-
-eda::testing::TempDir* NatsPermissionsTest::secrets_ = nullptr;
-eda::testing::NatsServer* NatsPermissionsTest::server_ = nullptr;
 
 TEST_F(NatsPermissionsTest, ServicesProvisionOnlyTheirOwnStreams) {
   jsErrCode jerr = static_cast<jsErrCode>(0);

@@ -47,16 +47,19 @@ class InfrastructureErrorsTest : public testing::ServiceFixture<customerspb::Cus
     if (!conn.ok()) return conn.status();
     return conn->Exec(sql).status();
   }
-  // Ends every session of the service's database, as a restart of PostgreSQL would.
+  // Ends every session of the service's database, as a restart of PostgreSQL would, and waits
+  // until they are gone (the service may open new ones meanwhile: its relay reconnects).
   void DropSessions() {
-    ASSERT_TRUE(Admin(absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE datname = '",
-                                   database_, "' AND pid <> pg_backend_pid()"))
-                    .ok());
+    auto killed = admin_->Exec(
+        absl::StrCat("SELECT coalesce(string_agg(pid::text, ','), '') FROM (SELECT pid, "
+                     "pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '",
+                     database_, "' AND pid <> pg_backend_pid()) AS t"));
+    ASSERT_TRUE(killed.ok()) << killed.status();
+    const std::string pids(killed->Text(0, 0));
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
           auto r = admin_->Exec(absl::StrCat(
-              "SELECT count(*) FROM pg_stat_activity WHERE datname = '", database_, "'"));
+              "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY('{", pids, "}'::int[])"));
           return r.ok() && *r->Int(0, 0) == 0;
         },
         absl::Seconds(10)));

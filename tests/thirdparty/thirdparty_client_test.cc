@@ -1,5 +1,6 @@
 // Runs the Node.js client test (stores_client.test.mjs: @grpc/grpc-js, @grpc/proto-loader,
-// nats.js) against the real stores binary, PostgreSQL and nats-server started here.
+// nats.js) against the real stores binary, PostgreSQL and nats-server started here as `make up`
+// runs them (the nats-server with the stack's users and permissions).
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,10 +23,12 @@ TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
 
   testing::TempDir tmp("thirdparty");
   const std::string log = tmp.path() + "/node.log";
+  // The client reads the events as an operator's tool would: as the NATS admin.
+  testing::NatsServer& nats = testing::SharedStackNats();
   auto node = testing::Process::Start(
-      {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(),
-       "NATS_URL=" + testing::SharedNats().url(), "node", "--test", "--test-reporter=spec",
-       "--test-timeout=60000", dir + "/stores_client.test.mjs"},
+      {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(), "NATS_URL=" + nats.url(),
+       "NATS_USER=admin", "NATS_PASSWORD=" + nats.Password("admin"), "node", "--test",
+       "--test-reporter=spec", "--test-timeout=60000", dir + "/stores_client.test.mjs"},
       {.log_file = log});
   ASSERT_TRUE(node.ok()) << node.status();
   const int rc = (*node)->Wait();

@@ -38,7 +38,8 @@ void ListMethods(const google::protobuf::ServiceDescriptor* service) {
 }  // namespace
 
 int Call(const CallArgs& args) {
-  const google::protobuf::ServiceDescriptor* service = FindService(args.service);
+  const google::protobuf::ServiceDescriptor* service =
+      args.admin ? AdminService() : FindService(args.service);
   if (service == nullptr) {
     std::cerr << "unknown service '" << args.service
               << "' (known: " << absl::StrJoin(ServiceNames(), ", ") << ")\n";
@@ -51,7 +52,8 @@ int Call(const CallArgs& args) {
   const google::protobuf::MethodDescriptor* method = FindMethod(service, args.method);
   if (method == nullptr) {
     std::cerr << "unknown method '" << args.method << "' of " << service->full_name()
-              << " (`mallctl call " << args.service << "` lists them)\n";
+              << " (`mallctl " << (args.admin ? "admin " : "call ") << args.service
+              << "` lists them)\n";
     return kExitUsage;
   }
   if (method->client_streaming() || method->server_streaming()) {
@@ -77,6 +79,7 @@ int Call(const CallArgs& args) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + args.timeout));
+  if (!args.admin_token.empty()) context.AddMetadata("authorization", "Bearer " + args.admin_token);
   const std::string wire = request->SerializeAsString();
   grpc::Slice slice(wire);
   grpc::ByteBuffer send(&slice, 1);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "libs/outbox/commands.h"
+#include "proto/admin/admin_service.pb.h"
 
 namespace mallctl {
 namespace {
@@ -74,7 +75,14 @@ std::vector<std::string> ServiceNames() {
 }
 
 const google::protobuf::Message& Prototype(const google::protobuf::Descriptor* type) {
+  if (type->file()->pool() == google::protobuf::DescriptorPool::generated_pool()) {
+    return *google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  }
   return *Get().factory.GetPrototype(type);
+}
+
+const google::protobuf::ServiceDescriptor* AdminService() {
+  return adminpb::GetInfoRequest::descriptor()->file()->FindServiceByName("AdminService");
 }
 
 const eda::messaging::TypeRegistry& Messages() {

@@ -27,6 +27,10 @@ std::vector<std::string> ServiceNames();
 // The empty instance of `type`, a message of one of the catalogue's services.
 const google::protobuf::Message& Prototype(const google::protobuf::Descriptor* type);
 
+// adminpb.AdminService, the operator surface every service serves on its admin port (its
+// messages come from the generated code linked in, Prototype() makes them too).
+const google::protobuf::ServiceDescriptor* AdminService();
+
 // Every message name declared with (eda.wire_name) in the public protos, with am.Success /
 // am.Failure; payloads decode to messages of the catalogue's pool.
 const eda::messaging::TypeRegistry& Messages();

@@ -19,8 +19,10 @@ struct CallArgs {
   std::string service;       // "stores", or a full name
   std::string method;        // empty: list the service's methods
   std::string request_json;  // empty: {}
-  std::string address;       // host:port of the service
+  std::string address;       // host:port of the service (of its admin API with `admin`)
   absl::Duration timeout = absl::Seconds(10);
+  bool admin = false;       // call adminpb.AdminService on the service's admin port
+  std::string admin_token;  // sent as `authorization: Bearer <token>` when set
 };
 int Call(const CallArgs& args);
 

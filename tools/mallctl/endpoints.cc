@@ -59,6 +59,8 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
     absl::string_view svc = key;
     if (absl::ConsumePrefix(&svc, "MALLBOTS_GRPC_")) {
       e.grpc[absl::AsciiStrToLower(svc)] = value;
+    } else if (absl::ConsumePrefix(&svc, "MALLBOTS_ADMIN_")) {
+      e.admin[absl::AsciiStrToLower(svc)] = value;
     } else if (key == "MALLBOTS_NATS_URL") {
       e.nats_url = value;
     } else if (key == "MALLBOTS_NATS_ADMIN_USER") {

@@ -11,7 +11,8 @@
 namespace mallctl {
 
 struct Endpoints {
-  std::map<std::string, std::string> grpc;  // service name ("stores") -> host:port
+  std::map<std::string, std::string> grpc;   // service name ("stores") -> host:port
+  std::map<std::string, std::string> admin;  // service name -> host:port of its admin API
   std::string nats_url;
   std::string nats_user;
   std::string nats_password;

@@ -24,6 +24,9 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
   mallctl tail [<subject pattern>] [--from-start] [--count N] [--timeout D]
       Follows every stream holding subjects that match the pattern (default mallbots.>), one JSON
       line per message with its envelope and payload decoded. --from-start replays what is stored.
+  mallctl admin <service> [<Method> ['<request json>']]
+      Calls the service's admin API (adminpb.AdminService on its admin port: GetInfo, GetOutbox,
+      ListProcessed), what only its database holds. Without a method, lists them.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
@@ -31,7 +34,8 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
 Addresses and credentials come from the local stack's state directory (`make up` writes
 stack.env there): $MALLBOTS_HOME, else the nearest .mallbots directory here or above. Flags:
   --state-dir DIR   another state directory
-  --addr HOST:PORT  the service's gRPC address (call)
+  --addr HOST:PORT  the service's gRPC address (call), or its admin API's (admin)
+  --admin-token-file FILE   the services' ADMIN_TOKEN, when they require one (admin)
   --nats-url URL --nats-user USER --nats-password-file FILE   NATS (tail, dlq)
   --timeout D       call deadline (default 10s); for tail, stop after D (e.g. 30s, 2m)
 Services: )";
@@ -44,7 +48,8 @@ struct Args {
 // Flags take `--name value` or `--name=value`; --from-start takes none.
 bool Parse(int argc, char** argv, Args& out) {
   static const std::vector<std::string> kValued = {
-      "state-dir", "addr", "nats-url", "nats-user", "nats-password-file", "timeout", "count"};
+      "state-dir",          "addr",    "nats-url", "nats-user",
+      "nats-password-file", "timeout", "count",    "admin-token-file"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (!absl::StartsWith(a, "--") || a.size() == 2) {
@@ -156,6 +161,40 @@ int main(int argc, char** argv) {
         if (mallctl::FindService(name) != mallctl::FindService(call.service)) continue;
         if (auto it = e->grpc.find(name); it != e->grpc.end()) call.address = it->second;
       }
+    }
+    return mallctl::Call(call);
+  }
+  if (command == "admin") {
+    if (rest.empty() || rest.size() > 3) {
+      std::cerr << "usage: mallctl admin <service> [<Method> ['<request json>']]\n";
+      return mallctl::kExitUsage;
+    }
+    mallctl::CallArgs call{.service = rest[0],
+                           .method = rest.size() > 1 ? rest[1] : "",
+                           .request_json = rest.size() > 2 ? rest[2] : "",
+                           .address = Flag(a, "addr"),
+                           .admin = true};
+    if (timeout > absl::ZeroDuration()) call.timeout = timeout;
+    if (const std::string file = Flag(a, "admin-token-file"); !file.empty()) {
+      std::ifstream in(file);
+      if (!in || !std::getline(in, call.admin_token)) {
+        std::cerr << "--admin-token-file: cannot read " << file << "\n";
+        return mallctl::kExitUsage;
+      }
+    }
+    if (call.address.empty() && !call.method.empty()) {
+      absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+      if (!e.ok()) {
+        std::cerr << e.status().message() << "\n";
+        return mallctl::kExitUsage;
+      }
+      auto it = e->admin.find(call.service);
+      if (it == e->admin.end()) {
+        std::cerr << "no admin address for service '" << call.service
+                  << "' in stack.env: pass --addr host:port\n";
+        return mallctl::kExitUsage;
+      }
+      call.address = it->second;
     }
     return mallctl::Call(call);
   }

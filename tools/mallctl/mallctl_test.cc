@@ -179,7 +179,9 @@ class MallctlTest : public ::testing::Test {
         << "MALLBOTS_NATS_ADMIN_USER=admin\n"
         << "MALLBOTS_NATS_ADMIN_PASSWORD=" << testing::SharedStackNats().Password("admin") << "\n"
         << "MALLBOTS_GRPC_STORES=" << stores_->grpc_target() << "\n"
-        << "MALLBOTS_GRPC_CUSTOMERS=" << customers_->grpc_target() << "\n";
+        << "MALLBOTS_GRPC_CUSTOMERS=" << customers_->grpc_target() << "\n"
+        << "MALLBOTS_ADMIN_STORES=127.0.0.1:" << stores_->admin_port() << "\n"
+        << "MALLBOTS_ADMIN_CUSTOMERS=127.0.0.1:" << customers_->admin_port() << "\n";
     env.close();
     chmod((home_->path() + "/stack.env").c_str(), 0600);
   }
@@ -442,6 +444,30 @@ TEST_F(MallctlTest, KnowsEveryServiceAndMessageNameThePublicProtosDeclare) {
     decoded.insert(m.name());
   }
   EXPECT_EQ(decoded.size(), declared.messages.size());
+}
+
+TEST_F(MallctlTest, CallsEveryServicesAdminApi) {
+  Result info = Mallctl({"admin", "stores", "GetInfo"});
+  ASSERT_EQ(info.rc, 0) << info.err;
+  EXPECT_THAT(info.out, HasSubstr(R"("service":"stores")"));
+  EXPECT_THAT(info.out, HasSubstr(R"("streams":["STORES"])"));
+  Result outbox = Mallctl({"admin", "stores", "GetOutbox", R"({"limit":5})"});
+  ASSERT_EQ(outbox.rc, 0) << outbox.err;
+  EXPECT_THAT(outbox.out, HasSubstr(R"("unpublished":"0")"));
+  Result processed =
+      Mallctl({"admin", "customers", "ListProcessed", R"({"consumer":"customer-commands"})"});
+  ASSERT_EQ(processed.rc, 0) << processed.err;
+  EXPECT_THAT(processed.out, HasSubstr(R"("messages")"));
+  Result unknown = Mallctl({"admin", "customers", "ListProcessed", R"({"consumer":"nope"})"});
+  EXPECT_EQ(unknown.rc, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND: customers has no durable consumer named nope"));
+  Result methods = Mallctl({"admin", "stores"});
+  ASSERT_EQ(methods.rc, 0) << methods.err;
+  EXPECT_THAT(methods.out, HasSubstr("GetOutbox(adminpb.GetOutboxRequest) returns "
+                                     "adminpb.GetOutboxResponse"));
+  Result nowhere = Mallctl({"admin", "baskets", "GetInfo"});
+  EXPECT_EQ(nowhere.rc, 2);
+  EXPECT_THAT(nowhere.err, HasSubstr("no admin address for service 'baskets'"));
 }
 
 TEST_F(MallctlTest, NoDeadLetterStreamMeansNoDeadLetters) {
