@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Handler threads stay for the next call instead of exiting once more than two wait (gRPC's
   // default), so a steady load does not create and destroy a thread per call.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
   builder.AddListeningPort(options.address, *creds, &server->port_);
   for (const ServiceEntry& entry : services) {
     builder.RegisterService(entry.service);

@@ -45,3 +45,17 @@ auto Into(google::protobuf::RepeatedPtrField<T>* field) {
 }
 
 }  // namespace eda::grpcserver
+
+// Declares, in a class deriving from a generated pkg::XService::Service, the handler of its RPC
+// `Name` ...
+#define EDA_RPC_DECLARE(pkg, Name)                                                             \
+  ::grpc::Status Name(::grpc::ServerContext*, const pkg::Name##Request*, pkg::Name##Response*) \
+      override;
+// ...and defines it, with the request as `req` and the response as `resp`:
+//   EDA_RPC(StoresServer, storespb, GetStore) {
+//     return Reply(app_.Run([&](Ports& p) { return GetStore(p, req->id()); }), Into(resp->...));
+//   }
+#define EDA_RPC(Server, pkg, Name)                                            \
+  ::grpc::Status Server::Name(::grpc::ServerContext*,                         \
+                              [[maybe_unused]] const pkg::Name##Request* req, \
+                              [[maybe_unused]] pkg::Name##Response* resp)

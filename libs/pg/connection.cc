@@ -72,6 +72,8 @@ absl::StatusOr<std::string> Result::Bytes(int row, int col) const {
 
 absl::string_view Result::command_status() const { return PQcmdStatus(result_.get()); }
 
+absl::string_view Result::ColumnName(int col) const { return PQfname(result_.get(), col); }
+
 int Result::Column(absl::string_view name) const {
   return PQfnumber(result_.get(), std::string(name).c_str());
 }

@@ -83,6 +83,8 @@ class Result final {
   absl::string_view command_status() const;
   // Column index by name, or -1.
   int Column(absl::string_view name) const;
+  // The name of column `col` (its alias when the query gives one).
+  absl::string_view ColumnName(int col) const;
 
  private:
   PgResultPtr result_;

@@ -1,26 +1,18 @@
 #include "services/stores/grpc/server.h"
 
-#include "libs/grpcserver/status.h"
-
 namespace stores::grpc_api {
-namespace {
 
 using application::Ports;
 using eda::grpcserver::Into;
 using eda::grpcserver::Reply;
-using grpc::ServerContext;
-using grpc::Status;
 namespace app = application;
-
-}  // namespace
 
 StoresServer::StoresServer(const UseCases& app, eda::obs::MetricsRegistry& metrics)
     : app_(app),
       stores_created_(metrics.Counter("stores_created_count", "Stores created.").Add({})),
       products_added_(metrics.Counter("stores_products_added_count", "Products added.").Add({})) {}
 
-Status StoresServer::CreateStore(ServerContext*, const storespb::CreateStoreRequest* req,
-                                 storespb::CreateStoreResponse* resp) {
+EDA_RPC(StoresServer, storespb, CreateStore) {
   return Reply(
       app_.Run([&](Ports& p) { return app::CreateStore(p, req->name(), req->location()); }),
       [&](std::string id) {
@@ -29,44 +21,34 @@ Status StoresServer::CreateStore(ServerContext*, const storespb::CreateStoreRequ
       });
 }
 
-Status StoresServer::EnableParticipation(ServerContext*,
-                                         const storespb::EnableParticipationRequest* req,
-                                         storespb::EnableParticipationResponse*) {
+EDA_RPC(StoresServer, storespb, EnableParticipation) {
   return Reply(app_.Run([&](Ports& p) { return app::EnableParticipation(p, req->id()); }));
 }
 
-Status StoresServer::DisableParticipation(ServerContext*,
-                                          const storespb::DisableParticipationRequest* req,
-                                          storespb::DisableParticipationResponse*) {
+EDA_RPC(StoresServer, storespb, DisableParticipation) {
   return Reply(app_.Run([&](Ports& p) { return app::DisableParticipation(p, req->id()); }));
 }
 
-Status StoresServer::RebrandStore(ServerContext*, const storespb::RebrandStoreRequest* req,
-                                  storespb::RebrandStoreResponse*) {
+EDA_RPC(StoresServer, storespb, RebrandStore) {
   return Reply(app_.Run([&](Ports& p) { return app::RebrandStore(p, req->id(), req->name()); }));
 }
 
-Status StoresServer::GetStore(ServerContext*, const storespb::GetStoreRequest* req,
-                              storespb::GetStoreResponse* resp) {
+EDA_RPC(StoresServer, storespb, GetStore) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStore(p, req->id()); }),
                Into(resp->mutable_store()));
 }
 
-Status StoresServer::GetStores(ServerContext*, const storespb::GetStoresRequest*,
-                               storespb::GetStoresResponse* resp) {
+EDA_RPC(StoresServer, storespb, GetStores) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, false); }),
                Into(resp->mutable_stores()));
 }
 
-Status StoresServer::GetParticipatingStores(ServerContext*,
-                                            const storespb::GetParticipatingStoresRequest*,
-                                            storespb::GetParticipatingStoresResponse* resp) {
+EDA_RPC(StoresServer, storespb, GetParticipatingStores) {
   return Reply(app_.Run([&](Ports& p) { return app::GetStores(p, true); }),
                Into(resp->mutable_stores()));
 }
 
-Status StoresServer::AddProduct(ServerContext*, const storespb::AddProductRequest* req,
-                                storespb::AddProductResponse* resp) {
+EDA_RPC(StoresServer, storespb, AddProduct) {
   return Reply(app_.Run([&](Ports& p) {
     return app::AddProduct(p, req->store_id(), req->name(), req->description(), req->sku(),
                            req->price());
@@ -77,40 +59,32 @@ Status StoresServer::AddProduct(ServerContext*, const storespb::AddProductReques
                });
 }
 
-Status StoresServer::RebrandProduct(ServerContext*, const storespb::RebrandProductRequest* req,
-                                    storespb::RebrandProductResponse*) {
+EDA_RPC(StoresServer, storespb, RebrandProduct) {
   return Reply(app_.Run([&](Ports& p) {
     return app::RebrandProduct(p, req->id(), req->name(), req->description());
   }));
 }
 
-Status StoresServer::IncreaseProductPrice(ServerContext*,
-                                          const storespb::IncreaseProductPriceRequest* req,
-                                          storespb::IncreaseProductPriceResponse*) {
+EDA_RPC(StoresServer, storespb, IncreaseProductPrice) {
   return Reply(
       app_.Run([&](Ports& p) { return app::IncreaseProductPrice(p, req->id(), req->price()); }));
 }
 
-Status StoresServer::DecreaseProductPrice(ServerContext*,
-                                          const storespb::DecreaseProductPriceRequest* req,
-                                          storespb::DecreaseProductPriceResponse*) {
+EDA_RPC(StoresServer, storespb, DecreaseProductPrice) {
   return Reply(
       app_.Run([&](Ports& p) { return app::DecreaseProductPrice(p, req->id(), req->price()); }));
 }
 
-Status StoresServer::RemoveProduct(ServerContext*, const storespb::RemoveProductRequest* req,
-                                   storespb::RemoveProductResponse*) {
+EDA_RPC(StoresServer, storespb, RemoveProduct) {
   return Reply(app_.Run([&](Ports& p) { return app::RemoveProduct(p, req->id()); }));
 }
 
-Status StoresServer::GetProduct(ServerContext*, const storespb::GetProductRequest* req,
-                                storespb::GetProductResponse* resp) {
+EDA_RPC(StoresServer, storespb, GetProduct) {
   return Reply(app_.Run([&](Ports& p) { return app::GetProduct(p, req->id()); }),
                Into(resp->mutable_product()));
 }
 
-Status StoresServer::GetCatalog(ServerContext*, const storespb::GetCatalogRequest* req,
-                                storespb::GetCatalogResponse* resp) {
+EDA_RPC(StoresServer, storespb, GetCatalog) {
   return Reply(app_.Run([&](Ports& p) { return app::GetCatalog(p, req->store_id()); }),
                Into(resp->mutable_products()));
 }

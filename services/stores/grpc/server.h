@@ -2,6 +2,7 @@
 // storespb.StoresService over gRPC: each RPC runs its use case in a unit of work and replies.
 #pragma once
 
+#include "libs/grpcserver/status.h"
 #include "libs/observability/metrics.h"
 #include "libs/service/use_cases.h"
 #include "proto/stores/stores_service.grpc.pb.h"
@@ -14,24 +15,20 @@ class StoresServer final : public storespb::StoresService::Service {
   using UseCases = eda::service::UseCases<application::Ports>;
   StoresServer(const UseCases& app, eda::obs::MetricsRegistry& metrics);
 
-#define EDA_STORES_RPC(Name)                                                  \
-  ::grpc::Status Name(::grpc::ServerContext*, const storespb::Name##Request*, \
-                      storespb::Name##Response*) override;
-  EDA_STORES_RPC(CreateStore)
-  EDA_STORES_RPC(EnableParticipation)
-  EDA_STORES_RPC(DisableParticipation)
-  EDA_STORES_RPC(RebrandStore)
-  EDA_STORES_RPC(GetStore)
-  EDA_STORES_RPC(GetStores)
-  EDA_STORES_RPC(GetParticipatingStores)
-  EDA_STORES_RPC(AddProduct)
-  EDA_STORES_RPC(RebrandProduct)
-  EDA_STORES_RPC(IncreaseProductPrice)
-  EDA_STORES_RPC(DecreaseProductPrice)
-  EDA_STORES_RPC(RemoveProduct)
-  EDA_STORES_RPC(GetProduct)
-  EDA_STORES_RPC(GetCatalog)
-#undef EDA_STORES_RPC
+  EDA_RPC_DECLARE(storespb, CreateStore)
+  EDA_RPC_DECLARE(storespb, EnableParticipation)
+  EDA_RPC_DECLARE(storespb, DisableParticipation)
+  EDA_RPC_DECLARE(storespb, RebrandStore)
+  EDA_RPC_DECLARE(storespb, GetStore)
+  EDA_RPC_DECLARE(storespb, GetStores)
+  EDA_RPC_DECLARE(storespb, GetParticipatingStores)
+  EDA_RPC_DECLARE(storespb, AddProduct)
+  EDA_RPC_DECLARE(storespb, RebrandProduct)
+  EDA_RPC_DECLARE(storespb, IncreaseProductPrice)
+  EDA_RPC_DECLARE(storespb, DecreaseProductPrice)
+  EDA_RPC_DECLARE(storespb, RemoveProduct)
+  EDA_RPC_DECLARE(storespb, GetProduct)
+  EDA_RPC_DECLARE(storespb, GetCatalog)
 
  private:
   const UseCases& app_;

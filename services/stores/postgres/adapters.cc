@@ -4,6 +4,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/proto_codec.h"
 #include "libs/pg/errors.h"
+#include "libs/service/rows.h"
 #include "services/stores/application/integration.h"
 
 namespace stores::postgres {
@@ -58,38 +59,10 @@ struct ProductProjection {
   }
 };
 
-// --- Read-model queries ---
-
-storespb::Store StoreRow(const eda::pg::Result& r, int i) {
-  storespb::Store s;
-  s.set_id(std::string(r.Text(i, 0)));
-  s.set_name(std::string(r.Text(i, 1)));
-  s.set_location(std::string(r.Text(i, 2)));
-  s.set_participating(r.Bool(i, 3));
-  return s;
-}
-
-storespb::Product ProductRow(const eda::pg::Result& r, int i) {
-  storespb::Product p;
-  p.set_id(std::string(r.Text(i, 0)));
-  p.set_store_id(std::string(r.Text(i, 1)));
-  p.set_name(std::string(r.Text(i, 2)));
-  p.set_description(std::string(r.Text(i, 3)));
-  p.set_sku(std::string(r.Text(i, 4)));
-  p.set_price(r.Double(i, 5).value_or(0));  // a decimal(9,4) always reads as a number
-  return p;
-}
-
-template <typename Row>
-auto AllRows(const eda::pg::Result& r, Row row) {
-  std::vector<decltype(row(r, 0))> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(row(r, i));
-  return out;
-}
+// --- Read-model queries: rows as the API's messages ---
 
 constexpr char kStores[] = "SELECT id, name, location, participating FROM stores ";
-constexpr char kProducts[] =
-    "SELECT id, store_id, name, description, sku, price::float8 FROM products ";
+constexpr char kProducts[] = "SELECT id, store_id, name, description, sku, price FROM products ";
 
 class Catalog final : public application::Catalog {
  public:
@@ -98,20 +71,20 @@ class Catalog final : public application::Catalog {
   absl::StatusOr<storespb::Store> FindStore(const std::string& id) override {
     EDA_ASSIGN_OR_RETURN(auto r, uow_.tx().Exec(absl::StrCat(kStores, "WHERE id = $1"), {id}));
     if (r.rows() == 0) return absl::NotFoundError(absl::StrCat("store ", id, " not found"));
-    return StoreRow(r, 0);
+    return eda::service::RowAs<storespb::Store>(r, 0);
   }
 
   absl::StatusOr<application::Stores> FindStores(bool participating_only) override {
     EDA_ASSIGN_OR_RETURN(auto r, uow_.tx().Exec(absl::StrCat(
                                      kStores, participating_only ? "WHERE participating " : "",
                                      "ORDER BY created_at, id")));
-    return AllRows(r, StoreRow);
+    return eda::service::RowsAs<storespb::Store>(r);
   }
 
   absl::StatusOr<storespb::Product> FindProduct(const std::string& id) override {
     EDA_ASSIGN_OR_RETURN(auto r, uow_.tx().Exec(absl::StrCat(kProducts, "WHERE id = $1"), {id}));
     if (r.rows() == 0) return absl::NotFoundError("product with that ID does not exist");
-    return ProductRow(r, 0);
+    return eda::service::RowAs<storespb::Product>(r, 0);
   }
 
   absl::StatusOr<application::Products> ProductsOf(const std::string& store_id) override {
@@ -119,7 +92,7 @@ class Catalog final : public application::Catalog {
         auto r,
         uow_.tx().Exec(absl::StrCat(kProducts, "WHERE store_id = $1 ORDER BY created_at, id"),
                        {store_id}));
-    return AllRows(r, ProductRow);
+    return eda::service::RowsAs<storespb::Product>(r);
   }
 
  private:
