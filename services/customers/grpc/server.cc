@@ -1,25 +1,16 @@
 #include "services/customers/grpc/server.h"
 
-#include "libs/grpcserver/status.h"
-
 namespace customers::grpc_api {
-namespace {
 
 using application::Ports;
 using eda::grpcserver::Reply;
-using grpc::ServerContext;
-using grpc::Status;
 namespace app = application;
-
-}  // namespace
 
 CustomersServer::CustomersServer(const UseCases& app, eda::obs::MetricsRegistry& metrics)
     : app_(app),
       registered_(metrics.Counter("customers_registered_count", "Customers registered.").Add({})) {}
 
-Status CustomersServer::RegisterCustomer(ServerContext*,
-                                         const customerspb::RegisterCustomerRequest* req,
-                                         customerspb::RegisterCustomerResponse* resp) {
+EDA_RPC(CustomersServer, customerspb, RegisterCustomer) {
   return Reply(
       app_.Run([&](Ports& p) { return app::RegisterCustomer(p, req->name(), req->sms_number()); }),
       [&](std::string id) {
@@ -28,14 +19,11 @@ Status CustomersServer::RegisterCustomer(ServerContext*,
       });
 }
 
-Status CustomersServer::AuthorizeCustomer(ServerContext*,
-                                          const customerspb::AuthorizeCustomerRequest* req,
-                                          customerspb::AuthorizeCustomerResponse*) {
+EDA_RPC(CustomersServer, customerspb, AuthorizeCustomer) {
   return Reply(app_.Run([&](Ports& p) { return app::AuthorizeCustomer(p, req->id()); }));
 }
 
-Status CustomersServer::GetCustomer(ServerContext*, const customerspb::GetCustomerRequest* req,
-                                    customerspb::GetCustomerResponse* resp) {
+EDA_RPC(CustomersServer, customerspb, GetCustomer) {
   return Reply(app_.Run([&](Ports& p) { return app::GetCustomer(p, req->id()); }),
                [&](const domain::Customer& c) {
                  customerspb::Customer* out = resp->mutable_customer();
@@ -46,21 +34,15 @@ Status CustomersServer::GetCustomer(ServerContext*, const customerspb::GetCustom
                });
 }
 
-Status CustomersServer::EnableCustomer(ServerContext*,
-                                       const customerspb::EnableCustomerRequest* req,
-                                       customerspb::EnableCustomerResponse*) {
+EDA_RPC(CustomersServer, customerspb, EnableCustomer) {
   return Reply(app_.Run([&](Ports& p) { return app::EnableCustomer(p, req->id()); }));
 }
 
-Status CustomersServer::DisableCustomer(ServerContext*,
-                                        const customerspb::DisableCustomerRequest* req,
-                                        customerspb::DisableCustomerResponse*) {
+EDA_RPC(CustomersServer, customerspb, DisableCustomer) {
   return Reply(app_.Run([&](Ports& p) { return app::DisableCustomer(p, req->id()); }));
 }
 
-Status CustomersServer::ChangeSmsNumber(ServerContext*,
-                                        const customerspb::ChangeSmsNumberRequest* req,
-                                        customerspb::ChangeSmsNumberResponse*) {
+EDA_RPC(CustomersServer, customerspb, ChangeSmsNumber) {
   return Reply(
       app_.Run([&](Ports& p) { return app::ChangeSmsNumber(p, req->id(), req->sms_number()); }));
 }

@@ -3,6 +3,7 @@
 // (NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED, ... with the spec's messages).
 #pragma once
 
+#include "libs/grpcserver/status.h"
 #include "libs/observability/metrics.h"
 #include "libs/service/use_cases.h"
 #include "proto/customers/customers_service.grpc.pb.h"
@@ -15,16 +16,12 @@ class CustomersServer final : public customerspb::CustomersService::Service {
   using UseCases = eda::service::UseCases<application::Ports>;
   CustomersServer(const UseCases& app, eda::obs::MetricsRegistry& metrics);
 
-#define EDA_CUSTOMERS_RPC(Name)                                                  \
-  ::grpc::Status Name(::grpc::ServerContext*, const customerspb::Name##Request*, \
-                      customerspb::Name##Response*) override;
-  EDA_CUSTOMERS_RPC(RegisterCustomer)
-  EDA_CUSTOMERS_RPC(AuthorizeCustomer)
-  EDA_CUSTOMERS_RPC(GetCustomer)
-  EDA_CUSTOMERS_RPC(EnableCustomer)
-  EDA_CUSTOMERS_RPC(DisableCustomer)
-  EDA_CUSTOMERS_RPC(ChangeSmsNumber)
-#undef EDA_CUSTOMERS_RPC
+  EDA_RPC_DECLARE(customerspb, RegisterCustomer)
+  EDA_RPC_DECLARE(customerspb, AuthorizeCustomer)
+  EDA_RPC_DECLARE(customerspb, GetCustomer)
+  EDA_RPC_DECLARE(customerspb, EnableCustomer)
+  EDA_RPC_DECLARE(customerspb, DisableCustomer)
+  EDA_RPC_DECLARE(customerspb, ChangeSmsNumber)
 
  private:
   const UseCases& app_;
