@@ -385,16 +385,26 @@ void PostgresServer::Stop() {
   process_.reset();
 }
 
-absl::Status PostgresServer::Restart() {
-  Stop();
-  // The same port (clients know its DSN): a moment may pass before the old process's port is free.
+namespace {
+
+// Starts a stopped server again on its old port: a moment may pass before the old process's port
+// is free, so a failed start is tried again a few times.
+absl::Status LaunchAgain(const std::function<absl::Status()>& launch) {
   absl::Status s;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    s = Launch();
+    s = launch();
     if (s.ok()) return s;
     absl::SleepFor(absl::Milliseconds(200));
   }
   return s;
+}
+
+}  // namespace
+
+absl::Status PostgresServer::Restart() {
+  Stop();
+  // The same port (clients know its DSN).
+  return LaunchAgain([this] { return Launch(); });
 }
 
 absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(const std::string& config) {
@@ -482,14 +492,8 @@ void NatsServer::Stop() {
 
 absl::Status NatsServer::Restart() {
   Stop();
-  // The same port and store: a moment may pass before the old process's port is free again.
-  absl::Status s;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    s = Launch();
-    if (s.ok()) return s;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  return s;
+  // The same port and store (clients know its URL).
+  return LaunchAgain([this] { return Launch(); });
 }
 
 namespace {

@@ -8,8 +8,8 @@
 int main(int argc, char** argv) {
   auto rt = eda::service::Runtime::StartOrExit("customers", argc, argv,
                                                customers::postgres::Migrations());
-  customers::postgres::Adapters adapters;
-  customers::grpc_api::CustomersServer::UseCases app(rt->pool(), adapters.Factory());
+  customers::grpc_api::CustomersServer::UseCases app(rt->pool(),
+                                                     customers::postgres::PortsFactory());
   rt->ConsumeOrExit("customer-commands", customers::handlers::CommandHandler(app));
   customers::grpc_api::CustomersServer grpc(app, rt->metrics());
   return rt->Serve({{&grpc, "customerspb.CustomersService"}});

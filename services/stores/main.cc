@@ -7,8 +7,7 @@
 int main(int argc, char** argv) {
   auto rt =
       eda::service::Runtime::StartOrExit("stores", argc, argv, stores::postgres::Migrations());
-  stores::postgres::Adapters adapters;
-  stores::grpc_api::StoresServer::UseCases app(rt->pool(), adapters.Factory());
+  stores::grpc_api::StoresServer::UseCases app(rt->pool(), stores::postgres::PortsFactory());
   stores::grpc_api::StoresServer grpc(app, rt->metrics());
   return rt->Serve({{&grpc, "storespb.StoresService"}});
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/eventsourcing/store.h"
 #include "services/customers/application/integration.h"
 
 namespace customers::postgres {
@@ -35,14 +36,12 @@ void SaveCustomer(UnitOfWork& uow, const Customer& c) {
 
 }  // namespace
 
-Adapters::Adapters()
-    : customers_({.load = LoadCustomer, .save = SaveCustomer},
-                 {.integrate = application::CustomerMessage}) {}
-
-eda::service::UseCases<application::Ports>::PortsFactory Adapters::Factory() const {
-  return [this](UnitOfWork& uow, const auto& use_case) {
-    eda::es::BoundRepository<Customer> customers(customers_, uow);
-    application::Ports ports{customers};
+eda::service::UseCases<application::Ports>::PortsFactory PortsFactory() {
+  return [customers = eda::es::StateStore<Customer>({.load = LoadCustomer, .save = SaveCustomer},
+                                                    {.integrate = application::CustomerMessage})](
+             UnitOfWork& uow, const auto& use_case) {
+    eda::es::BoundRepository<Customer> repository(customers, uow);
+    application::Ports ports{repository};
     return use_case(ports);
   };
 }

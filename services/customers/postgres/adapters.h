@@ -6,7 +6,6 @@
 
 #include <vector>
 
-#include "libs/eventsourcing/store.h"
 #include "libs/pg/migrations.h"
 #include "libs/service/use_cases.h"
 #include "services/customers/application/application.h"
@@ -15,14 +14,7 @@ namespace customers::postgres {
 
 std::vector<eda::pg::Migration> Migrations();
 
-// Constant after construction; thread-safe.
-class Adapters final {
- public:
-  Adapters();
-  eda::service::UseCases<application::Ports>::PortsFactory Factory() const;
-
- private:
-  eda::es::StateStore<domain::Customer> customers_;
-};
+// Builds the ports of each unit of work. Thread-safe.
+eda::service::UseCases<application::Ports>::PortsFactory PortsFactory();
 
 }  // namespace customers::postgres

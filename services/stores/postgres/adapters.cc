@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/eventsourcing/proto_codec.h"
+#include "libs/eventsourcing/store.h"
 #include "libs/pg/errors.h"
 #include "libs/service/rows.h"
 #include "services/stores/application/integration.h"
@@ -101,20 +102,19 @@ class Catalog final : public application::Catalog {
 
 }  // namespace
 
-Adapters::Adapters()
-    : stores_(eda::es::ProtoRepository<domain::Store>({.snapshot_every = 3, .noun = "store"}),
+eda::service::UseCases<application::Ports>::PortsFactory PortsFactory() {
+  return [stores = eda::es::EventSourcedStore<domain::Store>(
+              eda::es::ProtoRepository<domain::Store>({.snapshot_every = 3, .noun = "store"}),
               {.project = eda::es::Projection<StoreProjection>(),
                .integrate = application::StoreMessage}),
-      products_(eda::es::ProtoRepository<domain::Product>({.snapshot_every = 3, .noun = "product"}),
-                {.project = eda::es::Projection<ProductProjection>(),
-                 .integrate = application::ProductMessage}) {}
-
-eda::service::UseCases<application::Ports>::PortsFactory Adapters::Factory() const {
-  return [this](UnitOfWork& uow, const auto& use_case) {
-    eda::es::BoundRepository<domain::Store> stores(stores_, uow);
-    eda::es::BoundRepository<domain::Product> products(products_, uow);
+          products = eda::es::EventSourcedStore<domain::Product>(
+              eda::es::ProtoRepository<domain::Product>({.snapshot_every = 3, .noun = "product"}),
+              {.project = eda::es::Projection<ProductProjection>(),
+               .integrate = application::ProductMessage})](UnitOfWork& uow, const auto& use_case) {
+    eda::es::BoundRepository<domain::Store> store_repository(stores, uow);
+    eda::es::BoundRepository<domain::Product> product_repository(products, uow);
     Catalog catalog(uow);
-    application::Ports ports{stores, products, catalog};
+    application::Ports ports{store_repository, product_repository, catalog};
     return use_case(ports);
   };
 }
