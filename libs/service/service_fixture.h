@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -72,6 +73,30 @@ class ServiceFixture : public ::testing::Test {
     auto messages = StreamMessages(*nats_, stream, subject);
     EXPECT_TRUE(messages.ok()) << messages.status();
     return messages.ok() ? *messages : std::vector<messaging::Message>();
+  }
+
+  // The messages named `name` on `subject` in `stream` whose payload (a T with an `id` field) is
+  // about `id`, oldest first, waiting up to 10 s until there are `count` of them.
+  template <typename T>
+  static std::vector<std::pair<messaging::Message, T>> Events(const std::string& stream,
+                                                              const std::string& subject,
+                                                              const std::string& name,
+                                                              const std::string& id,
+                                                              size_t count = 1) {
+    std::vector<std::pair<messaging::Message, T>> found;
+    WaitUntil(
+        [&] {
+          found.clear();
+          for (const messaging::Message& m : Messages(stream, subject)) {
+            T payload;
+            if (m.name == name && payload.ParseFromString(m.payload) && payload.id() == id) {
+              found.emplace_back(m, payload);
+            }
+          }
+          return found.size() >= count;
+        },
+        absl::Seconds(10));
+    return found;
   }
 
   static inline ServiceUnderTest* service_ = nullptr;

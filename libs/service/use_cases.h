@@ -6,8 +6,8 @@
 // never see the database side.
 //
 //   // main.cc
-//   stores::postgres::Adapters adapters;
-//   eda::service::UseCases<stores::application::Ports> app(rt.pool(), adapters.Factory());
+//   eda::service::UseCases<stores::application::Ports> app(rt->pool(),
+//                                                          stores::postgres::PortsFactory());
 //   // grpc/
 //   return Reply(app_.Run([&](Ports& p) { return application::CreateStore(p, ...); }), ...);
 #pragma once

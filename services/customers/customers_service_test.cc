@@ -49,24 +49,13 @@ class CustomersServiceTest : public testing::ServiceFixture<customerspb::Custome
     return resp.id();
   }
 
-  // Waits for an event named `name` whose payload parses into `T` with the given id.
+  // The first event named `name` about `id`, waiting for it.
   template <typename T>
-  std::optional<std::pair<messaging::Message, T>> WaitForEvent(const std::string& name,
-                                                               const std::string& id) {
-    std::optional<std::pair<messaging::Message, T>> found;
-    testing::WaitUntil(
-        [&] {
-          for (const messaging::Message& m : Messages("CUSTOMERS", kEvents)) {
-            T payload;
-            if (m.name == name && payload.ParseFromString(m.payload) && payload.id() == id) {
-              found.emplace(m, payload);
-              return true;
-            }
-          }
-          return false;
-        },
-        absl::Seconds(10));
-    return found;
+  static std::optional<std::pair<messaging::Message, T>> WaitForEvent(const std::string& name,
+                                                                      const std::string& id) {
+    auto events = Events<T>("CUSTOMERS", kEvents, name, id);
+    if (events.empty()) return std::nullopt;
+    return events.front();
   }
 };
 

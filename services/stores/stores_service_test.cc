@@ -76,25 +76,12 @@ class StoresServiceTest : public testing::ServiceFixture<storespb::StoresService
     return ServiceFixture::Messages("STORES", subject);
   }
 
-  // The events named `name` about `id`, waiting until there are `count` of them.
   template <typename T>
-  std::vector<std::pair<messaging::Message, T>> Events(const std::string& subject,
-                                                       const std::string& name,
-                                                       const std::string& id, size_t count = 1) {
-    std::vector<std::pair<messaging::Message, T>> found;
-    testing::WaitUntil(
-        [&] {
-          found.clear();
-          for (const messaging::Message& m : Messages(subject)) {
-            T payload;
-            if (m.name == name && payload.ParseFromString(m.payload) && payload.id() == id) {
-              found.emplace_back(m, payload);
-            }
-          }
-          return found.size() >= count;
-        },
-        absl::Seconds(10));
-    return found;
+  static std::vector<std::pair<messaging::Message, T>> Events(const std::string& subject,
+                                                              const std::string& name,
+                                                              const std::string& id,
+                                                              size_t count = 1) {
+    return ServiceFixture::Events<T>("STORES", subject, name, id, count);
   }
 };
 
