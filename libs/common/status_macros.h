@@ -30,10 +30,13 @@ namespace eda {
 // (pg/errors.h): such a status holds server detail (SQL, names) that stays out of client replies.
 inline constexpr absl::string_view kSqlStatePayload = "eda.pg/sqlstate";
 
-// Prefixes a status message with context, keeping its code: "context: message".
+// Prefixes a status message with context, keeping its code and payloads: "context: message".
 inline absl::Status Annotate(const absl::Status& status, absl::string_view context) {
   if (status.ok()) return status;
-  return absl::Status(status.code(), std::string(context) + ": " + std::string(status.message()));
+  absl::Status out(status.code(), std::string(context) + ": " + std::string(status.message()));
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
+  return out;
 }
 
 }  // namespace eda

@@ -10,6 +10,7 @@
 // An upcast for an older payload version wraps the codec's decode.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -46,10 +47,10 @@ struct ProtoVariant<std::variant<Ms...>> {
         event);
   }
 
-  static absl::StatusOr<V> Decode(const StoredEvent& stored) {
+  static absl::StatusOr<V> Decode(const StoredEvent& stored, const std::string& name) {
     std::optional<absl::StatusOr<V>> out;
     // The first alternative whose full name matches parses the payload.
-    (void)((stored.name == Ms::descriptor()->full_name() &&
+    (void)((name == Ms::descriptor()->full_name() &&
             (out.emplace(ToVariant(ParseStored<Ms>(stored.name, stored.payload))), true)) ||
            ...);
     if (!out.has_value()) return absl::DataLossError("unknown event " + stored.name);
@@ -64,39 +65,50 @@ struct ProtoVariant<std::variant<Ms...>> {
   }
 };
 
+inline const std::string& CurrentName(const std::map<std::string, std::string>& legacy,
+                                      const std::string& stored) {
+  auto it = legacy.find(stored);
+  return it == legacy.end() ? stored : it->second;
+}
+
 }  // namespace internal
 
-// E is a std::variant of generated protobuf message types.
+// E is a std::variant of generated protobuf message types. `legacy_names` maps names events were
+// stored under before to their messages' full names.
 template <typename E>
-EventCodec<E> ProtoEventCodec() {
+EventCodec<E> ProtoEventCodec(std::map<std::string, std::string> legacy_names = {}) {
   return {.encode = &internal::ProtoVariant<E>::Encode,
-          .decode = &internal::ProtoVariant<E>::Decode};
+          .decode = [legacy = std::move(legacy_names)](const StoredEvent& s) {
+            return internal::ProtoVariant<E>::Decode(s, internal::CurrentName(legacy, s.name));
+          }};
 }
 
 // S is a generated protobuf message type holding the aggregate's state.
 template <typename S>
-SnapshotCodec<S> ProtoSnapshotCodec() {
-  return {.encode =
-              [](const S& state) {
-                return StoredSnapshot{.name = S::descriptor()->full_name(),
-                                      .payload = state.SerializeAsString()};
-              },
-          .decode = [](const StoredSnapshot& s) -> absl::StatusOr<S> {
-            if (s.name != S::descriptor()->full_name()) {
-              return absl::DataLossError("unknown snapshot " + s.name);
-            }
-            return internal::ParseStored<S>(s.name, s.payload);
-          }};
+SnapshotCodec<S> ProtoSnapshotCodec(std::map<std::string, std::string> legacy_names = {}) {
+  return {
+      .encode =
+          [](const S& state) {
+            return StoredSnapshot{.name = S::descriptor()->full_name(),
+                                  .payload = state.SerializeAsString()};
+          },
+      .decode = [legacy = std::move(legacy_names)](const StoredSnapshot& s) -> absl::StatusOr<S> {
+        if (internal::CurrentName(legacy, s.name) != S::descriptor()->full_name()) {
+          return absl::DataLossError("unknown snapshot " + s.name);
+        }
+        return internal::ParseStored<S>(s.name, s.payload);
+      }};
 }
 
 // A Repository for A whose events (and snapshot, if it has one) are protobuf messages.
 template <typename A>
 Repository<A> ProtoRepository(RepositoryOptions options) {
+  EventCodec<typename A::Event> events = ProtoEventCodec<typename A::Event>(options.legacy_names);
   if constexpr (HasSnapshot<A>::value) {
-    return Repository<A>(ProtoEventCodec<typename A::Event>(),
-                         ProtoSnapshotCodec<typename A::Snapshot>(), std::move(options));
+    auto snapshots = ProtoSnapshotCodec<typename A::Snapshot>(options.legacy_names);
+    return Repository<A>(std::move(events), std::move(snapshots), std::move(options));
   } else {
-    return Repository<A>(ProtoEventCodec<typename A::Event>(), std::move(options));
+    return Repository<A>(std::move(events), std::move(options));
   }
 }
 

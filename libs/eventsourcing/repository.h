@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -43,6 +44,9 @@ struct RepositoryOptions {
   int snapshot_every = 0;  // take a snapshot when a save crosses a multiple of N (0: never)
   // The noun of NotFound messages ("store" -> "store <id> not found"); A::kType when empty.
   std::string noun;
+  // Names events and snapshots were stored under before, and the names they load as now (the
+  // protobuf codecs' upcast by name; a payload's layout is kept by its field numbers).
+  std::map<std::string, std::string> legacy_names;
 };
 
 // Loads and saves aggregates of type A (derived from Aggregate<A::Event>, constructible from its

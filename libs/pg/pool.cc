@@ -21,6 +21,7 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
 
 absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
+  std::vector<std::unique_ptr<Connection>> dead;  // closed after the lock is released
   {
     absl::MutexLock lock(&mu_);
     ++waiting_;
@@ -40,6 +41,7 @@ absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {
       // A connection that died while idle (a database restart) is replaced before a unit of
       // work starts on it, so that the unit of work does not fail for it.
       if (conn->StillAlive()) return Lease(this, std::move(conn));
+      dead.push_back(std::move(conn));
       --open_;
       ++replaced_;
     }

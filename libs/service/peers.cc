@@ -54,8 +54,15 @@ absl::Status Peer::CallError(const grpc::Status& status) const {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::DeadlineExceededError(
           absl::StrCat(where, " did not answer within ", absl::FormatDuration(timeout_)));
-    default:
-      return grpcserver::FromGrpcStatus(status);
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return grpcserver::FromGrpcStatus(status);  // about what was asked: the caller's to judge
+    default:  // about the peer itself (e.g. UNAUTHENTICATED, INTERNAL): not the caller's client's
+      return absl::InternalError(
+          absl::StrCat(where, " answered ",
+                       absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                       ": ", status.error_message()));
   }
 }
 

@@ -49,9 +49,11 @@ class Peer final {
 
   // A client context with the peer's deadline and the calling thread's trace (traceparent).
   std::unique_ptr<grpc::ClientContext> NewContext() const;
-  // The status of a call that failed: the peer's own answer (its code and message) when it
-  // answered; Unavailable "peer <name> at <address> is unreachable: ..." or DeadlineExceeded
-  // "peer <name> at <address> did not answer within <timeout>" when it did not.
+  // The status of a call that failed: the peer's own answer (its code and message) when it is
+  // about the request (NotFound, InvalidArgument, FailedPrecondition); Internal "peer <name> at
+  // <address> answered <CODE>: ..." for any other answer; Unavailable "peer <name> at <address>
+  // is unreachable: ..." or DeadlineExceeded "peer <name> at <address> did not answer within
+  // <timeout>" when it did not answer.
   absl::Status CallError(const grpc::Status& status) const;
 
  private:

@@ -236,6 +236,7 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
       std::move(services), metrics_, ops_.get());
   if (!server.ok()) {
     LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());
+    StopWork();
     return 1;
   }
   AdminServer admin({.service = settings_.name, .token = settings_.admin_token}, *pool_, topology_);
@@ -245,6 +246,8 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
       {{&admin, "adminpb.AdminService"}}, metrics_, nullptr);
   if (!admin_server.ok()) {
     LOG_ERROR() << "cannot serve the admin API" << KV("error", admin_server.status());
+    (*server)->Shutdown();
+    StopWork();
     return 1;
   }
   admin_port_ = (*admin_server)->port();
@@ -256,11 +259,15 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
   LOG_INFO() << "shutting down" << KV("reason", shutdown.reason());
   (*server)->Shutdown();  // not ready, drain, in-flight calls finish
   (*admin_server)->Shutdown();
+  StopWork();
+  LOG_INFO() << "stopped";
+  return 0;
+}
+
+void Runtime::StopWork() {
   for (auto& consumer : consumers_) consumer->Stop();
   relay_->Stop();
   ops_->Stop();
-  LOG_INFO() << "stopped";
-  return 0;
 }
 
 Runtime::~Runtime() {

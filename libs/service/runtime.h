@@ -105,6 +105,9 @@ class Runtime final {
 
  private:
   Runtime() = default;
+  // Stops the consumers (their handlers use the caller's objects), the relay and the ops port:
+  // before Serve() returns, so main's objects may go.
+  void StopWork();
 
   Settings settings_;
   messaging::Topology topology_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,7 @@
 #include "libs/testing/harness.h"
 #include "proto/stores/stores_api.pb.h"
 #include "proto/stores/stores_service.grpc.pb.h"
+#include "services/stores/domain/stores_domain.pb.h"
 
 namespace stores {
 namespace {
@@ -272,6 +274,71 @@ TEST_F(StoresServiceTest, BadRequestsAndUnknownIds) {
   EXPECT_EQ(Messages(kStoreEvents).size() + Messages(kProductEvents).size(), before + 2);
   EXPECT_EQ((Events<storespb::StoreCreated>(kStoreEvents, "storesapi.StoreCreated", store).size()),
             1u);
+}
+
+TEST_F(StoresServiceTest, AggregatesStoredUnderTheFirstReleasesNamesStillLoad) {
+  // As the first releases stored them: events named stores.StoreCreated, ... in the layouts of
+  // the storespb messages, snapshots named stores.ProductV1.
+  auto conn = eda::pg::Connection::Open(service_->dsn());
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  const std::string store_id = eda::NewUuid(), product_id = eda::NewUuid();
+  storespb::StoreCreated created;
+  created.set_name("Old Books");
+  created.set_location("Basement");
+  storespb::StoreRebranded rebranded;
+  rebranded.set_name("Older Books");
+  storespb::ProductAdded added;
+  added.set_store_id(store_id);
+  added.set_name("Atlas");
+  added.set_price(10);
+  domain::ProductState snapshot;  // the layout of the first releases' storespb.ProductSnapshot
+  snapshot.set_store_id(store_id);
+  snapshot.set_name("Atlas");
+  snapshot.set_price(10);
+  constexpr char kEvent[] =
+      "INSERT INTO events (stream_id, stream_type, stream_version, event_id, event_name, "
+      "event_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, 1, $6, now())";
+  using eda::pg::Param;
+  for (const auto& [id, type, version, name, payload] :
+       std::vector<std::tuple<std::string, std::string, int, std::string, std::string>>{
+           {store_id, "stores.Store", 1, "stores.StoreCreated", created.SerializeAsString()},
+           {store_id, "stores.Store", 2, "stores.StoreRebranded", rebranded.SerializeAsString()},
+           {product_id, "stores.Product", 1, "stores.ProductAdded", added.SerializeAsString()}}) {
+    ASSERT_TRUE(
+        conn->Exec(kEvent, {id, type, version, eda::NewUuid(), name, Param::Bytes(payload)}).ok());
+  }
+  ASSERT_TRUE(conn->Exec("INSERT INTO snapshots (stream_id, stream_type, stream_version, "
+                         "snapshot_name, snapshot_version, payload) VALUES ($1, 'stores.Product', "
+                         "1, 'stores.ProductV1', 1, $2)",
+                         {product_id, Param::Bytes(snapshot.SerializeAsString())})
+                  .ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO stores (id, name, location) VALUES ($1, 'Older Books', "
+                         "'Basement')",
+                         {store_id})
+                  .ok());
+  ASSERT_TRUE(conn->Exec("INSERT INTO products (id, store_id, name, description, sku, price) "
+                         "VALUES ($1, $2, 'Atlas', '', '', 10)",
+                         {product_id, store_id})
+                  .ok());
+
+  storespb::EnableParticipationRequest enable;
+  enable.set_id(store_id);
+  storespb::EnableParticipationResponse enabled;
+  grpc::Status s = Call(&Stub::EnableParticipation, enable, &enabled);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  storespb::RebrandStoreRequest rebrand;
+  rebrand.set_id(store_id);  // a rebrand applies to the name the old events left
+  storespb::RebrandStoreResponse rebrand_resp;
+  ASSERT_TRUE(Call(&Stub::RebrandStore, rebrand, &rebrand_resp).ok());
+  storespb::IncreaseProductPriceRequest up;
+  up.set_id(product_id);
+  up.set_price(12);
+  storespb::IncreaseProductPriceResponse up_resp;
+  s = Call(&Stub::IncreaseProductPrice, up, &up_resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_DOUBLE_EQ(GetProduct(product_id).price(), 12);
+  up.set_price(11);  // the snapshot's price (10) plus the increase: 11 is a decrease now
+  EXPECT_EQ(Call(&Stub::IncreaseProductPrice, up, &up_resp).error_code(), grpc::INVALID_ARGUMENT);
 }
 
 TEST_F(StoresServiceTest, ProductReloadsThroughSnapshotsAfterARestart) {

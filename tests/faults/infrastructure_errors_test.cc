@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/pg/connection.h"
@@ -39,6 +40,20 @@ class InfrastructureErrorsTest : public testing::ServiceFixture<customerspb::Cus
   void TearDown() override {
     (void)Admin(absl::StrCat("ALTER DATABASE ", database_, " ALLOW_CONNECTIONS true"));
     (void)Admin("DROP TRIGGER IF EXISTS refuse ON customers", /*in_service_db=*/true);
+    (void)Admin("DROP FUNCTION IF EXISTS refuse()", /*in_service_db=*/true);
+  }
+
+  // Makes every INSERT into customers fail with `errcode` and `message`.
+  void RefuseInserts(const std::string& errcode, const std::string& message) {
+    ASSERT_TRUE(Admin(absl::StrCat("CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE "
+                                   "plpgsql AS $$ BEGIN RAISE EXCEPTION '",
+                                   message, "' USING ERRCODE = '", errcode, "'; END $$"),
+                      true)
+                    .ok());
+    ASSERT_TRUE(Admin("CREATE OR REPLACE TRIGGER refuse BEFORE INSERT ON customers FOR EACH ROW "
+                      "EXECUTE FUNCTION refuse()",
+                      true)
+                    .ok());
   }
 
   absl::Status Admin(const std::string& sql, bool in_service_db = false) {
@@ -94,12 +109,16 @@ TEST_F(InfrastructureErrorsTest, ADatabaseRefusingConnectionsIsUnavailableWithAT
                                             "(trace ",
                                             kTraceId, ")"));
   ExpectNothingLeaks(s.error_message());
-  // The operator finds the detail under the trace id.
+  // The operator finds the detail under the trace id, on one line.
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
-        const std::string log = service_->LogTail(40);
-        return absl::StrContains(log, "not currently accepting connections") &&
-               absl::StrContains(log, kTraceId);
+        for (absl::string_view line : absl::StrSplit(service_->LogTail(40), '\n')) {
+          if (absl::StrContains(line, "not currently accepting connections") &&
+              absl::StrContains(line, kTraceId)) {
+            return true;
+          }
+        }
+        return false;
       },
       absl::Seconds(5)))
       << service_->LogTail();
@@ -113,20 +132,23 @@ TEST_F(InfrastructureErrorsTest, TheFirstCallAfterTheDatabaseCameBackSucceeds) {
 }
 
 TEST_F(InfrastructureErrorsTest, AnSqlErrorIsInternalWithoutItsSql) {
-  ASSERT_TRUE(Admin("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    "RAISE EXCEPTION 'refused by trigger'; END $$",
-                    true)
-                  .ok());
-  ASSERT_TRUE(Admin("CREATE TRIGGER refuse BEFORE INSERT ON customers FOR EACH ROW EXECUTE "
-                    "FUNCTION refuse()",
-                    true)
-                  .ok());
+  RefuseInserts("P0001", "refused by trigger");
   grpc::Status s = Register();
   EXPECT_EQ(s.error_code(), grpc::INTERNAL) << s.error_message();
   EXPECT_EQ(s.error_message(), absl::StrCat("internal error (trace ", kTraceId, ")"));
   ExpectNothingLeaks(s.error_message());
   ASSERT_TRUE(Admin("DROP TRIGGER refuse ON customers", true).ok());
   EXPECT_TRUE(Register().ok());
+}
+
+TEST_F(InfrastructureErrorsTest, AConflictLeftAfterTheRetriesIsAbortedWithoutItsSql) {
+  RefuseInserts("40001", "refused by trigger");  // a serialization failure, every time
+  grpc::Status s = Register();
+  EXPECT_EQ(s.error_code(), grpc::ABORTED) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            absl::StrCat("the change conflicted with concurrent changes; try again (trace ",
+                         kTraceId, ")"));
+  ExpectNothingLeaks(s.error_message());
 }
 
 TEST_F(InfrastructureErrorsTest, ValidationAndNotFoundKeepTheirMessages) {

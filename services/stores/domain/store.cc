@@ -99,24 +99,26 @@ absl::Status Product::Rebrand(std::string name, std::string description) {
 
 absl::Status Product::IncreasePrice(double price) {
   EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  price = validate::RoundMoney(price);
   if (!std::isfinite(price) || price < state_.price()) {
     return absl::InvalidArgumentError("the price change would be a decrease");
   }
   EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));
   ProductPriceIncreased increased;
-  increased.set_delta(validate::RoundMoney(validate::RoundMoney(price) - state_.price()));
+  increased.set_delta(validate::RoundMoney(price - state_.price()));
   Raise(std::move(increased));
   return absl::OkStatus();
 }
 
 absl::Status Product::DecreasePrice(double price) {
   EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  price = validate::RoundMoney(price);
   if (!std::isfinite(price) || price > state_.price()) {
     return absl::InvalidArgumentError("the price change would be an increase");
   }
   EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));
   ProductPriceDecreased decreased;
-  decreased.set_delta(validate::RoundMoney(validate::RoundMoney(price) - state_.price()));
+  decreased.set_delta(validate::RoundMoney(price - state_.price()));
   Raise(std::move(decreased));
   return absl::OkStatus();
 }

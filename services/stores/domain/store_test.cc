@@ -54,6 +54,10 @@ TEST(ProductTest, PricesAreKeptToFourDecimals) {
   EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta(), 0.7654);
   EXPECT_DOUBLE_EQ(p.state().price(), 2.0);
   EXPECT_EQ(p.IncreasePrice(100000).message(), "the product price cannot exceed 99999.9999");
+  // The direction is judged on the price as it will be kept.
+  EXPECT_TRUE(p.IncreasePrice(1.99996).ok());
+  EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta(), 0);
+  EXPECT_TRUE(p.DecreasePrice(2.00004).ok());
 }
 
 TEST(StoreTest, RefusesNulBytes) {

@@ -100,15 +100,34 @@ class Catalog final : public application::Catalog {
   UnitOfWork& uow_;
 };
 
+// The names the first releases stored events and snapshots under (payload layouts unchanged).
+std::map<std::string, std::string> LegacyNames(const std::string& aggregate,
+                                               std::vector<std::string> events) {
+  std::map<std::string, std::string> names = {
+      {"stores." + aggregate + "V1", "stores.domain." + aggregate + "State"}};
+  for (const std::string& e : events) names["stores." + e] = "stores.domain." + e;
+  return names;
+}
+
 }  // namespace
 
 eda::service::UseCases<application::Ports>::PortsFactory PortsFactory() {
   return [stores = eda::es::EventSourcedStore<domain::Store>(
-              eda::es::ProtoRepository<domain::Store>({.snapshot_every = 3, .noun = "store"}),
+              eda::es::ProtoRepository<domain::Store>(
+                  {.snapshot_every = 3,
+                   .noun = "store",
+                   .legacy_names = LegacyNames(
+                       "Store", {"StoreCreated", "StoreRebranded", "StoreParticipationEnabled",
+                                 "StoreParticipationDisabled"})}),
               {.project = eda::es::Projection<StoreProjection>(),
                .integrate = application::StoreMessage}),
           products = eda::es::EventSourcedStore<domain::Product>(
-              eda::es::ProtoRepository<domain::Product>({.snapshot_every = 3, .noun = "product"}),
+              eda::es::ProtoRepository<domain::Product>(
+                  {.snapshot_every = 3,
+                   .noun = "product",
+                   .legacy_names = LegacyNames(
+                       "Product", {"ProductAdded", "ProductRebranded", "ProductPriceIncreased",
+                                   "ProductPriceDecreased", "ProductRemoved"})}),
               {.project = eda::es::Projection<ProductProjection>(),
                .integrate = application::ProductMessage})](UnitOfWork& uow, const auto& use_case) {
     eda::es::BoundRepository<domain::Store> store_repository(stores, uow);
