@@ -454,10 +454,27 @@ TEST_F(MallctlTest, CallsEveryServicesAdminApi) {
   Result outbox = Mallctl({"admin", "stores", "GetOutbox", R"({"limit":5})"});
   ASSERT_EQ(outbox.rc, 0) << outbox.err;
   EXPECT_THAT(outbox.out, HasSubstr(R"("unpublished":"0")"));
-  Result processed =
-      Mallctl({"admin", "customers", "ListProcessed", R"({"consumer":"customer-commands"})"});
-  ASSERT_EQ(processed.rc, 0) << processed.err;
-  EXPECT_THAT(processed.out, HasSubstr(R"("messages")"));
+  // A command the customers service handled shows in its inbox.
+  customerspb::AuthorizeCustomer cmd;
+  cmd.set_id(eda::NewUuid());
+  messaging::Message command{.id = eda::NewUuid(),
+                             .name = "customersapi.AuthorizeCustomer",
+                             .subject = "mallbots.customers.commands",
+                             .payload = cmd.SerializeAsString()};
+  command.metadata = {{messaging::kCommandReplyChannel, "mallbots.cosec.replies.CreateOrder"}};
+  ASSERT_TRUE(testing::PublishRaw(*nats_, command.subject, messaging::EncodeEnvelope(command),
+                                  {{"Nats-Msg-Id", command.id}})
+                  .ok());
+  Result processed;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        processed =
+            Mallctl({"admin", "customers", "ListProcessed", R"({"consumer":"customer-commands"})"});
+        return processed.rc == 0 && absl::StrContains(processed.out, command.id);
+      },
+      absl::Seconds(10)))
+      << processed.out << processed.err;
+  EXPECT_THAT(processed.out, HasSubstr(R"("name":"customersapi.AuthorizeCustomer")"));
   Result unknown = Mallctl({"admin", "customers", "ListProcessed", R"({"consumer":"nope"})"});
   EXPECT_EQ(unknown.rc, 1);
   EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND: customers has no durable consumer named nope"));
