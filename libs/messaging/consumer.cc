@@ -9,15 +9,24 @@
 
 namespace eda::messaging {
 
-Outcome Outcome::ForError(absl::Status s) {
+bool Outcome::IsInfrastructure(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Outcome Outcome::ForError(absl::Status s) {
+  if (IsInfrastructure(s)) return Wait(std::move(s));
+  switch (s.code()) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kCancelled:
       return Retry(std::move(s));
     default:
       return DeadLetter(std::move(s));
@@ -31,6 +40,11 @@ struct PullConsumer::Instruments {
         handled(m.Counter("messaging_consumer_handled_total", "Messages handled and acked.")),
         failed(m.Counter("messaging_consumer_failed_total",
                          "Handler failures (message naked for redelivery or dead-lettered).")),
+        waits(m.Counter("messaging_consumer_waits_total",
+                        "Messages naked because the infrastructure failed (not counted as "
+                        "attempts).")),
+        paused(m.Gauge("messaging_consumer_paused",
+                       "1 while the consumer does not fetch because its service is not ready.")),
         duplicates(m.Counter("messaging_consumer_duplicates_total",
                              "Messages acked without effects because they were already handled.")),
         dead_lettered(m.Counter("messaging_consumer_dead_lettered_total",
@@ -47,6 +61,8 @@ struct PullConsumer::Instruments {
   prometheus::Family<prometheus::Counter>& received;
   prometheus::Family<prometheus::Counter>& handled;
   prometheus::Family<prometheus::Counter>& failed;
+  prometheus::Family<prometheus::Counter>& waits;
+  prometheus::Family<prometheus::Gauge>& paused;
   prometheus::Family<prometheus::Counter>& duplicates;
   prometheus::Family<prometheus::Counter>& dead_lettered;
   prometheus::Family<prometheus::Counter>& dead_letter_failures;
@@ -109,10 +125,10 @@ void PullConsumer::Stop() {
   LOG_INFO() << "consumer stopped" << KV("durable", options_.consumer.durable);
 }
 
-absl::Duration PullConsumer::RetryDelay(uint64_t delivered) const {
-  absl::Duration d = options_.retry_base;
-  for (uint64_t i = 1; i < delivered && d < options_.retry_max; ++i) d *= 2;
-  return std::min(d, options_.retry_max);
+absl::Duration PullConsumer::Backoff(absl::Duration base, uint64_t n, absl::Duration max) {
+  absl::Duration d = base;
+  for (uint64_t i = 1; i < n && d < max; ++i) d *= 2;
+  return std::min(d, max);
 }
 
 void PullConsumer::Work(natsSubscription* sub) {
@@ -121,6 +137,7 @@ void PullConsumer::Work(natsSubscription* sub) {
                                     [sub](const NatsSubPtr& p) { return p.get() == sub; }) -
                        subs_.begin());
   const int64_t wait_ms = absl::ToInt64Milliseconds(options_.fetch_wait);
+  prometheus::Gauge& paused = instruments_->paused.Add({{"consumer", options_.consumer.durable}});
   absl::Time last_error_log = absl::InfinitePast();
   while (!stopping_.load()) {
     // No pull requests while the connection is down: nats.c would buffer each one and send them
@@ -131,6 +148,14 @@ void PullConsumer::Work(natsSubscription* sub) {
       absl::SleepFor(absl::Milliseconds(50));
       continue;
     }
+    // Nor while the service is not ready (its database does not answer): every message fetched
+    // now would only be naked again.
+    if (options_.ready && !options_.ready()) {
+      paused.Set(1);
+      absl::SleepFor(options_.not_ready_poll);
+      continue;
+    }
+    paused.Set(0);
     natsMsgList list = {nullptr, 0};
     jsErrCode jerr = jsErrCode(0);
     natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch, wait_ms, &jerr);
@@ -169,15 +194,6 @@ void PullConsumer::Work(natsSubscription* sub) {
         continue;
       }
       instruments_->received.Add(instruments_->L(decoded->name)).Increment();
-      const int max = options_.consumer.max_deliver;
-      if (max > 0 && delivered > static_cast<uint64_t>(max)) {
-        // Its last allowed delivery failed without being dead-lettered (a crash, an ack wait
-        // that ran out, or a failed dead-letter publish): dead-letter it now, unhandled.
-        DeadLetter(msg, decoded->name, stream_seq, delivered,
-                   absl::ResourceExhaustedError(
-                       absl::StrCat("delivered ", delivered, " times; at most ", max, " allowed")));
-        continue;
-      }
       deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered, stored_at});
       msgs.push_back(msg);
     }
@@ -220,24 +236,35 @@ void PullConsumer::Settle(natsMsg* msg, const Delivery& d, const Outcome& outcom
           .Add(labels)
           .Increment();
       return;
-    case Outcome::kRetry:
+    case Outcome::kRetry: {
       instruments_->failed.Add(labels).Increment();
+      const uint64_t attempt = outcome.attempt > 0 ? outcome.attempt : d.delivered;
       if (options_.consumer.max_deliver > 0 &&
-          d.delivered >= static_cast<uint64_t>(options_.consumer.max_deliver)) {
-        LOG_ERROR() << "message failed on its last delivery; dead-lettered"
+          attempt >= static_cast<uint64_t>(options_.consumer.max_deliver)) {
+        LOG_ERROR() << "message failed on its last attempt; dead-lettered"
                     << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
-                    << KV("name", d.message.name) << KV("deliveries", d.delivered)
-                    << KV("error", outcome.status);
-        DeadLetter(msg, d.message.name, d.stream_seq, d.delivered, outcome.status);
+                    << KV("name", d.message.name) << KV("attempts", attempt)
+                    << KV("deliveries", d.delivered) << KV("error", outcome.status);
+        DeadLetter(msg, d.message.name, d.stream_seq, attempt, outcome.status);
       } else {
-        const absl::Duration delay = RetryDelay(d.delivered);
+        const absl::Duration delay = Backoff(options_.retry_base, attempt, options_.retry_max);
         LOG_WARN() << "message failed; redelivery scheduled"
                    << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
-                   << KV("name", d.message.name) << KV("deliveries", d.delivered)
-                   << KV("delay", delay) << KV("error", outcome.status);
+                   << KV("name", d.message.name) << KV("attempts", attempt) << KV("delay", delay)
+                   << KV("error", outcome.status);
         natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(delay), nullptr);
       }
       return;
+    }
+    case Outcome::kWait: {
+      instruments_->waits.Add(labels).Increment();
+      const absl::Duration delay = Backoff(options_.retry_base, d.delivered, options_.wait_max);
+      LOG_WARN() << "infrastructure failed; message redelivered later"
+                 << KV("durable", options_.consumer.durable) << KV("id", d.message.id)
+                 << KV("name", d.message.name) << KV("delay", delay) << KV("error", outcome.status);
+      natsMsg_NakWithDelay(msg, absl::ToInt64Milliseconds(delay), nullptr);
+      return;
+    }
     case Outcome::kDeadLetter:
       instruments_->failed.Add(labels).Increment();
       LOG_ERROR() << "message failed permanently; dead-lettered"

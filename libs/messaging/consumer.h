@@ -6,9 +6,17 @@
 // terminated at once); the decoded deliveries go to the BatchHandler, which answers one Outcome
 // per delivery; then:
 //   kAck        -> ack
-//   kRetry      -> nak with delay retry_base * 2^(delivered-1) (capped), or, on the last allowed
-//                  delivery, dead-letter + term
+//   kRetry      -> the handler rejected the message (a bug, a failed precondition that may pass
+//                  later): nak with delay retry_base * 2^(attempt-1) (capped at retry_max), or,
+//                  on the last allowed attempt (max_deliver), dead-letter + term
+//   kWait       -> the infrastructure failed (database unreachable, pool exhausted, conflict,
+//                  timeout): nak with delay retry_base * 2^(delivered-1) capped at wait_max,
+//                  for as long as it takes; never counts towards max_deliver
 //   kDeadLetter -> dead-letter + term (a permanent failure)
+// JetStream counts every delivery, infrastructure failures included, so the attempt that
+// max_deliver limits is the handler's own count (Outcome::attempt; the transactional handler
+// keeps it in the database), not the server's delivery count.
+// While `ready` says no (the service's database does not answer), the workers do not fetch.
 // A message is terminated only after its copy is stored in the DEADLETTER stream; if that
 // publish fails it is nak'ed instead, so nothing is ever dropped. While a batch is being
 // handled, its messages' ack deadlines are extended (in-progress) every ack_wait / 3.
@@ -47,18 +55,26 @@ struct Delivery {
 };
 
 struct Outcome {
-  enum Kind { kAck, kRetry, kDeadLetter };
+  enum Kind { kAck, kRetry, kWait, kDeadLetter };
   Kind kind = kAck;
-  absl::Status status;     // why (retry / dead letter)
+  absl::Status status;     // why (retry / wait / dead letter)
   bool duplicate = false;  // acked without effects (already processed)
+  // For kRetry: which attempt of the handler this was (1 = the first), when the handler counts
+  // them; 0 = use the server's delivery count.
+  uint64_t attempt = 0;
 
   static Outcome Ack() { return {}; }
   static Outcome Duplicate() { return {kAck, absl::OkStatus(), true}; }
-  static Outcome Retry(absl::Status s) { return {kRetry, std::move(s)}; }
+  static Outcome Retry(absl::Status s, uint64_t attempt = 0) {
+    return {kRetry, std::move(s), false, attempt};
+  }
+  static Outcome Wait(absl::Status s) { return {kWait, std::move(s)}; }
   static Outcome DeadLetter(absl::Status s) { return {kDeadLetter, std::move(s)}; }
-  // Retry for transient failures (Unavailable, Aborted, DeadlineExceeded, ResourceExhausted,
-  // Internal, Unknown, Cancelled); dead-letter for the rest (bad input, missing entities, ...).
+  // Wait for failures of the infrastructure (Unavailable, Aborted, DeadlineExceeded,
+  // ResourceExhausted, Cancelled); Retry for the handler's own unexpected failures (Internal,
+  // Unknown); dead-letter for the rest (bad input, missing entities, ...).
   static Outcome ForError(absl::Status s);
+  static bool IsInfrastructure(const absl::Status& s);
 };
 
 // Returns exactly one outcome per delivery, in order. Runs on a worker thread.
@@ -72,6 +88,11 @@ struct PullConsumerOptions {
   absl::Duration fetch_wait = absl::Seconds(1);  // longest idle fetch (shutdown latency)
   absl::Duration retry_base = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Seconds(30);
+  absl::Duration wait_max = absl::Seconds(5);  // longest delay after an infrastructure failure
+  // When set and false, no fetching (the messages stay on the server for later, or for another
+  // replica). Checked before each fetch.
+  std::function<bool()> ready;
+  absl::Duration not_ready_poll = absl::Milliseconds(100);
 };
 
 class PullConsumer final {
@@ -101,7 +122,7 @@ class PullConsumer final {
   void DeadLetter(natsMsg* msg, const std::string& name, uint64_t stream_seq, uint64_t delivered,
                   const absl::Status& why);
   void KeepAlive();
-  absl::Duration RetryDelay(uint64_t delivered) const;
+  static absl::Duration Backoff(absl::Duration base, uint64_t n, absl::Duration max);
 
   Connection& conn_;
   const PullConsumerOptions options_;

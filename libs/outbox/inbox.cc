@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -29,9 +30,9 @@ absl::Status Invoke(const MessageHandler& handler, UnitOfWork& uow, const messag
 messaging::Outcome HandleOne(pg::Pool& pool, const std::string& consumer,
                              const MessageHandler& handler, const messaging::Message& m) {
   absl::StatusOr<UnitOfWork> uow = UnitOfWork::Begin(pool);
-  if (!uow.ok()) return messaging::Outcome::Retry(uow.status());
+  if (!uow.ok()) return messaging::Outcome::ForError(uow.status());
   absl::StatusOr<bool> fresh = RecordInbox(uow->tx(), consumer, m);
-  if (!fresh.ok()) return messaging::Outcome::Retry(fresh.status());
+  if (!fresh.ok()) return messaging::Outcome::ForError(fresh.status());
   if (!*fresh) return messaging::Outcome::Duplicate();  // rolled back: nothing was written
   if (absl::Status s = Invoke(handler, *uow, m); !s.ok()) return messaging::Outcome::ForError(s);
   // Deferred writes run with the commit, so its error may be the handler's (e.g. a constraint).
@@ -86,6 +87,121 @@ absl::Status OneRoundTrip(pg::Pool& pool, const std::string& consumer,
   return uow.Commit();
 }
 
+// Handles a batch whose attempts are within bounds: one transaction if possible, else each
+// message alone.
+std::vector<messaging::Outcome> HandleBatch(pg::Pool& pool, const std::string& consumer,
+                                            const MessageHandler& handler,
+                                            const std::vector<messaging::Delivery>& batch) {
+  std::vector<messaging::Outcome> outcomes;
+  outcomes.reserve(batch.size());
+  if (batch.empty()) return outcomes;
+  // A redelivered message may have been handled already: such a batch goes the careful way.
+  const bool first_deliveries = std::all_of(
+      batch.begin(), batch.end(), [](const messaging::Delivery& d) { return d.delivered == 1; });
+  bool handler_failed = false;
+  if (first_deliveries) {
+    absl::Status s = OneRoundTrip(pool, consumer, handler, batch, &handler_failed);
+    if (s.ok()) {
+      outcomes.assign(batch.size(), messaging::Outcome::Ack());
+      return outcomes;
+    }
+    if ((handler_failed && batch.size() == 1) || messaging::Outcome::IsInfrastructure(s)) {
+      // Its own transaction already (no second run), or the database failed: the careful paths
+      // would only fail the same way, one message after the other.
+      outcomes.assign(batch.size(), messaging::Outcome::ForError(s));
+      return outcomes;
+    }
+  }
+  if (batch.size() > 1 && !handler_failed) {
+    // The whole batch in one transaction, duplicates skipped (found by the inbox insert, one
+    // round trip before the handlers run).
+    absl::Status batch_status = [&]() -> absl::Status {
+      EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
+      EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids,
+                           RecordInboxBatch(uow.tx(), consumer, batch));
+      for (const messaging::Delivery& d : batch) {
+        // erase(): a message twice in one batch is handled once.
+        if (fresh_ids.erase(d.message.id) == 0) {
+          outcomes.push_back(messaging::Outcome::Duplicate());
+          continue;
+        }
+        EDA_RETURN_IF_ERROR(Invoke(handler, uow, d.message));
+        outcomes.push_back(messaging::Outcome::Ack());
+      }
+      return uow.Commit();
+    }();
+    if (batch_status.ok()) return outcomes;
+    outcomes.clear();  // rolled back: handle each message alone
+  }
+  for (const messaging::Delivery& d : batch) {
+    outcomes.push_back(HandleOne(pool, consumer, handler, d.message));
+  }
+  return outcomes;
+}
+
+// Records one more attempt for each redelivered message of the batch; returns the attempt each
+// delivery is. A first delivery is attempt 1 and recorded only when its handler rejects it (so
+// the common case costs nothing); a first delivery that crashed the process is then not
+// counted, which costs one more attempt in the rare case.
+absl::StatusOr<std::vector<uint64_t>> RecordAttempts(
+    pg::Pool& pool, const std::string& consumer, const std::vector<messaging::Delivery>& batch) {
+  std::vector<uint64_t> attempts(batch.size(), 1);
+  std::vector<std::string> seqs;
+  for (const messaging::Delivery& d : batch) {
+    if (d.delivered > 1) seqs.push_back(std::to_string(d.stream_seq));
+  }
+  if (seqs.empty()) return attempts;
+  EDA_ASSIGN_OR_RETURN(pg::Lease conn, pool.Acquire());
+  EDA_ASSIGN_OR_RETURN(pg::Result r,
+                       conn->Exec("INSERT INTO inbox_attempts (consumer, stream_seq, attempts) "
+                                  "SELECT $1, unnest($2::bigint[]), 1 "
+                                  "ON CONFLICT (consumer, stream_seq) DO UPDATE "
+                                  "SET attempts = inbox_attempts.attempts + 1, updated_at = now() "
+                                  "RETURNING stream_seq, attempts",
+                                  {consumer, pg::TextArray(seqs)}));
+  std::map<uint64_t, uint64_t> recorded;
+  for (int i = 0; i < r.rows(); ++i) {
+    EDA_ASSIGN_OR_RETURN(int64_t seq, r.Int(i, 0));
+    EDA_ASSIGN_OR_RETURN(int64_t n, r.Int(i, 1));
+    recorded[static_cast<uint64_t>(seq)] = static_cast<uint64_t>(n);
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].delivered > 1) attempts[i] = recorded[batch[i].stream_seq];
+  }
+  return attempts;
+}
+
+// After the batch: attempts that failed for the infrastructure are given back, handled messages
+// forget theirs, and first deliveries the handler rejected are recorded as attempt 1. Best
+// effort (the database may be the thing that failed): a count left one too high costs one
+// attempt.
+struct AttemptChanges {
+  std::vector<std::string> give_back, done, rejected_first;
+};
+
+void SettleAttempts(pg::Pool& pool, const std::string& consumer, const AttemptChanges& c) {
+  if (c.give_back.empty() && c.done.empty() && c.rejected_first.empty()) return;
+  absl::StatusOr<pg::Lease> conn = pool.Acquire();
+  if (!conn.ok()) return;
+  if (!c.give_back.empty()) {
+    (void)(*conn)->Exec(
+        "UPDATE inbox_attempts SET attempts = attempts - 1 "
+        "WHERE consumer = $1 AND stream_seq = ANY($2::bigint[])",
+        {consumer, pg::TextArray(c.give_back)});
+  }
+  if (!c.done.empty()) {
+    (void)(*conn)->Exec(
+        "DELETE FROM inbox_attempts WHERE consumer = $1 AND stream_seq = ANY($2::bigint[])",
+        {consumer, pg::TextArray(c.done)});
+  }
+  if (!c.rejected_first.empty()) {
+    (void)(*conn)->Exec(
+        "INSERT INTO inbox_attempts (consumer, stream_seq, attempts) "
+        "SELECT $1, unnest($2::bigint[]), 1 ON CONFLICT (consumer, stream_seq) DO NOTHING",
+        {consumer, pg::TextArray(c.rejected_first)});
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
@@ -98,50 +214,48 @@ absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consume
 }
 
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
-                                             MessageHandler handler) {
-  return [&pool, consumer = std::move(consumer),
-          handler = std::move(handler)](const std::vector<messaging::Delivery>& batch) {
-    std::vector<messaging::Outcome> outcomes;
-    outcomes.reserve(batch.size());
-    // A redelivered message may have been handled already: such a batch goes the careful way.
-    const bool first_deliveries = std::all_of(
-        batch.begin(), batch.end(), [](const messaging::Delivery& d) { return d.delivered == 1; });
-    bool handler_failed = false;
-    if (first_deliveries) {
-      absl::Status s = OneRoundTrip(pool, consumer, handler, batch, &handler_failed);
-      if (s.ok()) {
-        outcomes.assign(batch.size(), messaging::Outcome::Ack());
-        return outcomes;
+                                             MessageHandler handler, int max_deliver) {
+  return [&pool, consumer = std::move(consumer), handler = std::move(handler),
+          max_deliver](const std::vector<messaging::Delivery>& all) {
+    absl::StatusOr<std::vector<uint64_t>> attempts = RecordAttempts(pool, consumer, all);
+    if (!attempts.ok()) {
+      return std::vector<messaging::Outcome>(all.size(),
+                                             messaging::Outcome::ForError(attempts.status()));
+    }
+    std::vector<messaging::Outcome> outcomes(all.size());
+    std::vector<size_t> todo;
+    std::vector<messaging::Delivery> batch;
+    for (size_t i = 0; i < all.size(); ++i) {
+      const uint64_t attempt = (*attempts)[i];
+      if (max_deliver > 0 && attempt > static_cast<uint64_t>(max_deliver)) {
+        // Its last allowed attempt ended without an outcome (a crash, an ack wait that ran out,
+        // a failed dead-letter publish): dead-lettered unhandled.
+        outcomes[i] = messaging::Outcome::DeadLetter(absl::ResourceExhaustedError(
+            absl::StrCat("attempted ", attempt, " times; at most ", max_deliver, " allowed")));
+        continue;
       }
-      if (handler_failed && batch.size() == 1) {  // its own transaction already: no second run
-        outcomes.push_back(messaging::Outcome::ForError(s));
-        return outcomes;
+      todo.push_back(i);
+      batch.push_back(all[i]);
+    }
+    std::vector<messaging::Outcome> handled = HandleBatch(pool, consumer, handler, batch);
+    AttemptChanges changes;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const size_t i = todo[k];
+      messaging::Outcome o = k < handled.size()
+                                 ? handled[k]
+                                 : messaging::Outcome::Retry(absl::InternalError("no outcome"));
+      const std::string seq = std::to_string(all[i].stream_seq);
+      if (o.kind == messaging::Outcome::kRetry) {
+        o.attempt = (*attempts)[i];
+        if (all[i].delivered == 1) changes.rejected_first.push_back(seq);
       }
+      if (all[i].delivered > 1 && o.kind == messaging::Outcome::kWait) {
+        changes.give_back.push_back(seq);
+      }
+      if (all[i].delivered > 1 && o.kind == messaging::Outcome::kAck) changes.done.push_back(seq);
+      outcomes[i] = std::move(o);
     }
-    if (batch.size() > 1 && !handler_failed) {
-      // The whole batch in one transaction, duplicates skipped (found by the inbox insert, one
-      // round trip before the handlers run).
-      absl::Status batch_status = [&]() -> absl::Status {
-        EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
-        EDA_ASSIGN_OR_RETURN(std::set<std::string> fresh_ids,
-                             RecordInboxBatch(uow.tx(), consumer, batch));
-        for (const messaging::Delivery& d : batch) {
-          // erase(): a message twice in one batch is handled once.
-          if (fresh_ids.erase(d.message.id) == 0) {
-            outcomes.push_back(messaging::Outcome::Duplicate());
-            continue;
-          }
-          EDA_RETURN_IF_ERROR(Invoke(handler, uow, d.message));
-          outcomes.push_back(messaging::Outcome::Ack());
-        }
-        return uow.Commit();
-      }();
-      if (batch_status.ok()) return outcomes;
-      outcomes.clear();  // rolled back: handle each message alone
-    }
-    for (const messaging::Delivery& d : batch) {
-      outcomes.push_back(HandleOne(pool, consumer, handler, d.message));
-    }
+    SettleAttempts(pool, consumer, changes);
     return outcomes;
   };
 }

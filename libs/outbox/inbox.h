@@ -12,7 +12,13 @@
 // - a message whose inbox row exists already (redelivery, duplicate publish) is acked with no
 //   effects (INSERT ... ON CONFLICT DO NOTHING, so the transaction is not aborted);
 // - a handler error (or an exception thrown by it) rolls back its message's transaction:
-//   transient errors are retried, others dead-lettered (messaging::Outcome::ForError).
+//   failures of the infrastructure wait and are retried for as long as it takes, the handler's
+//   own unexpected failures are retried, others dead-lettered (messaging::Outcome::ForError);
+// - attempts are counted here, not by JetStream (whose count includes the redeliveries caused by
+//   outages): a redelivered message's attempt is recorded in `inbox_attempts` before its handler
+//   runs (so a message that crashes the process is counted too), given back when the
+//   infrastructure failed, and the record removed once handled. A message whose attempts exceed
+//   `max_deliver` is dead-lettered without running its handler again.
 #pragma once
 
 #include <functional>
@@ -31,8 +37,8 @@ using MessageHandler = std::function<absl::Status(UnitOfWork&, const messaging::
 absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
                                  const messaging::Message& message);
 
-// `pool` must outlive the returned handler.
+// `pool` must outlive the returned handler. `max_deliver` as the consumer's (0: unlimited).
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
-                                             MessageHandler handler);
+                                             MessageHandler handler, int max_deliver = 5);
 
 }  // namespace eda::outbox

@@ -126,7 +126,8 @@ class PipelineTest : public ::testing::Test {
         .retry_base = retry_base,
         .retry_max = absl::Seconds(2)};
     auto consumer = messaging::PullConsumer::Start(
-        *nats_, options, TransactionalHandler(*pool_, "c" + tag_, std::move(handler)), metrics_);
+        *nats_, options, TransactionalHandler(*pool_, "c" + tag_, std::move(handler), max_deliver),
+        metrics_);
     ASSERT_TRUE(consumer.ok()) << consumer.status();
     consumer_ = *std::move(consumer);
   }
@@ -588,7 +589,7 @@ TEST_F(PipelineTest, TransientFailuresAreRetriedWithGrowingDelays) {
         if (attempts.size() <= 3) {
           // Effects written before failing must vanish with the rollback.
           (void)uow.tx().Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'partial')", {m.id});
-          return absl::UnavailableError("downstream not ready");
+          return absl::InternalError("not yet");
         }
         return uow.tx()
             .Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'done')", {m.id})
@@ -620,7 +621,7 @@ TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
       [&](UnitOfWork&, const messaging::Message& m) -> absl::Status {
         if (m.payload == "bad") {
           ++calls;
-          return absl::UnavailableError("always down");
+          return absl::InternalError("always broken");
         }
         return absl::OkStatus();
       },
@@ -638,8 +639,37 @@ TEST_F(PipelineTest, AlwaysFailingMessageIsDeadLetteredAfterMaxDeliver) {
   ASSERT_NE(owned, nullptr);
   natsMsg* dead = owned.get();
   EXPECT_EQ(messaging::Header(dead, "Mallbots-Dead-Deliveries"), "3");
-  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("always down"));
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("always broken"));
   EXPECT_EQ(Query("SELECT count(*) FROM inbox"), 0);  // never recorded as handled
+}
+
+TEST_F(PipelineTest, InfrastructureFailuresAreRetriedWithoutCountingAttempts) {
+  // Unavailable, ResourceExhausted (a pool timeout), Aborted (a serialization failure) and
+  // DeadlineExceeded (a statement timeout) wait; max_deliver 2 never dead-letters them.
+  const std::vector<absl::Status> failures = {
+      absl::UnavailableError("connection lost"), absl::ResourceExhaustedError("pool timeout"),
+      absl::AbortedError("could not serialize"), absl::DeadlineExceededError("statement timeout"),
+      absl::UnavailableError("connection lost"), absl::UnavailableError("connection lost")};
+  std::atomic<int> calls{0};
+  StartConsumer(
+      [&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+        const int call = calls++;
+        if (call < static_cast<int>(failures.size())) return failures[call];
+        if (call == static_cast<int>(failures.size())) return absl::InternalError("one rejection");
+        return uow.tx()
+            .Exec("INSERT INTO effects (msg_id, name) VALUES ($1, 'done')", {m.id})
+            .status();
+      },
+      /*max_deliver=*/2, /*retry_base=*/absl::Milliseconds(20));
+  const uint64_t dead_before = StreamCount("DEADLETTER");
+  messaging::Message m = NewMessage("patient");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(WaitForEffects(1, absl::Seconds(30)));
+  EXPECT_EQ(calls.load(), static_cast<int>(failures.size()) + 2);
+  EXPECT_EQ(StreamCount("DEADLETTER"), dead_before);
+  EXPECT_EQ(ConsumerMetric("messaging_consumer_waits_total"), failures.size());
+  // Handled: its attempts are forgotten.
+  EXPECT_EQ(Query("SELECT count(*) FROM inbox_attempts"), 0);
 }
 
 TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
@@ -647,7 +677,7 @@ TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
   StartConsumer(
       [&](UnitOfWork&, const messaging::Message&) -> absl::Status {
         ++calls;
-        return absl::UnavailableError("always down");
+        return absl::InternalError("always broken");
       },
       /*max_deliver=*/2, /*retry_base=*/absl::Milliseconds(50));
   // No DEADLETTER stream at first: the dead-letter publish after the last delivery fails.
@@ -667,7 +697,8 @@ TEST_F(PipelineTest, FailedDeadLetteringOnTheLastDeliveryIsRetriedNotLost) {
   messaging::NatsMsgPtr owned = LastDeadLetter();
   ASSERT_NE(owned, nullptr);
   natsMsg* dead = owned.get();
-  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"), HasSubstr("at most 2 allowed"));
+  EXPECT_THAT(messaging::Header(dead, "Mallbots-Dead-Reason"),
+              HasSubstr("attempted 3 times; at most 2 allowed"));
 }
 
 TEST_F(PipelineTest, OversizedMessageIsRefusedWhenWritten) {

@@ -352,6 +352,8 @@ void Relay::Impl::MaybePrune() {
       "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE received_at < $1::timestamptz "
       "ORDER BY received_at LIMIT $2)",
       {inbox_cutoff, options_.prune_chunk});
+  // Attempts of messages that were dead-lettered (handled ones are removed at once).
+  (void)db_->Exec("DELETE FROM inbox_attempts WHERE updated_at < $1::timestamptz", {inbox_cutoff});
   prune_more_ = false;
   if (!outbox.ok() || !inbox.ok()) {
     LOG_WARN() << "outbox/inbox pruning failed"

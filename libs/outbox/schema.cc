@@ -68,6 +68,19 @@ ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_th
 -- keeps no unique index on them (maintaining one would cost about as much as writing the row).
 ALTER TABLE outbox DROP CONSTRAINT outbox_id_key;
 )sql"},
+      {5, "platform_inbox_attempts", R"sql(
+-- How many times a consumer's handler has started on a redelivered message (JetStream's own
+-- delivery count also counts the redeliveries caused by outages, which must never dead-letter).
+-- Keyed by stream sequence, so a dead letter replayed later (a new stream message) starts afresh.
+-- Rows are removed when the message is handled, and pruned with the inbox otherwise.
+CREATE TABLE inbox_attempts (
+  consumer   text NOT NULL,
+  stream_seq bigint NOT NULL,
+  attempts   integer NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, stream_seq)
+);
+)sql"},
   };
 }
 

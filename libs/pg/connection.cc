@@ -79,7 +79,27 @@ int Result::Column(absl::string_view name) const {
 }
 
 absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
-  PgConnPtr conn(PQconnectdb(dsn.c_str()));
+  // Defaults first; the DSN (expanded in place of "dbname") overrides any of them.
+  static const char* const kKeys[] = {"connect_timeout",
+                                      "keepalives",
+                                      "keepalives_idle",
+                                      "keepalives_interval",
+                                      "keepalives_count",
+                                      "tcp_user_timeout",
+                                      "options",
+                                      "dbname",
+                                      nullptr};
+  const char* const values[] = {"5",
+                                "1",
+                                "10",
+                                "5",
+                                "3",
+                                "30000",
+                                "-c statement_timeout=30s "
+                                "-c idle_in_transaction_session_timeout=60s",
+                                dsn.c_str(),
+                                nullptr};
+  PgConnPtr conn(PQconnectdbParams(kKeys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return absl::ResourceExhaustedError("postgres connect: out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     absl::string_view msg = PQerrorMessage(conn.get());

@@ -93,6 +93,10 @@ class Result final {
 class Connection final {
  public:
   // Connects with a libpq connection string ("host=... dbname=..." or a postgresql:// URI).
+  // Unless the string says otherwise, a connection attempt gives up after 5 s, TCP keepalives
+  // and a 30 s TCP user timeout notice a server that vanished, and the session runs with
+  // statement_timeout 30 s and idle_in_transaction_session_timeout 60 s (`options`; a DSN that
+  // sets `options` replaces both).
   // Errors: Unavailable when the server cannot be reached or refuses the login.
   static absl::StatusOr<Connection> Open(const std::string& dsn);
 

@@ -164,14 +164,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   rt->ops_->AddReadinessCheck("nats", [raw] {
     return raw->nats_->Connected() ? absl::OkStatus() : absl::UnavailableError("not connected");
   });
-  rt->ops_->AddReadinessCheck("postgres", [raw] {
-    pg::Pool::Stats stats = raw->pool_->stats();
-    // A free or creatable connection means a caller would not wait; probing each time would
-    // make a check a query.
-    return stats.idle > 0 || stats.open < raw->pool_->size()
-               ? absl::OkStatus()
-               : absl::ResourceExhaustedError("every connection is in use");
-  });
+  rt->db_health_ = pg::HealthProbe::Start({.dsn = settings.pg_conn});
+  rt->ops_->AddReadinessCheck("postgres", [raw] { return raw->db_health_->status(); });
   return rt;
 }
 
@@ -209,8 +203,13 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
     EDA_ASSIGN_OR_RETURN(
         std::unique_ptr<messaging::PullConsumer> consumer,
         messaging::PullConsumer::Start(
-            *nats_, {.service = settings_.name, .consumer = spec, .workers = workers},
-            outbox::TransactionalHandler(*pool_, durable, std::move(handler)), metrics_));
+            *nats_,
+            {.service = settings_.name,
+             .consumer = spec,
+             .workers = workers,
+             .ready = [this] { return db_health_->healthy(); }},
+            outbox::TransactionalHandler(*pool_, durable, std::move(handler), spec.max_deliver),
+            metrics_));
     consumers_.push_back(std::move(consumer));
     return absl::OkStatus();
   }

@@ -31,6 +31,7 @@
 #include "libs/observability/ops_server.h"
 #include "libs/outbox/inbox.h"
 #include "libs/outbox/relay.h"
+#include "libs/pg/health.h"
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "libs/service/peers.h"
@@ -114,6 +115,7 @@ class Runtime final {
   obs::MetricsRegistry metrics_;
   std::unique_ptr<obs::OpsServer> ops_;
   std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<pg::HealthProbe> db_health_;  // readiness, and consumers pause while unhealthy
   std::unique_ptr<messaging::Connection> nats_;
   std::unique_ptr<outbox::Relay> relay_;
   std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;

@@ -109,7 +109,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
             absl::StatusCode::kInvalidArgument);
 
   auto versions = pg::Connection::Open(*dsn)->Exec("SELECT count(*) FROM schema_migrations");
-  EXPECT_EQ(*versions->Int(0, 0), 5);  // platform 1 to 4, service 100
+  EXPECT_EQ(*versions->Int(0, 0), 6);  // platform 1 to 5, service 100
 
   EXPECT_EQ((*rt)->Consume("not-ours", nullptr).code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE((*rt)
@@ -137,6 +137,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   ASSERT_TRUE(not_yet);
   EXPECT_EQ(not_yet->status, 503);
   EXPECT_THAT(not_yet->body, HasSubstr("not serving yet"));
+  EXPECT_THAT(not_yet->body, HasSubstr("postgres"));  // the health probe, which answers
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("outbox_published_total 1"));
