@@ -13,7 +13,9 @@ namespace {
 // dead-lettered) rather than answered with a failure the saga would compensate for. The same
 // classification as the consumer's retries.
 bool Transient(const absl::Status& s) {
-  return !s.ok() && messaging::Outcome::ForError(s).kind == messaging::Outcome::kRetry;
+  if (s.ok()) return false;
+  const messaging::Outcome::Kind kind = messaging::Outcome::ForError(s).kind;
+  return kind == messaging::Outcome::kRetry || kind == messaging::Outcome::kWait;
 }
 
 }  // namespace

@@ -47,8 +47,9 @@ using CommandHandler = std::function<CommandResult(UnitOfWork&, const messaging:
 // Wraps a command handler as a MessageHandler for TransactionalHandler():
 // - the handler runs inside a savepoint; a business failure rolls back its effects but the
 //   failure reply is still written (REPLY_OUTCOME=FAILURE) and the command is acked;
-// - transient failures (as messaging::Outcome::ForError classifies them: Unavailable, Aborted,
-//   DeadlineExceeded, ResourceExhausted, Internal, Unknown, Cancelled) are returned instead, so
+// - failures of the infrastructure and unexpected ones (what messaging::Outcome::ForError waits
+//   on or retries: Unavailable, Aborted, DeadlineExceeded, ResourceExhausted, Cancelled,
+//   Internal, Unknown) are returned instead, so
 //   the whole command is retried and exactly one reply is eventually written; business
 //   handlers report business failures with InvalidArgument, FailedPrecondition, NotFound, ...;
 // - the reply goes to COMMAND_REPLY_CHANNEL with every COMMAND_* key (but COMMAND_NAME) copied

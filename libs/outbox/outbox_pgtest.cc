@@ -838,17 +838,24 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   const std::string commands = absl::StrCat("t", tag_, ".commands");
   const std::string replies = absl::StrCat("t", tag_, ".replies.CreateOrder");
   // Handler: fails for "disabled", succeeds otherwise; writes an effect either way (rolled back
-  // on failure).
-  MessageHandler handler = CommandAdapter([](UnitOfWork& uow, const messaging::Message& m) {
-    absl::Status effect = uow.tx()
-                              .Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
-                                    {m.id, m.name, m.payload})
-                              .status();
-    if (!effect.ok()) return CommandResult{effect};
-    if (m.payload == "disabled")
-      return CommandResult{absl::FailedPreconditionError("customer is disabled")};
-    return CommandResult{};
-  });
+  // on failure). The first attempt at "ok" meets an infrastructure failure: no reply for it, the
+  // command is tried again.
+  std::atomic<int> ok_attempts{0};
+  MessageHandler handler =
+      CommandAdapter([&ok_attempts](UnitOfWork& uow, const messaging::Message& m) {
+        absl::Status effect =
+            uow.tx()
+                .Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, $2, $3)",
+                      {m.id, m.name, m.payload})
+                .status();
+        if (!effect.ok()) return CommandResult{effect};
+        if (m.payload == "ok" && ok_attempts++ == 0) {
+          return CommandResult{absl::UnavailableError("the database went away")};
+        }
+        if (m.payload == "disabled")
+          return CommandResult{absl::FailedPreconditionError("customer is disabled")};
+        return CommandResult{};
+      });
   messaging::PullConsumerOptions options{
       .service = "test",
       .consumer = {.stream = stream_, .durable = "cmd" + tag_, .filter_subject = commands},
@@ -889,6 +896,7 @@ TEST_F(PipelineTest, CommandGetsExactlyOneReplyWithCorrelation) {
   ASSERT_TRUE(AllMarked());  // a reply it had sent would be on the stream now
   EXPECT_EQ(StreamCount(stream_, replies), 2u);
   EXPECT_EQ(Query("SELECT count(*) FROM effects"), 1);  // the failed command's effect rolled back
+  EXPECT_EQ(ok_attempts.load(), 2);
 
   // Read both replies back from the stream.
   std::map<std::string, messaging::Message> by_saga;
