@@ -80,6 +80,7 @@ class AggregateStore {
       if (routes_.project) routes_.project(uow, id, event);
       if (!routes_.integrate) continue;
       if (std::optional<messaging::Message> m = routes_.integrate(id, event)) {
+        if (m->aggregate_id.empty()) m->aggregate_id = id;  // published in order, numbered
         EDA_RETURN_IF_ERROR(uow.Publish(*std::move(m)));
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/logging.h"
@@ -27,6 +28,7 @@ Outcome Outcome::ForError(absl::Status s) {
   switch (s.code()) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kOutOfRange:  // e.g. a message that came before its predecessor
       return Retry(std::move(s));
     default:
       return DeadLetter(std::move(s));
@@ -194,6 +196,10 @@ void PullConsumer::Work(natsSubscription* sub) {
         continue;
       }
       instruments_->received.Add(instruments_->L(decoded->name)).Increment();
+      decoded->aggregate_id = Header(msg, kAggregateIdHeader);
+      if (!absl::SimpleAtoi(Header(msg, kAggregateSeqHeader), &decoded->aggregate_seq)) {
+        decoded->aggregate_seq = 0;
+      }
       deliveries.push_back(Delivery{*std::move(decoded), stream_seq, delivered, stored_at});
       msgs.push_back(msg);
     }

@@ -72,7 +72,8 @@ struct Outcome {
   static Outcome DeadLetter(absl::Status s) { return {kDeadLetter, std::move(s)}; }
   // Wait for failures of the infrastructure (Unavailable, Aborted, DeadlineExceeded,
   // ResourceExhausted, Cancelled); Retry for the handler's own unexpected failures (Internal,
-  // Unknown); dead-letter for the rest (bad input, missing entities, ...).
+  // Unknown) and for messages that came too early (OutOfRange); dead-letter for the rest (bad
+  // input, missing entities, ...).
   static Outcome ForError(absl::Status s);
   static bool IsInfrastructure(const absl::Status& s);
 };

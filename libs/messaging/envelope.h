@@ -3,6 +3,7 @@
 // whose `data` wraps the named message's protobuf payload, with Nats-Msg-Id = id.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -27,7 +28,16 @@ struct Message {
   std::map<std::string, std::string> metadata;
   absl::Time sent_at = absl::UnixEpoch();
   absl::Time occurred_at = absl::UnixEpoch();
+  // The aggregate the message is about ("" for commands and replies). The relay publishes an
+  // aggregate's messages in the order they were written, one at a time, and the outbox numbers
+  // them 1, 2, 3, ... per aggregate; both travel as headers (kAggregateIdHeader,
+  // kAggregateSeqHeader), not in the envelope, and are filled in for consumers.
+  std::string aggregate_id;
+  uint64_t aggregate_seq = 0;  // 0: not numbered (written before numbering existed, or none)
 };
+
+inline constexpr char kAggregateIdHeader[] = "Mallbots-Aggregate-Id";
+inline constexpr char kAggregateSeqHeader[] = "Mallbots-Aggregate-Seq";
 
 // The body published to NATS: a serialized jetstream.StreamMessage.
 std::string EncodeEnvelope(const Message& message);

@@ -213,6 +213,34 @@ absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consume
   return r.affected() == 1;
 }
 
+MessageHandler InOrder(std::string consumer, MessageHandler handler) {
+  return [consumer = std::move(consumer), handler = std::move(handler)](
+             UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+    if (m.aggregate_id.empty() || m.aggregate_seq == 0) return handler(uow, m);
+    EDA_ASSIGN_OR_RETURN(pg::Result r, uow.tx().Exec("SELECT seq FROM inbox_positions WHERE "
+                                                     "consumer = $1 AND aggregate_id = $2 "
+                                                     "FOR UPDATE",
+                                                     {consumer, m.aggregate_id}));
+    int64_t at = 0;
+    if (r.rows() > 0) {
+      EDA_ASSIGN_OR_RETURN(at, r.Int(0, 0));
+    }
+    const auto seq = static_cast<int64_t>(m.aggregate_seq);
+    if (seq <= at) return absl::OkStatus();  // applied before (a copy under another message id)
+    if (seq > at + 1) {
+      return absl::OutOfRangeError(absl::StrCat(
+          m.name, " (", m.id, ") is message ", seq, " of aggregate ", m.aggregate_id, "; ",
+          consumer, " has applied ", at, " of them: waiting for message ", at + 1));
+    }
+    EDA_RETURN_IF_ERROR(handler(uow, m));
+    uow.Defer(
+        "INSERT INTO inbox_positions (consumer, aggregate_id, seq) VALUES ($1, $2, $3) "
+        "ON CONFLICT (consumer, aggregate_id) DO UPDATE SET seq = EXCLUDED.seq",
+        {consumer, m.aggregate_id, seq});
+    return absl::OkStatus();
+  };
+}
+
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
                                              MessageHandler handler, int max_deliver) {
   return [&pool, consumer = std::move(consumer), handler = std::move(handler),

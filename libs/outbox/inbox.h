@@ -37,6 +37,15 @@ using MessageHandler = std::function<absl::Status(UnitOfWork&, const messaging::
 absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consumer,
                                  const messaging::Message& message);
 
+// Wraps the handler of an order-sensitive consumer (e.g. a projection of price changes): a
+// message the outbox numbered (Message::aggregate_seq) is applied only when it is the next one
+// of its aggregate for `consumer` (inbox_positions, updated in the same transaction); one already
+// passed is acked without effects; one that comes early (an earlier one is still being retried)
+// fails with OutOfRange, which is retried and counts attempts, so a gap that never fills ends in
+// the dead-letter stream with the messages after it, to be replayed in order. Messages without
+// a number pass straight through.
+MessageHandler InOrder(std::string consumer, MessageHandler handler);
+
 // `pool` must outlive the returned handler. `max_deliver` as the consumer's (0: unlimited).
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,
                                              MessageHandler handler, int max_deliver = 5);

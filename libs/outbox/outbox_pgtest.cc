@@ -471,34 +471,163 @@ TEST_F(PipelineTest, RepeatedNatsOutagesLoseNothing) {
   EXPECT_TRUE(AllMarked());
 }
 
-TEST_F(PipelineTest, RowForASubjectNoStreamTakesWaitsForOneWhileOthersFlow) {
+TEST_F(PipelineTest, RowNoStreamTakesIsIsolatedAfterBoundedAttemptsAndCanBeResent) {
   StartConsumer(RecordEffect());
   const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
-  ASSERT_TRUE(Produce(NewMessage("orphan", orphan_subject)).ok());
+  messaging::Message orphan = NewMessage("orphan", orphan_subject);
+  orphan.aggregate_id = "a-" + tag_;
+  messaging::Message later = NewMessage("later of the same aggregate");
+  later.aggregate_id = orphan.aggregate_id;
+  ASSERT_TRUE(Produce(orphan).ok());
+  ASSERT_TRUE(Produce(later).ok());
   ASSERT_TRUE(Produce(NewMessage("fine")).ok());
   StartRelay();
-  // The other row is published; the orphan is refused (no responders) and kept, and retried:
-  // refused a second time, it is still there.
+  // The other aggregate's row is published; the orphan is refused (no responders) five times
+  // and moved to outbox_dead; the later row of its aggregate waits behind it.
   ASSERT_TRUE(WaitForEffects(1));
   ASSERT_TRUE(WaitForMetric(
-      [&] { return testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total"); },
-      2))
+      [&] { return testing::MetricValue(metrics_.Exposition(), "outbox_dead_rows_total"); }, 1))
       << metrics_.Exposition();
-  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);
-  // Once a stream takes the subject, the row goes out.
+  EXPECT_EQ(Query("SELECT attempts FROM outbox_dead"), 5);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead WHERE last_error LIKE '%no responders%'"), 1)
+      << "last_error should say why";
+  // Never scanned again: no more publish errors.
+  const double errors = testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total");
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total"), errors);
+  EXPECT_EQ(Effects(), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);  // `later`
+  // Once a stream takes the subject, the operator re-sends it: it goes out, then `later`.
   const std::string orphan_stream = absl::StrCat("O", tag_);
   ASSERT_TRUE(
       messaging::EnsureStream(
           nats_->js(), {.name = orphan_stream, .subjects = {absl::StrCat("orphan", tag_, ".>")}})
           .ok());
+  auto conn = pg::Connection::Open(dsn_);
+  ASSERT_TRUE(conn.ok());
+  auto resent = ResendDeadRows(*conn, {});
+  ASSERT_TRUE(resent.ok()) << resent.status();
+  EXPECT_EQ(*resent, 1);
   ASSERT_TRUE(AllMarked(absl::Seconds(10)));
   EXPECT_EQ(StreamCount(orphan_stream), 1u);
-  EXPECT_EQ(StreamCount(stream_), 1u);
+  ASSERT_TRUE(WaitForEffects(2));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
 }
 
-// JetStream connected but not answering (the server paused): every batch times out and is sent
-// again, the answers to the timed-out batches arrive late and are dropped, and each row is marked
-// once, after an answer to a publish that carried it.
+TEST_F(PipelineTest, ThousandOrphanRowsDoNotHoldBackAGoodOne) {
+  StartConsumer(RecordEffect());
+  const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
+  {
+    // 1001 rows no stream takes, ahead of a good one: more than a scan's batch (1000).
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    for (int i = 0; i < 1001; ++i) {
+      ASSERT_TRUE(uow->Publish(NewMessage(absl::StrCat("orphan ", i), orphan_subject)).ok());
+    }
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  messaging::Message good = NewMessage("good");
+  good.aggregate_id = "good-" + tag_;
+  ASSERT_TRUE(Produce(good).ok());
+  StartRelay();
+  ASSERT_TRUE(WaitForEffects(1, absl::Seconds(60)));
+  ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT count(*) FROM outbox_dead") == 1001; },
+                                 absl::Seconds(30)));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 1);  // the good one, published
+  EXPECT_TRUE(AllMarked());
+}
+
+TEST_F(PipelineTest, AnAggregatesRowsGoOutInOrderWhenTheFirstFailsOnce) {
+  // The first row's subject is full (one message per subject, new ones refused): its publish
+  // fails, while the second row (same aggregate, another subject) would be taken; it must wait.
+  auto limit = [&](int64_t per_subject) {
+    jsStreamInfo* info = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    ASSERT_EQ(js_GetStreamInfo(&info, nats_->js(), stream_.c_str(), nullptr, &jerr), NATS_OK);
+    info->Config->MaxMsgsPerSubject = per_subject;
+    info->Config->Discard = js_DiscardNew;
+    info->Config->DiscardNewPerSubject = per_subject > 0;
+    jsStreamInfo* updated = nullptr;
+    ASSERT_EQ(js_UpdateStream(&updated, nats_->js(), info->Config, nullptr, &jerr), NATS_OK)
+        << jerr;
+    jsStreamInfo_Destroy(updated);
+    jsStreamInfo_Destroy(info);
+  };
+  limit(1);
+  messaging::Message filler = NewMessage("filler");
+  PublishRaw(subject_, messaging::EncodeEnvelope(filler), filler.id);
+  StartConsumer(InOrder("c" + tag_, RecordEffect()));
+  ASSERT_TRUE(WaitForEffects(1));
+  messaging::Message added = NewMessage("added");
+  added.aggregate_id = "product-" + tag_;
+  messaging::Message increased = NewMessage("increased", absl::StrCat("t", tag_, ".events.Price"));
+  increased.aggregate_id = added.aggregate_id;
+  {
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    ASSERT_TRUE(uow->Publish(added).ok());
+    ASSERT_TRUE(uow->Publish(increased).ok());
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  EXPECT_EQ(Query("SELECT max(aggregate_seq) FROM outbox"), 2);
+  StartRelay();
+  ASSERT_TRUE(WaitForMetric(
+      [&] { return testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total"); },
+      1));
+  EXPECT_EQ(StreamCount(stream_), 1u);  // the filler; the second row waits behind the first
+  limit(-1);
+  ASSERT_TRUE(AllMarked(absl::Seconds(10)));
+  ASSERT_TRUE(WaitForEffects(3));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
+  // In the stream in order, numbered 1 and 2.
+  std::vector<std::string> bodies, seqs;
+  for (uint64_t seq = 1; seq <= StreamCount(stream_); ++seq) {
+    natsMsg* raw = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    ASSERT_EQ(js_GetMsg(&raw, nats_->js(), stream_.c_str(), seq, nullptr, &jerr), NATS_OK);
+    messaging::NatsMsgPtr msg(raw);
+    auto m = messaging::DecodeEnvelope(
+        natsMsg_GetSubject(raw), std::string(natsMsg_GetData(raw), natsMsg_GetDataLength(raw)));
+    ASSERT_TRUE(m.ok());
+    bodies.push_back(m->payload);
+    seqs.push_back(messaging::Header(raw, messaging::kAggregateSeqHeader));
+  }
+  EXPECT_THAT(bodies, ElementsAreArray({"filler", "added", "increased"}));
+  EXPECT_THAT(seqs, ElementsAreArray({"", "1", "2"}));
+  // And the projection applied them in that order.
+  auto conn = pg::Connection::Open(dsn_);
+  auto order = conn->Exec("SELECT string_agg(body, ',' ORDER BY n) FROM effects");
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order->Text(0, 0), "filler,added,increased");
+  EXPECT_EQ(Query("SELECT seq FROM inbox_positions"), 2);
+}
+
+TEST_F(PipelineTest, AnOrderSensitiveConsumerWaitsForTheMessageBeforeIt) {
+  StartConsumer(InOrder("c" + tag_, RecordEffect()), /*max_deliver=*/5,
+                /*retry_base=*/absl::Milliseconds(50));
+  auto publish = [&](const std::string& body, const std::string& seq) {
+    messaging::Message m = NewMessage(body);
+    ASSERT_TRUE(testing::PublishRaw(*nats_, subject_, messaging::EncodeEnvelope(m),
+                                    {{"Nats-Msg-Id", m.id},
+                                     {messaging::kAggregateIdHeader, "p-" + tag_},
+                                     {messaging::kAggregateSeqHeader, seq}})
+                    .ok());
+  };
+  publish("second", "2");  // came early: retried until the first is applied
+  ASSERT_TRUE(WaitForMetric([&] { return ConsumerMetric("messaging_consumer_failed_total"); }, 1));
+  EXPECT_EQ(Effects(), 0);
+  publish("first", "1");
+  ASSERT_TRUE(WaitForEffects(2));
+  auto conn = pg::Connection::Open(dsn_);
+  auto order = conn->Exec("SELECT string_agg(body, ',' ORDER BY n) FROM effects");
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order->Text(0, 0), "first,second");
+  publish("first again", "1");  // a copy under another id: acked, no effect
+  ASSERT_TRUE(CaughtUp());
+  EXPECT_EQ(Effects(), 2);
+  EXPECT_EQ(Query("SELECT seq FROM inbox_positions"), 2);
+}
+
 TEST_F(PipelineTest, PublishRepliesThatComeTooLateMarkNothing) {
   relay_ = Relay::Start({.pg_dsn = dsn_,
                          .nats = {.url = testing::SharedNats().url()},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,16 @@ struct Row {
   std::string id;
   std::string subject;
   std::string data;
+  std::string aggregate_id;  // "" for none
+  std::string aggregate_seq;
+};
+
+// What became of a batch's rows.
+struct BatchResult {
+  std::vector<int64_t> acked;
+  // Refused or unanswered while connected: (seq, why).
+  std::vector<std::pair<int64_t, std::string>> failed;
+  int postponed = 0;  // not sent: NATS unreachable, or behind a failed row of their aggregate
 };
 
 }  // namespace
@@ -56,6 +67,10 @@ class Relay::Impl final : public RelayWaker {
                           .Counter("outbox_publish_errors_total",
                                    "Publish attempts that failed (row kept and retried).")
                           .Add({})),
+        dead_total_(metrics
+                        .Counter("outbox_dead_rows_total",
+                                 "Rows moved to outbox_dead after max_attempts failed publishes.")
+                        .Add({})),
         leader_gauge_(
             metrics.Gauge("outbox_relay_leader", "1 while this process's relay holds the lock.")
                 .Add({})) {}
@@ -82,8 +97,15 @@ class Relay::Impl final : public RelayWaker {
   static absl::StatusOr<std::vector<Row>> Rows(const pg::Result& r);
   // Marks the acknowledged rows and scans for the next batch, in one round trip.
   absl::StatusOr<std::vector<Row>> MarkAndScan(const std::vector<int64_t>& seqs);
-  // Publishes the rows, returns the seqs JetStream acknowledged; `failed` counts the rest.
-  std::vector<int64_t> PublishBatch(const std::vector<Row>& rows, int* failed);
+  // Publishes the rows in waves that keep each aggregate's order.
+  BatchResult PublishBatch(const std::vector<Row>& rows);
+  // Publishes rows of distinct aggregates at once; one status per row (DeadlineExceeded when
+  // unanswered in time, FailedPrecondition when NATS is unreachable and it was not sent).
+  std::vector<absl::Status> PublishWave(const std::vector<const Row*>& rows);
+  // Counts the failed rows' attempts; moves those out of attempts to outbox_dead.
+  absl::Status RecordFailures(const std::vector<std::pair<int64_t, std::string>>& failed);
+  // Whether JetStream answers (its account info), so that failures are the rows' own.
+  bool JetStreamAnswers();
   absl::Status Mark(const std::vector<int64_t>& seqs);
   void MaybePrune();
   void UpdateLag();
@@ -95,6 +117,7 @@ class Relay::Impl final : public RelayWaker {
   prometheus::Gauge& oldest_;
   prometheus::Counter& published_total_;
   prometheus::Counter& errors_total_;
+  prometheus::Counter& dead_total_;
   prometheus::Gauge& leader_gauge_;
   std::atomic<bool> stopping_{false};
 
@@ -219,8 +242,12 @@ std::vector<pg::Param> MarkParams(const std::vector<int64_t>& seqs) {
   return {*lo, *hi, absl::StrCat("{", absl::StrJoin(seqs, ","), "}")};
 }
 
+// Rows of an aggregate with a row in outbox_dead wait behind it.
 constexpr char kScanSql[] =
-    "SELECT seq, id, subject, data FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1";
+    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq FROM outbox o "
+    "WHERE published_at IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM outbox_dead d WHERE d.aggregate_id = o.aggregate_id) "
+    "ORDER BY seq LIMIT $1";
 
 absl::StatusOr<std::vector<Row>> Relay::Impl::Scan() {
   EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec(kScanSql, {options_.batch}));
@@ -233,21 +260,65 @@ absl::StatusOr<std::vector<Row>> Relay::Impl::Rows(const pg::Result& r) {
   for (int i = 0; i < r.rows(); ++i) {
     EDA_ASSIGN_OR_RETURN(int64_t seq, r.Int(i, 0));
     EDA_ASSIGN_OR_RETURN(std::string data, r.Bytes(i, 3));
-    rows.push_back(Row{seq, std::string(r.Text(i, 1)), std::string(r.Text(i, 2)), std::move(data)});
+    rows.push_back(Row{seq, std::string(r.Text(i, 1)), std::string(r.Text(i, 2)), std::move(data),
+                       std::string(r.Text(i, 4)), std::string(r.Text(i, 5))});
   }
   return rows;
 }
 
-std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int* failed) {
-  *failed = 0;
+BatchResult Relay::Impl::PublishBatch(const std::vector<Row>& rows) {
+  BatchResult result;
+  // Wave k holds the k-th row of each aggregate (rows about no aggregate are all in wave 0).
+  std::map<absl::string_view, size_t> seen;
+  std::vector<std::vector<const Row*>> waves(1);
+  for (const Row& row : rows) {
+    const size_t wave = row.aggregate_id.empty() ? 0 : seen[row.aggregate_id]++;
+    if (wave >= waves.size()) waves.resize(wave + 1);
+    waves[wave].push_back(&row);
+  }
+  std::set<absl::string_view> held;  // aggregates with a failed row in this batch
+  for (const std::vector<const Row*>& wave : waves) {
+    std::vector<const Row*> send;
+    for (const Row* row : wave) {
+      if (!row->aggregate_id.empty() && held.count(row->aggregate_id) > 0) {
+        ++result.postponed;
+      } else {
+        send.push_back(row);
+      }
+    }
+    const std::vector<absl::Status> status = PublishWave(send);
+    for (size_t i = 0; i < send.size(); ++i) {
+      if (status[i].ok()) {
+        result.acked.push_back(send[i]->seq);
+        continue;
+      }
+      if (!send[i]->aggregate_id.empty()) held.insert(send[i]->aggregate_id);
+      if (absl::IsFailedPrecondition(status[i])) {
+        ++result.postponed;
+      } else {
+        result.failed.emplace_back(send[i]->seq, status[i].ToString());
+      }
+    }
+  }
+  if (!result.failed.empty() || result.postponed > 0) {
+    LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", result.failed.size())
+               << KV("postponed", result.postponed) << KV("acked", result.acked.size())
+               << KV("error", result.failed.empty() ? "not connected to NATS"
+                                                    : result.failed.front().second);
+  }
+  return result;
+}
+
+std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>& rows) {
+  std::vector<absl::Status> out(rows.size());
+  if (rows.empty()) return out;
   if (!nats_->Connected()) {
     // Publishing now would only fill nats.c's reconnect buffer; the rows wait for the link.
-    *failed = static_cast<int>(rows.size());
-    LOG_WARN() << "outbox publish postponed: not connected to NATS" << KV("rows", rows.size());
-    return {};
+    out.assign(rows.size(), absl::FailedPreconditionError("not connected to NATS"));
+    return out;
   }
-  // Each publish carries a reply subject naming this batch and the publish, so a reply that
-  // arrives after its batch timed out is recognised and dropped (its rows are published again,
+  // Each publish carries a reply subject naming this wave and the publish, so a reply that
+  // arrives after its wave timed out is recognised and dropped (its rows are published again,
   // and JetStream drops the copy by Nats-Msg-Id).
   const uint64_t batch = ++batch_number_;
   {
@@ -258,67 +329,100 @@ std::vector<int64_t> Relay::Impl::PublishBatch(const std::vector<Row>& rows, int
     answer_count_ = 0;
   }
   const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch, ".");
-  std::vector<std::vector<int64_t>> publishes;     // per publish, the seqs its ack marks
-  std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this batch
-  int not_sent = 0;
-  std::string error;
-  for (const Row& row : rows) {
+  std::vector<size_t> publish_of_row(rows.size(), SIZE_MAX);
+  std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this wave
+  size_t publishes = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = *rows[i];
     // A copy of a message already out (written twice) is marked by that publish's ack.
     if (auto it = publish_of.find(row.id); it != publish_of.end()) {
-      publishes[it->second].push_back(row.seq);
+      publish_of_row[i] = it->second;
       continue;
     }
-    if (!error.empty()) {  // a publish failed: later rows wait for the retry, keeping their order
-      ++not_sent;
-      continue;
-    }
-    const std::string reply = absl::StrCat(batch_prefix, publishes.size());
+    const std::string reply = absl::StrCat(batch_prefix, publishes);
     natsMsg* raw = nullptr;
     natsMsg_Create(&raw, row.subject.c_str(), reply.c_str(), row.data.data(),
                    static_cast<int>(row.data.size()));
     messaging::NatsMsgPtr msg(raw);
     natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", row.id.c_str());
+    if (!row.aggregate_id.empty()) {
+      natsMsgHeader_Set(msg.get(), messaging::kAggregateIdHeader, row.aggregate_id.c_str());
+      natsMsgHeader_Set(msg.get(), messaging::kAggregateSeqHeader, row.aggregate_seq.c_str());
+    }
     if (natsStatus s = natsConnection_PublishMsg(nats_->nc(), msg.get()); s != NATS_OK) {
-      error = messaging::FromNats(s, "publish").ToString();
-      ++not_sent;
+      // Not sent: the link went down (the row waits), or the row itself is refused here (e.g.
+      // larger than the server's max_payload: an attempt).
+      out[i] = nats_->Connected() ? messaging::FromNats(s, "publish")
+                                  : absl::FailedPreconditionError("not connected to NATS");
       continue;
     }
-    publish_of.emplace(row.id, publishes.size());
-    publishes.push_back({row.seq});
+    publish_of.emplace(row.id, publishes);
+    publish_of_row[i] = publishes++;
   }
 
-  // Wait for every publish's reply, or the timeout; then close the batch to late replies.
-  const size_t expected = publishes.size();
-  auto all_answered = [this, expected]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replies_mu_) {
-    return answer_count_ >= expected;
+  // Wait for every publish's reply, or the timeout; then close the wave to late replies.
+  auto all_answered = [this, publishes]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replies_mu_) {
+    return answer_count_ >= publishes;
   };
   replies_mu_.LockWhenWithTimeout(absl::Condition(&all_answered), options_.publish_timeout);
   open_batch_ = 0;
   std::vector<absl::Status> status = std::move(reply_status_);
   std::vector<bool> answered = std::move(answered_);
   replies_mu_.Unlock();
-  answered.resize(expected);
+  answered.resize(publishes);
+  status.resize(publishes);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const size_t p = publish_of_row[i];
+    if (p == SIZE_MAX) continue;  // not sent: `out` says why
+    out[i] = !answered[p] ? absl::DeadlineExceededError(absl::StrCat(
+                                "no reply to the publish on ", rows[i]->subject, " within ",
+                                absl::FormatDuration(options_.publish_timeout)))
+                          : status[p];
+  }
+  return out;
+}
 
-  std::vector<int64_t> acked;
-  int refused = 0, unanswered = 0;
-  for (size_t i = 0; i < expected; ++i) {
-    const int rows_of_publish = static_cast<int>(publishes[i].size());
-    if (!answered[i]) {
-      unanswered += rows_of_publish;
-    } else if (status[i].ok()) {
-      acked.insert(acked.end(), publishes[i].begin(), publishes[i].end());
-    } else {
-      refused += rows_of_publish;
-      error = status[i].ToString();
-    }
+bool Relay::Impl::JetStreamAnswers() {
+  jsAccountInfo* info = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = 2000;
+  const natsStatus s = js_GetAccountInfo(&info, nats_->js(), &jo, &jerr);
+  jsAccountInfo_Destroy(info);
+  return s == NATS_OK;
+}
+
+absl::Status Relay::Impl::RecordFailures(
+    const std::vector<std::pair<int64_t, std::string>>& failed) {
+  std::vector<std::string> seqs, errors;
+  for (const auto& [seq, why] : failed) {
+    seqs.push_back(std::to_string(seq));
+    errors.push_back(why);
   }
-  *failed = not_sent + refused + unanswered;
-  if (*failed > 0) {
-    LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", *failed)
-               << KV("acked", acked.size()) << KV("unanswered", unanswered)
-               << KV("error", error.empty() ? "no reply in time" : error);
+  std::vector<pg::Result> results;
+  EDA_RETURN_IF_ERROR(db_->ExecPipeline(
+      {{"UPDATE outbox SET attempts = attempts + 1, last_error = x.error "
+        "FROM unnest($1::bigint[], $2::text[]) AS x (seq, error) WHERE outbox.seq = x.seq",
+        {pg::TextArray(seqs), pg::TextArray(errors)}},
+       {"WITH moved AS (DELETE FROM outbox WHERE seq = ANY($1::bigint[]) AND attempts >= $2 "
+        "RETURNING seq, id, name, subject, data, sent_at, aggregate_id, aggregate_seq, attempts, "
+        "last_error) "
+        "INSERT INTO outbox_dead (seq, id, name, subject, data, sent_at, aggregate_id, "
+        "aggregate_seq, attempts, last_error) SELECT * FROM moved "
+        "RETURNING seq, id, name, subject, aggregate_id, last_error",
+        {pg::TextArray(seqs), options_.max_attempts}}},
+      &results));
+  const pg::Result& moved = results.back();
+  for (int i = 0; i < moved.rows(); ++i) {
+    LOG_ERROR() << "outbox row moved to outbox_dead after failed publishes"
+                << KV("seq", moved.Text(i, 0)) << KV("id", moved.Text(i, 1))
+                << KV("name", moved.Text(i, 2)) << KV("subject", moved.Text(i, 3))
+                << KV("aggregate_id", moved.Text(i, 4)) << KV("attempts", options_.max_attempts)
+                << KV("error", moved.Text(i, 5));
   }
-  return acked;
+  dead_total_.Increment(moved.rows());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Row>> Relay::Impl::MarkAndScan(const std::vector<int64_t>& seqs) {
@@ -441,10 +545,19 @@ void Relay::Impl::Run() {
       Wait(prune_more_ ? kPruneCatchUp : options_.poll_interval);
       continue;
     }
-    int failed = 0;
-    std::vector<int64_t> acked = PublishBatch(*rows, &failed);
+    BatchResult batch = PublishBatch(*rows);
+    const std::vector<int64_t>& acked = batch.acked;
+    const int failed = static_cast<int>(batch.failed.size()) + batch.postponed;
     published += static_cast<int64_t>(acked.size());
     published_total_.Increment(static_cast<double>(acked.size()));
+    // A failure counts against its row only when JetStream demonstrably works.
+    if (!batch.failed.empty() && (!acked.empty() || JetStreamAnswers())) {
+      if (absl::Status s = RecordFailures(batch.failed); !s.ok()) {
+        DropDatabase();
+        fail(s, "recording failed publishes failed");
+        continue;
+      }
+    }
     if (failed == 0) {
       // Rows committed meanwhile wake the relay (a poke or a NOTIFY, already waiting if they came
       // during the publish). A batch that was not full leaves no rows behind, so its marks wait
@@ -466,6 +579,8 @@ void Relay::Impl::Run() {
     UpdateLag();
     MaybePrune();  // also under a backlog that never leaves the relay idle
     if (failed > 0) {
+      // Others went out: the next try comes soon (the failed rows count their attempts).
+      if (!acked.empty()) backoff = options_.initial_backoff;
       errors_total_.Increment(failed - 1);  // fail() counts one
       fail(absl::UnavailableError(absl::StrCat(failed, " messages not acknowledged")),
            "publish failed");
@@ -477,6 +592,39 @@ void Relay::Impl::Run() {
   // Release the lock promptly so a standby takes over without waiting for a timeout.
   RelayWaker::Unregister(options_.pg_dsn, this);
   if (db_.has_value() && leader) (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
+}
+
+namespace {
+
+std::vector<std::string> SeqTexts(const std::vector<int64_t>& seqs) {
+  std::vector<std::string> out;
+  for (int64_t seq : seqs) out.push_back(std::to_string(seq));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ResendDeadRows(pg::Connection& conn, const std::vector<int64_t>& seqs) {
+  std::vector<pg::Result> results;
+  EDA_RETURN_IF_ERROR(conn.ExecPipeline(
+      {{"WITH moved AS (DELETE FROM outbox_dead WHERE $1::bigint[] = '{}' OR seq = ANY($1) "
+        "RETURNING seq, id, name, subject, data, sent_at, aggregate_id, aggregate_seq) "
+        "INSERT INTO outbox (seq, id, name, subject, data, sent_at, aggregate_id, aggregate_seq) "
+        "SELECT * FROM moved",
+        {pg::TextArray(SeqTexts(seqs))}},
+       {absl::StrCat("SELECT pg_notify('", kOutboxChannel, "', '')"), {}}},
+      &results));
+  return results.front().affected();
+}
+
+absl::StatusOr<int64_t> DiscardDeadRows(pg::Connection& conn, const std::vector<int64_t>& seqs) {
+  std::vector<pg::Result> results;
+  EDA_RETURN_IF_ERROR(
+      conn.ExecPipeline({{"DELETE FROM outbox_dead WHERE $1::bigint[] = '{}' OR seq = ANY($1)",
+                          {pg::TextArray(SeqTexts(seqs))}},
+                         {absl::StrCat("SELECT pg_notify('", kOutboxChannel, "', '')"), {}}},
+                        &results));
+  return results.front().affected();
 }
 
 std::unique_ptr<Relay> Relay::Start(RelayOptions options, obs::MetricsRegistry& metrics) {

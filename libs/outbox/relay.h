@@ -15,8 +15,14 @@
 //   relay; a row published but not yet marked when a relay dies is published again, which
 //   JetStream de-duplicates by Nats-Msg-Id within the stream's duplicate window, and consumers
 //   by their inbox after that.
-// - Per-subject order follows insertion order. A failed publish inside a window can let later
-//   messages of the batch through before it is retried.
+// - Per-aggregate order: a row about an aggregate is published only once every earlier row of
+//   that aggregate is acknowledged (a batch goes out in waves: the first row of each aggregate,
+//   then the second, ...; a failed row holds back the rest of its aggregate). Rows carry the
+//   headers Mallbots-Aggregate-Id and Mallbots-Aggregate-Seq.
+// - A row JetStream refuses or never answers while it accepts others (or answers its account
+//   info: the failure is the row's, not the server's) counts an attempt; after `max_attempts` it
+//   is moved to `outbox_dead`, out of every later scan, and its aggregate's later rows wait until
+//   an operator re-sends or discards it (admin API, `mallctl`). Metric outbox_dead_rows_total.
 // - Prunes published rows older than `retention`, and inbox rows older than `inbox_retention`.
 // - Metrics: outbox_pending_messages, outbox_oldest_unpublished_seconds, outbox_published_total,
 //   outbox_publish_errors_total, outbox_relay_leader.
@@ -24,10 +30,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/messaging/nats.h"
+#include "libs/pg/connection.h"
 
 namespace eda::obs {
 class MetricsRegistry;
@@ -53,7 +61,17 @@ struct RelayOptions {
   // 100 ms later: pruning keeps up with sustained rates up to 10 chunks (10 000 rows) a second per
   // table, and publishing stalls only for one short statement at a time.
   int prune_chunk = 1000;
+  // Failed publishes of one row (while JetStream works) before it is moved to outbox_dead.
+  int max_attempts = 5;
 };
+
+// The rows of outbox_dead (the operator's side; the admin API calls these).
+// Puts rows back into the outbox under their old position and with their attempts reset, and
+// wakes the relay; returns how many were moved. An empty list means every row.
+absl::StatusOr<int64_t> ResendDeadRows(pg::Connection& conn, const std::vector<int64_t>& seqs);
+// Deletes rows for good; the later rows of their aggregates then go out (an order-sensitive
+// consumer will wait on the gap, and dead-letter those messages in the end). Returns how many.
+absl::StatusOr<int64_t> DiscardDeadRows(pg::Connection& conn, const std::vector<int64_t>& seqs);
 
 class Relay final {
  public:

@@ -81,6 +81,41 @@ CREATE TABLE inbox_attempts (
   PRIMARY KEY (consumer, stream_seq)
 );
 )sql"},
+      {6, "platform_aggregate_order_and_outbox_dead_letters", R"sql(
+-- Per-aggregate order. Each outbox row about an aggregate carries the aggregate's id and its
+-- number among the aggregate's messages (1, 2, 3, ...; outbox_aggregates holds the last one);
+-- the relay never publishes one while an earlier one of the same aggregate is unacknowledged.
+ALTER TABLE outbox ADD COLUMN aggregate_id text, ADD COLUMN aggregate_seq bigint,
+                   ADD COLUMN attempts integer NOT NULL DEFAULT 0, ADD COLUMN last_error text;
+CREATE TABLE outbox_aggregates (
+  aggregate_id text PRIMARY KEY,
+  last_seq     bigint NOT NULL
+);
+-- Rows the relay could not publish after bounded attempts (a subject no stream takes, one the
+-- service may not publish, a message larger than the server accepts): moved here, out of the
+-- relay's way; later rows of the same aggregate wait until the operator re-sends or discards it.
+CREATE TABLE outbox_dead (
+  seq           bigint PRIMARY KEY,
+  id            text NOT NULL,
+  name          text NOT NULL,
+  subject       text NOT NULL,
+  data          bytea NOT NULL,
+  sent_at       timestamptz NOT NULL,
+  aggregate_id  text,
+  aggregate_seq bigint,
+  attempts      integer NOT NULL,
+  last_error    text,
+  dead_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX outbox_dead_aggregate ON outbox_dead (aggregate_id);
+-- Where each order-sensitive consumer is in each aggregate's sequence (outbox::InOrder).
+CREATE TABLE inbox_positions (
+  consumer     text NOT NULL,
+  aggregate_id text NOT NULL,
+  seq          bigint NOT NULL,
+  PRIMARY KEY (consumer, aggregate_id)
+);
+)sql"},
   };
 }
 

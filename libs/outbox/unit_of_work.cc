@@ -1,5 +1,7 @@
 #include "libs/outbox/unit_of_work.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/trace_context.h"
@@ -26,20 +28,49 @@ absl::Status Validate(const messaging::Message& message) {
   return absl::OkStatus();
 }
 
-// One INSERT for all the messages.
+// One INSERT for all the messages. Messages about an aggregate are numbered in the same
+// statement: outbox_aggregates' counter is advanced by how many the aggregate has here (its row
+// lock orders concurrent writers), and each gets the next number in the order written.
 pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& messages) {
   pg::Connection::Statement st;
-  st.sql = "INSERT INTO outbox (id, name, subject, data, sent_at) VALUES ";
+  const bool numbered =
+      std::any_of(messages.begin(), messages.end(),
+                  [](const messaging::Message& m) { return !m.aggregate_id.empty(); });
+  st.sql = numbered ? "WITH m (ord, id, name, subject, data, sent_at, aggregate_id) AS (VALUES "
+                    : "INSERT INTO outbox (id, name, subject, data, sent_at) VALUES ";
   for (size_t i = 0; i < messages.size(); ++i) {
     const messaging::Message& m = messages[i];
     const size_t p = st.params.size();
-    absl::StrAppend(&st.sql, i > 0 ? ", " : "", "($", p + 1, ", $", p + 2, ", $", p + 3, ", $",
-                    p + 4, ", $", p + 5, "::timestamptz)");
+    if (numbered) {
+      absl::StrAppend(&st.sql, i > 0 ? ", " : "", "(", i, ", $", p + 1, ", $", p + 2, ", $", p + 3,
+                      ", $", p + 4, "::bytea, $", p + 5, "::timestamptz, $", p + 6, ")");
+    } else {
+      absl::StrAppend(&st.sql, i > 0 ? ", " : "", "($", p + 1, ", $", p + 2, ", $", p + 3, ", $",
+                      p + 4, ", $", p + 5, "::timestamptz)");
+    }
     st.params.emplace_back(m.id);
     st.params.emplace_back(m.name);
     st.params.emplace_back(m.subject);
     st.params.push_back(pg::Param::Bytes(messaging::EncodeEnvelope(m)));
     st.params.emplace_back(absl::FormatTime(absl::RFC3339_full, m.sent_at, absl::UTCTimeZone()));
+    if (numbered) {
+      st.params.push_back(m.aggregate_id.empty() ? pg::Param(nullptr) : pg::Param(m.aggregate_id));
+    }
+  }
+  if (numbered) {
+    absl::StrAppend(
+        &st.sql,
+        "), counts AS (SELECT aggregate_id, count(*) AS n FROM m WHERE aggregate_id IS NOT NULL "
+        "GROUP BY aggregate_id), "
+        "bumped AS (INSERT INTO outbox_aggregates (aggregate_id, last_seq) "
+        "SELECT aggregate_id, n FROM counts ON CONFLICT (aggregate_id) DO UPDATE "
+        "SET last_seq = outbox_aggregates.last_seq + EXCLUDED.last_seq "
+        "RETURNING aggregate_id, last_seq) "
+        "INSERT INTO outbox (id, name, subject, data, sent_at, aggregate_id, aggregate_seq) "
+        "SELECT m.id, m.name, m.subject, m.data, m.sent_at, m.aggregate_id, "
+        "b.last_seq - c.n + row_number() OVER (PARTITION BY m.aggregate_id ORDER BY m.ord) "
+        "FROM m LEFT JOIN counts c USING (aggregate_id) LEFT JOIN bumped b USING (aggregate_id) "
+        "ORDER BY m.ord");
   }
   return st;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpcserver/status.h"
+#include "libs/outbox/relay.h"
 #include "libs/pg/transaction.h"
 
 namespace eda::service {
@@ -111,6 +112,85 @@ grpc::Status AdminServer::GetOutbox(grpc::ServerContext* ctx, const adminpb::Get
     }
     return absl::OkStatus();
   });
+}
+
+grpc::Status AdminServer::ListDeadOutbox(grpc::ServerContext* ctx,
+                                         const adminpb::ListDeadOutboxRequest* req,
+                                         adminpb::ListDeadOutboxResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  absl::StatusOr<int> limit = Limit(req->limit());
+  if (!limit.ok()) return grpcserver::ToGrpcStatus(limit.status());
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(pg::Result total, tx.Exec("SELECT count(*) FROM outbox_dead"));
+    EDA_ASSIGN_OR_RETURN(int64_t n, total.Int(0, 0));
+    resp->set_total(n);
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        tx.Exec("SELECT seq, id, name, subject, COALESCE(aggregate_id, ''), "
+                "COALESCE(aggregate_seq, 0), attempts, COALESCE(last_error, ''), "
+                "extract(epoch from sent_at)::float8, extract(epoch from dead_at)::float8 "
+                "FROM outbox_dead ORDER BY seq LIMIT $1",
+                {*limit}));
+    for (int i = 0; i < rows.rows(); ++i) {
+      adminpb::DeadOutboxRow* m = resp->add_rows();
+      EDA_ASSIGN_OR_RETURN(int64_t seq, rows.Int(i, 0));
+      EDA_ASSIGN_OR_RETURN(int64_t aggregate_seq, rows.Int(i, 5));
+      EDA_ASSIGN_OR_RETURN(int64_t attempts, rows.Int(i, 6));
+      EDA_ASSIGN_OR_RETURN(double sent_at, rows.Double(i, 8));
+      EDA_ASSIGN_OR_RETURN(double dead_at, rows.Double(i, 9));
+      m->set_seq(seq);
+      m->set_id(std::string(rows.Text(i, 1)));
+      m->set_name(std::string(rows.Text(i, 2)));
+      m->set_subject(std::string(rows.Text(i, 3)));
+      m->set_aggregate_id(std::string(rows.Text(i, 4)));
+      m->set_aggregate_seq(aggregate_seq);
+      m->set_attempts(static_cast<int32_t>(attempts));
+      m->set_last_error(std::string(rows.Text(i, 7)));
+      *m->mutable_sent_at() = FromEpoch(sent_at);
+      *m->mutable_dead_at() = FromEpoch(dead_at);
+    }
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The rows a selection names; InvalidArgument when it names none.
+absl::StatusOr<std::vector<int64_t>> Selected(const adminpb::DeadOutboxSelection& req) {
+  if (req.all() == (req.seqs_size() > 0)) {
+    return absl::InvalidArgumentError("name the rows by their seqs, or set all (not both)");
+  }
+  return std::vector<int64_t>(req.seqs().begin(), req.seqs().end());
+}
+
+template <typename Fn>
+grpc::Status ChangeDead(pg::Pool& pool, const adminpb::DeadOutboxSelection& req,
+                        adminpb::DeadOutboxChange* resp, Fn change) {
+  absl::StatusOr<std::vector<int64_t>> seqs = Selected(req);
+  if (!seqs.ok()) return grpcserver::ToGrpcStatus(seqs.status());
+  absl::StatusOr<int64_t> n = [&]() -> absl::StatusOr<int64_t> {
+    EDA_ASSIGN_OR_RETURN(pg::Lease conn, pool.Acquire());
+    return change(*conn, *seqs);
+  }();
+  if (!n.ok()) return grpcserver::ToGrpcStatus(n.status());
+  resp->set_rows(*n);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AdminServer::ResendDeadOutbox(grpc::ServerContext* ctx,
+                                           const adminpb::DeadOutboxSelection* req,
+                                           adminpb::DeadOutboxChange* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  return ChangeDead(pool_, *req, resp, outbox::ResendDeadRows);
+}
+
+grpc::Status AdminServer::DiscardDeadOutbox(grpc::ServerContext* ctx,
+                                            const adminpb::DeadOutboxSelection* req,
+                                            adminpb::DeadOutboxChange* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  return ChangeDead(pool_, *req, resp, outbox::DiscardDeadRows);
 }
 
 grpc::Status AdminServer::ListProcessed(grpc::ServerContext* ctx,

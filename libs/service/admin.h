@@ -27,6 +27,12 @@ class AdminServer final : public adminpb::AdminService::Service {
                        adminpb::GetInfoResponse* resp) override;
   grpc::Status GetOutbox(grpc::ServerContext* ctx, const adminpb::GetOutboxRequest* req,
                          adminpb::GetOutboxResponse* resp) override;
+  grpc::Status ListDeadOutbox(grpc::ServerContext* ctx, const adminpb::ListDeadOutboxRequest* req,
+                              adminpb::ListDeadOutboxResponse* resp) override;
+  grpc::Status ResendDeadOutbox(grpc::ServerContext* ctx, const adminpb::DeadOutboxSelection* req,
+                                adminpb::DeadOutboxChange* resp) override;
+  grpc::Status DiscardDeadOutbox(grpc::ServerContext* ctx, const adminpb::DeadOutboxSelection* req,
+                                 adminpb::DeadOutboxChange* resp) override;
   grpc::Status ListProcessed(grpc::ServerContext* ctx, const adminpb::ListProcessedRequest* req,
                              adminpb::ListProcessedResponse* resp) override;
 

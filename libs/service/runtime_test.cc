@@ -109,7 +109,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
             absl::StatusCode::kInvalidArgument);
 
   auto versions = pg::Connection::Open(*dsn)->Exec("SELECT count(*) FROM schema_migrations");
-  EXPECT_EQ(*versions->Int(0, 0), 6);  // platform 1 to 5, service 100
+  EXPECT_EQ(*versions->Int(0, 0), 7);  // platform 1 to 6, service 100
 
   EXPECT_EQ((*rt)->Consume("not-ours", nullptr).code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE((*rt)
@@ -202,6 +202,44 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   s = call(true, &adminpb::AdminService::Stub::ListProcessed, processed_req, &processed);
   EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
   EXPECT_EQ(s.error_message(), "svc has no durable consumer named not-ours");
+
+  // Outbox rows the relay gave up on: listed, discarded, re-sent.
+  ASSERT_TRUE(pg::Connection::Open(*dsn)
+                  ->Exec("INSERT INTO outbox_dead (seq, id, name, subject, data, sent_at, "
+                         "aggregate_id, aggregate_seq, attempts, last_error) VALUES "
+                         "(1000, 'dead-1', 'test.Thing', 'nowhere.events.Thing', '\\x00', now(), "
+                         "'agg-1', 3, 5, 'no responders'), "
+                         "(1001, 'dead-2', 'test.Thing', 'nowhere.events.Thing', '\\x00', now(), "
+                         "NULL, NULL, 5, 'too large')")
+                  .ok());
+  adminpb::ListDeadOutboxResponse dead;
+  s = call(true, &adminpb::AdminService::Stub::ListDeadOutbox, adminpb::ListDeadOutboxRequest(),
+           &dead);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(dead.total(), 2);
+  ASSERT_EQ(dead.rows_size(), 2);
+  EXPECT_EQ(dead.rows(0).seq(), 1000);
+  EXPECT_EQ(dead.rows(0).aggregate_id(), "agg-1");
+  EXPECT_EQ(dead.rows(0).aggregate_seq(), 3);
+  EXPECT_EQ(dead.rows(0).last_error(), "no responders");
+  adminpb::DeadOutboxSelection selection;
+  adminpb::DeadOutboxChange change;
+  s = call(true, &adminpb::AdminService::Stub::DiscardDeadOutbox, selection, &change);
+  EXPECT_EQ(s.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "name the rows by their seqs, or set all (not both)");
+  selection.add_seqs(1001);
+  s = call(true, &adminpb::AdminService::Stub::DiscardDeadOutbox, selection, &change);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(change.rows(), 1);
+  selection.Clear();
+  selection.set_all(true);
+  s = call(true, &adminpb::AdminService::Stub::ResendDeadOutbox, selection, &change);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(change.rows(), 1);
+  auto back = pg::Connection::Open(*dsn)->Exec(
+      "SELECT count(*) FROM outbox WHERE id = 'dead-1' AND seq = 1000");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back->Int(0, 0), 1);  // back in its place (five failed tries take 750 ms at least)
 
   ShutdownSignal::Install().Trigger("test");
   serving.join();

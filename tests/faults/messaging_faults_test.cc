@@ -132,7 +132,8 @@ TEST_F(MessagingFaultsTest, PostgresOutageDeadLettersNothing) {
                                  absl::Seconds(20)));
   pg_->Stop();
   ASSERT_TRUE(testing::WaitUntil([&] { return !probe_->healthy(); }, absl::Seconds(5)));
-  EXPECT_THAT(std::string(probe_->status().message()), ::testing::HasSubstr("the database does not answer"));
+  EXPECT_THAT(std::string(probe_->status().message()),
+              ::testing::HasSubstr("the database does not answer"));
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return Metric("messaging_consumer_paused{consumer=\"faults\"}") == 1; },
       absl::Seconds(5)));
