@@ -26,7 +26,8 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
       line per message with its envelope and payload decoded. --from-start replays what is stored.
   mallctl admin <service> [<Method> ['<request json>']]
       Calls the service's admin API (adminpb.AdminService on its admin port: GetInfo, GetOutbox,
-      ListProcessed), what only its database holds. Without a method, lists them.
+      ListProcessed, ListDeadOutbox, ResendDeadOutbox, DiscardDeadOutbox), what only its
+      database holds. Without a method, lists them.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
