@@ -252,7 +252,6 @@ messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consume
     }
     std::vector<messaging::Outcome> outcomes(all.size());
     std::vector<size_t> todo;
-    std::vector<messaging::Delivery> batch;
     for (size_t i = 0; i < all.size(); ++i) {
       const uint64_t attempt = (*attempts)[i];
       if (max_deliver > 0 && attempt > static_cast<uint64_t>(max_deliver)) {
@@ -263,9 +262,14 @@ messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consume
         continue;
       }
       todo.push_back(i);
-      batch.push_back(all[i]);
     }
-    std::vector<messaging::Outcome> handled = HandleBatch(pool, consumer, handler, batch);
+    // Copies of the deliveries only when some are left out (rare).
+    std::vector<messaging::Delivery> subset;
+    if (todo.size() < all.size()) {
+      for (size_t i : todo) subset.push_back(all[i]);
+    }
+    std::vector<messaging::Outcome> handled =
+        HandleBatch(pool, consumer, handler, todo.size() < all.size() ? subset : all);
     AttemptChanges changes;
     for (size_t k = 0; k < todo.size(); ++k) {
       const size_t i = todo[k];
