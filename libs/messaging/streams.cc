@@ -1,5 +1,6 @@
 #include "libs/messaging/streams.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
 #include "libs/messaging/nats.h"
+#include "libs/messaging/subjects.h"
 
 namespace eda::messaging {
 namespace {
@@ -167,6 +169,22 @@ std::vector<std::string> Topology::PeersOf(const std::string& service) const {
   std::vector<std::string> out;
   for (const auto& [caller, peer] : calls) {
     if (caller == service) out.push_back(peer);
+  }
+  return out;
+}
+
+std::vector<std::string> Topology::ReplyChannelsOf(const std::string& service) const {
+  const std::vector<StreamSpec> own = StreamsOwnedBy(service);
+  std::vector<std::string> out;
+  for (const auto& [publisher, subject] : publishes) {
+    if (publisher != service) continue;
+    const bool event = std::any_of(own.begin(), own.end(), [&](const StreamSpec& s) {
+      return std::any_of(s.subjects.begin(), s.subjects.end(),
+                         [&](const std::string& p) { return SubjectMatches(p, subject); });
+    });
+    const std::vector<absl::string_view> tokens = absl::StrSplit(subject, '.');
+    const bool replies = std::find(tokens.begin(), tokens.end(), "replies") != tokens.end();
+    if (!event && replies) out.push_back(subject);
   }
   return out;
 }

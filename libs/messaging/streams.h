@@ -67,6 +67,9 @@ struct Topology {
   std::vector<ConsumerSpec> ConsumersOf(const std::string& service) const;
   // The peers `service` calls synchronously (its `call` lines).
   std::vector<std::string> PeersOf(const std::string& service) const;
+  // Where `service` may send replies to commands: the reply subjects (a `replies` token, as in
+  // mallbots.cosec.replies.CreateOrder) it may publish that none of its own streams takes.
+  std::vector<std::string> ReplyChannelsOf(const std::string& service) const;
 };
 
 // The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>).

@@ -1,11 +1,11 @@
-#include "tools/mallctl/subjects.h"
+#include "libs/messaging/subjects.h"
 
 #include <vector>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
-namespace mallctl {
+namespace eda::messaging {
 
 std::optional<std::string> Intersect(absl::string_view a, absl::string_view b) {
   const std::vector<absl::string_view> at = absl::StrSplit(a, '.');
@@ -31,4 +31,4 @@ std::optional<std::string> Intersect(absl::string_view a, absl::string_view b) {
   }
 }
 
-}  // namespace mallctl
+}  // namespace eda::messaging

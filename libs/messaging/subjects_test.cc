@@ -1,8 +1,8 @@
-#include "tools/mallctl/subjects.h"
+#include "libs/messaging/subjects.h"
 
 #include "gtest/gtest.h"
 
-namespace mallctl {
+namespace eda::messaging {
 namespace {
 
 TEST(IntersectTest, NarrowsToTheSubjectsBothMatch) {
@@ -23,5 +23,15 @@ TEST(IntersectTest, FindsNothingWhenNoSubjectMatchesBoth) {
   EXPECT_EQ(Intersect("a.b", "a.b.c"), std::nullopt);
 }
 
+TEST(SubjectMatchesTest, TellsWhetherAPatternTakesASubject) {
+  EXPECT_TRUE(SubjectMatches("mallbots.customers.>", "mallbots.customers.events.Customer"));
+  EXPECT_TRUE(SubjectMatches("mallbots.*.commands", "mallbots.depot.commands"));
+  EXPECT_TRUE(
+      SubjectMatches("mallbots.cosec.replies.CreateOrder", "mallbots.cosec.replies.CreateOrder"));
+  EXPECT_FALSE(SubjectMatches("mallbots.customers.>", "mallbots.cosec.replies.CreateOrder"));
+  EXPECT_FALSE(SubjectMatches("mallbots.customers.>", "mallbots.customers"));
+  EXPECT_FALSE(SubjectMatches("mallbots.*", "mallbots.depot.commands"));
+}
+
 }  // namespace
-}  // namespace mallctl
+}  // namespace eda::messaging

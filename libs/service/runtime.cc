@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/config.h"
 #include "libs/common/process.h"
 #include "libs/common/shutdown.h"
@@ -97,6 +98,26 @@ outbox::MessageHandler CountReceived(obs::MetricsRegistry& metrics, const std::s
       latency.Add({{"message", name}, {"handled", handled}}, ReceivedBuckets()).Observe(seconds);
     }
     return status;
+  };
+}
+
+// A command's reply goes only where the topology lets the service send replies: a command
+// naming another subject (say one of the service's own event subjects, to forge events for every
+// consumer) is refused, and dead-lettered.
+outbox::MessageHandler CheckReplyChannel(const std::string& service,
+                                         std::vector<std::string> allowed,
+                                         outbox::MessageHandler handler) {
+  return [service, allowed = std::move(allowed), handler = std::move(handler)](
+             outbox::UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+    auto channel = m.metadata.find(messaging::kCommandReplyChannel);
+    if (channel != m.metadata.end() &&
+        std::find(allowed.begin(), allowed.end(), channel->second) == allowed.end()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("command ", m.name, " (", m.id, ") asks for its reply on '", channel->second,
+                       "', which is not a reply channel of ", service, " (",
+                       allowed.empty() ? "it has none" : absl::StrJoin(allowed, ", "), ")"));
+    }
+    return handler(uow, m);
   };
 }
 
@@ -197,7 +218,10 @@ std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, i
 
 absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler handler,
                               int workers) {
-  handler = CountReceived(metrics_, settings_.name, std::move(handler));
+  handler =
+      CountReceived(metrics_, settings_.name,
+                    CheckReplyChannel(settings_.name, topology_.ReplyChannelsOf(settings_.name),
+                                      std::move(handler)));
   for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
     if (spec.durable != durable) continue;
     EDA_ASSIGN_OR_RETURN(

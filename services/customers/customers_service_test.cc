@@ -246,6 +246,39 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
   EXPECT_EQ(by_saga["saga-unknown-" + tag][0].name, "am.Failure");
 }
 
+TEST_F(CustomersServiceTest, ACommandAskingForAReplyOnAnEventSubjectIsDeadLettered) {
+  // Whoever may send commands must not make the service publish into its own event subject.
+  const std::string customer = Register("Gus", "555-0112");
+  customerspb::AuthorizeCustomer cmd;
+  cmd.set_id(customer);
+  messaging::Message m{.id = eda::NewUuid(),
+                       .name = "customersapi.AuthorizeCustomer",
+                       .subject = "mallbots.customers.commands",
+                       .payload = cmd.SerializeAsString()};
+  m.metadata = {{messaging::kCommandReplyChannel, kEvents},
+                {messaging::kCommandSagaId, "forger"},
+                {messaging::kCommandSagaName, "cosec.CreateOrder"}};
+  ASSERT_TRUE(
+      testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m), {{"Nats-Msg-Id", m.id}})
+          .ok());
+  const std::string dead_subject = "mallbots.deadletter.customers.customer-commands";
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        for (const messaging::Message& d : Messages("DEADLETTER", dead_subject)) {
+          if (d.id == m.id) return true;
+        }
+        return false;
+      },
+      absl::Seconds(15)))
+      << service_->LogTail();
+  EXPECT_THAT(service_->LogTail(),
+              HasSubstr("asks for its reply on 'mallbots.customers.events.Customer', which is "
+                        "not a reply channel of customers (mallbots.cosec.replies.CreateOrder)"));
+  for (const messaging::Message& e : Messages("CUSTOMERS", kEvents)) {
+    EXPECT_EQ(e.metadata.count("REPLY_SAGA_ID"), 0u) << e.name << " " << e.id;
+  }
+}
+
 TEST_F(CustomersServiceTest, ServesHealthMetricsAndReadiness) {
   Register("Mo", "555-0105");  // a call of its own to count (whatever ran before)
   httplib::Client ops("127.0.0.1", service_->http_port());

@@ -7,9 +7,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "libs/messaging/nats.h"
+#include "libs/messaging/subjects.h"
 #include "tools/mallctl/commands.h"
 #include "tools/mallctl/render.h"
-#include "tools/mallctl/subjects.h"
 
 namespace mallctl {
 namespace {
@@ -66,7 +66,8 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
   for (int i = 0; i < list->Count; ++i) {
     const jsStreamConfig* cfg = list->List[i]->Config;
     for (int j = 0; j < cfg->SubjectsLen; ++j) {
-      const std::optional<std::string> filter = Intersect(args.pattern, cfg->Subjects[j]);
+      const std::optional<std::string> filter =
+          eda::messaging::Intersect(args.pattern, cfg->Subjects[j]);
       if (!filter) continue;
       jsSubOptions so;
       jsSubOptions_Init(&so);
