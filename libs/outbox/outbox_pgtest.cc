@@ -92,12 +92,14 @@ class PipelineTest : public ::testing::Test {
     });
   }
 
-  void StartRelay(absl::Duration poll = absl::Seconds(1)) {
+  void StartRelay(absl::Duration poll = absl::Seconds(1),
+                  absl::Duration isolate_after = absl::ZeroDuration()) {
     relay_ = Relay::Start({.pg_dsn = dsn_,
                            .nats = {.url = testing::SharedNats().url()},
                            .poll_interval = poll,
                            .initial_backoff = absl::Milliseconds(20),
-                           .max_backoff = absl::Milliseconds(500)},
+                           .max_backoff = absl::Milliseconds(500),
+                           .isolate_after = isolate_after},
                           metrics_);
   }
 
@@ -512,6 +514,20 @@ TEST_F(PipelineTest, RowNoStreamTakesIsIsolatedAfterBoundedAttemptsAndCanBeResen
   EXPECT_EQ(StreamCount(orphan_stream), 1u);
   ASSERT_TRUE(WaitForEffects(2));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
+}
+
+TEST_F(PipelineTest, ARowIsIsolatedOnlyOnceItHasFailedForAWhile) {
+  // A stream created shortly after its first publisher started costs nothing.
+  const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
+  ASSERT_TRUE(Produce(NewMessage("early", orphan_subject)).ok());
+  StartRelay(absl::Seconds(1), /*isolate_after=*/absl::Seconds(5));
+  ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT attempts FROM outbox") >= 5; },
+                                 absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT count(*) FROM outbox_dead") == 1; },
+                                 absl::Seconds(10)));
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 0);
 }
 
 TEST_F(PipelineTest, ThousandOrphanRowsDoNotHoldBackAGoodOne) {

@@ -402,16 +402,19 @@ absl::Status Relay::Impl::RecordFailures(
   }
   std::vector<pg::Result> results;
   EDA_RETURN_IF_ERROR(db_->ExecPipeline(
-      {{"UPDATE outbox SET attempts = attempts + 1, last_error = x.error "
+      {{"UPDATE outbox SET attempts = attempts + 1, last_error = x.error, "
+        "first_failed_at = COALESCE(first_failed_at, now()) "
         "FROM unnest($1::bigint[], $2::text[]) AS x (seq, error) WHERE outbox.seq = x.seq",
         {pg::TextArray(seqs), pg::TextArray(errors)}},
        {"WITH moved AS (DELETE FROM outbox WHERE seq = ANY($1::bigint[]) AND attempts >= $2 "
+        "AND first_failed_at <= now() - $3::interval "
         "RETURNING seq, id, name, subject, data, sent_at, aggregate_id, aggregate_seq, attempts, "
         "last_error) "
         "INSERT INTO outbox_dead (seq, id, name, subject, data, sent_at, aggregate_id, "
         "aggregate_seq, attempts, last_error) SELECT * FROM moved "
         "RETURNING seq, id, name, subject, aggregate_id, last_error",
-        {pg::TextArray(seqs), options_.max_attempts}}},
+        {pg::TextArray(seqs), options_.max_attempts,
+         absl::StrCat(absl::ToInt64Milliseconds(options_.isolate_after), " milliseconds")}}},
       &results));
   const pg::Result& moved = results.back();
   for (int i = 0; i < moved.rows(); ++i) {

@@ -20,9 +20,10 @@
 //   then the second, ...; a failed row holds back the rest of its aggregate). Rows carry the
 //   headers Mallbots-Aggregate-Id and Mallbots-Aggregate-Seq.
 // - A row JetStream refuses or never answers while it accepts others (or answers its account
-//   info: the failure is the row's, not the server's) counts an attempt; after `max_attempts` it
-//   is moved to `outbox_dead`, out of every later scan, and its aggregate's later rows wait until
-//   an operator re-sends or discards it (admin API, `mallctl`). Metric outbox_dead_rows_total.
+//   info: the failure is the row's, not the server's) counts an attempt; after `max_attempts`,
+//   and `isolate_after` after its first failure, it is moved to `outbox_dead`, out of every later
+//   scan, and its aggregate's later rows wait until an operator re-sends or discards it (admin API,
+//   `mallctl`). Metric outbox_dead_rows_total.
 // - Prunes published rows older than `retention`, and inbox rows older than `inbox_retention`.
 // - Metrics: outbox_pending_messages, outbox_oldest_unpublished_seconds, outbox_published_total,
 //   outbox_publish_errors_total, outbox_relay_leader.
@@ -61,8 +62,11 @@ struct RelayOptions {
   // 100 ms later: pruning keeps up with sustained rates up to 10 chunks (10 000 rows) a second per
   // table, and publishing stalls only for one short statement at a time.
   int prune_chunk = 1000;
-  // Failed publishes of one row (while JetStream works) before it is moved to outbox_dead.
+  // A row is moved to outbox_dead after `max_attempts` failed publishes (while JetStream works)
+  // once its first failure is `isolate_after` old: a stream created a little after its first
+  // publisher started (e.g. the saga's replies stream) costs nothing.
   int max_attempts = 5;
+  absl::Duration isolate_after = absl::Seconds(30);
 };
 
 // The rows of outbox_dead (the operator's side; the admin API calls these).

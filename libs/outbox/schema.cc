@@ -86,12 +86,14 @@ CREATE TABLE inbox_attempts (
 -- number among the aggregate's messages (1, 2, 3, ...; outbox_aggregates holds the last one);
 -- the relay never publishes one while an earlier one of the same aggregate is unacknowledged.
 ALTER TABLE outbox ADD COLUMN aggregate_id text, ADD COLUMN aggregate_seq bigint,
-                   ADD COLUMN attempts integer NOT NULL DEFAULT 0, ADD COLUMN last_error text;
+                   ADD COLUMN attempts integer NOT NULL DEFAULT 0, ADD COLUMN last_error text,
+                   ADD COLUMN first_failed_at timestamptz;
 CREATE TABLE outbox_aggregates (
   aggregate_id text PRIMARY KEY,
   last_seq     bigint NOT NULL
 );
--- Rows the relay could not publish after bounded attempts (a subject no stream takes, one the
+-- Rows the relay could not publish after bounded attempts over a bounded time (a subject no
+-- stream takes, one the
 -- service may not publish, a message larger than the server accepts): moved here, out of the
 -- relay's way; later rows of the same aggregate wait until the operator re-sends or discards it.
 CREATE TABLE outbox_dead (

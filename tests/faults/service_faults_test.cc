@@ -1,0 +1,122 @@
+// Service processes killed with SIGKILL in the middle of their work, under a steady stream of
+// commands: every command still gets exactly one reply, and nothing is dead-lettered.
+//
+// Each service that handles commands adds a row to CommandHandlers() (its binary's variable, the
+// subject its commands arrive on, and a command it answers, with success or failure) and its
+// binary to this test's CMake properties.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
+#include "libs/messaging/streams.h"
+#include "libs/service/service_testing.h"
+#include "libs/testing/harness.h"
+#include "proto/customers/customers_api.pb.h"
+
+namespace eda {
+namespace {
+
+constexpr char kReplies[] = "mallbots.cosec.replies.CreateOrder";
+
+struct CommandHandlerCase {
+  std::string service;     // its name in the topology
+  std::string binary_env;  // the variable ctest sets to its binary
+  std::string durable;     // the durable its commands arrive through
+  std::string subject;
+  std::string name;
+  std::function<std::string()> payload;  // a command it answers (success or failure)
+};
+
+const std::vector<CommandHandlerCase>& CommandHandlers() {
+  static const auto* cases = new std::vector<CommandHandlerCase>{
+      {"customers", "CUSTOMERS_BIN", "customer-commands", "mallbots.customers.commands",
+       "customersapi.AuthorizeCustomer",
+       [] {
+         customerspb::AuthorizeCustomer cmd;
+         cmd.set_id(NewUuid());  // unknown: answered with am.Failure
+         return cmd.SerializeAsString();
+       }},
+  };
+  return *cases;
+}
+
+class ServiceKilledTest : public ::testing::TestWithParam<CommandHandlerCase> {};
+
+TEST_P(ServiceKilledTest, EveryCommandGetsOneReplyThroughAKillMidBatch) {
+  const CommandHandlerCase& c = GetParam();
+  auto service = testing::ServiceUnderTest::Start(c.binary_env, c.service);
+  ASSERT_TRUE(service.ok()) << service.status();
+  auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  // The saga's stream, which takes the replies (no cosec runs here).
+  ASSERT_TRUE(
+      messaging::EnsureStream((*nats)->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
+          .ok());
+  const std::string tag = RandomHex(4);
+  const std::string dead_subject = absl::StrCat("mallbots.deadletter.", c.service, ".", c.durable);
+  auto count = [&](const std::string& stream, const std::string& subject, bool sagas) {
+    auto messages = testing::StreamMessages(**nats, stream, subject);
+    std::map<std::string, int> per_saga;
+    if (!messages.ok()) return per_saga;
+    for (const messaging::Message& m : *messages) {
+      auto saga = m.metadata.find(sagas ? "REPLY_SAGA_ID" : "COMMAND_SAGA_ID");
+      if (saga != m.metadata.end() && absl::StartsWith(saga->second, tag)) ++per_saga[saga->second];
+    }
+    return per_saga;
+  };
+
+  std::atomic<int> sent{0};
+  std::jthread sender([&](std::stop_token token) {
+    while (!token.stop_requested()) {
+      messaging::Message m{
+          .id = NewUuid(), .name = c.name, .subject = c.subject, .payload = c.payload()};
+      m.metadata = {{messaging::kCommandReplyChannel, kReplies},
+                    {messaging::kCommandSagaId, absl::StrCat(tag, "-", sent.load())},
+                    {messaging::kCommandSagaName, "cosec.CreateOrder"}};
+      if (testing::PublishRaw(**nats, m.subject, messaging::EncodeEnvelope(m),
+                              {{"Nats-Msg-Id", m.id}})
+              .ok()) {
+        ++sent;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  ASSERT_TRUE(testing::WaitUntil([&] { return count("COSEC", kReplies, true).size() >= 50; },
+                                 absl::Seconds(20)))
+      << (*service)->LogTail();
+  ASSERT_TRUE((*service)->Restart(SIGKILL).ok()) << (*service)->LogTail();
+  absl::SleepFor(absl::Seconds(1));
+  sender.request_stop();
+  sender.join();
+  std::map<std::string, int> replies;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        replies = count("COSEC", kReplies, true);
+        return static_cast<int>(replies.size()) >= sent.load();
+      },
+      absl::Seconds(60)))
+      << replies.size() << " of " << sent.load() << "\n"
+      << (*service)->LogTail();
+  int duplicated = 0;
+  for (const auto& [saga, n] : replies) duplicated += n - 1;
+  const int lost = sent.load() - static_cast<int>(replies.size());
+  const size_t dead = count("DEADLETTER", dead_subject, false).size();
+  std::printf("%s killed: %d commands, %d without a reply, %d extra replies, %zu dead letters\n",
+              c.service.c_str(), sent.load(), lost, duplicated, dead);
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(duplicated, 0);
+  EXPECT_EQ(dead, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(CommandHandlers, ServiceKilledTest, ::testing::ValuesIn(CommandHandlers()),
+                         [](const auto& param_info) { return param_info.param.service; });
+
+}  // namespace
+}  // namespace eda
