@@ -25,6 +25,7 @@
 #include "libs/pg/migrations.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
+#include "libs/testing/tcp_proxy.h"
 
 namespace eda::outbox {
 namespace {
@@ -699,6 +700,38 @@ TEST_F(PipelineTest, TwoRelaysDeliverEverythingOnce) {
   ASSERT_TRUE(testing::WaitUntil([&] { return standby->leader(); }, absl::Seconds(10)));
   ASSERT_TRUE(Produce(NewMessage("after failover")).ok());
   ASSERT_TRUE(WaitForEffects(401));
+}
+
+TEST_F(PipelineTest, ALeaderCutFromNatsGivesTheLeadToAStandby) {
+  // Relay A reaches NATS through a proxy that can black-hole it: a partition neither side's
+  // TCP notices. Relay B reaches NATS directly.
+  auto proxy = testing::TcpProxy::Start(testing::SharedNats().port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto a = Relay::Start({.pg_dsn = dsn_,
+                         .nats = {.url = absl::StrCat("nats://127.0.0.1:", (*proxy)->port())},
+                         .poll_interval = absl::Milliseconds(200)},
+                        metrics_);
+  ASSERT_TRUE(testing::WaitUntil([&] { return a->leader(); }, absl::Seconds(10)));
+  auto b = Relay::Start({.pg_dsn = dsn_,
+                         .nats = {.url = testing::SharedNats().url()},
+                         .poll_interval = absl::Milliseconds(200)},
+                        metrics_);
+  StartConsumer(RecordEffect());
+  ASSERT_TRUE(Produce(NewMessage("through A")).ok());
+  ASSERT_TRUE(WaitForEffects(1));
+  EXPECT_FALSE(b->leader());
+  (*proxy)->BlackHole(true);
+  const absl::Time cut = absl::Now();
+  ASSERT_TRUE(Produce(NewMessage("after the cut")).ok());
+  ASSERT_TRUE(WaitForEffects(2, absl::Seconds(10))) << "B did not take over within 10 s";
+  const absl::Duration took = absl::Now() - cut;
+  EXPECT_LT(took, absl::Seconds(10));
+  EXPECT_TRUE(b->leader());
+  EXPECT_FALSE(a->leader());
+  std::printf("relay failover: the row written after the cut was handled %s later\n",
+              absl::FormatDuration(took).c_str());
+  b->Stop();
+  a->Stop();
 }
 
 TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {

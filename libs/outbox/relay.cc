@@ -140,6 +140,8 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_prune_ = absl::InfinitePast();
   bool prune_more_ = false;  // the last prune deleted a full chunk
   absl::Time last_lag_ = absl::InfinitePast();
+  absl::Time failing_since_ = absl::InfiniteFuture();  // the first batch of a failing streak
+  absl::Time no_lead_until_ = absl::InfinitePast();    // after giving the lock up
 };
 
 void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
@@ -208,7 +210,7 @@ absl::Status Relay::Impl::EnsureConnections() {
     replies_.reset(sub);
     nats_ = std::move(conn);
   }
-  if (!leader) {
+  if (!leader && absl::Now() >= no_lead_until_ && nats_->Connected()) {
     EDA_ASSIGN_OR_RETURN(pg::Result r,
                          db_->Exec("SELECT pg_try_advisory_lock($1)", {kRelayLockKey}));
     leader = r.Bool(0, 0);
@@ -387,7 +389,7 @@ bool Relay::Impl::JetStreamAnswers() {
   jsErrCode jerr = jsErrCode(0);
   jsOptions jo;
   jsOptions_Init(&jo);
-  jo.Wait = 2000;
+  jo.Wait = 1000;
   const natsStatus s = js_GetAccountInfo(&info, nats_->js(), &jo, &jerr);
   jsAccountInfo_Destroy(info);
   return s == NATS_OK;
@@ -548,13 +550,34 @@ void Relay::Impl::Run() {
       Wait(prune_more_ ? kPruneCatchUp : options_.poll_interval);
       continue;
     }
+    const absl::Time batch_start = absl::Now();
     BatchResult batch = PublishBatch(*rows);
     const std::vector<int64_t>& acked = batch.acked;
     const int failed = static_cast<int>(batch.failed.size()) + batch.postponed;
     published += static_cast<int64_t>(acked.size());
     published_total_.Increment(static_cast<double>(acked.size()));
-    // A failure counts against its row only when JetStream demonstrably works.
-    if (!batch.failed.empty() && (!acked.empty() || JetStreamAnswers())) {
+    // Whether the link to JetStream works: then failures are the rows' own (they count their
+    // attempts); else this relay cannot publish, and after a while leaves the lead to another.
+    const bool link_works =
+        !acked.empty() || failed == 0 || (nats_->Connected() && JetStreamAnswers());
+    if (link_works) {
+      failing_since_ = absl::InfiniteFuture();
+    } else {
+      failing_since_ = std::min(failing_since_, batch_start);
+      if (absl::Now() - failing_since_ >= options_.give_up_after) {
+        LOG_WARN() << "outbox relay gives up the lead: nothing published"
+                   << KV("for", absl::Now() - failing_since_)
+                   << KV("nats_connected", nats_->Connected());
+        (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
+        RelayWaker::Unregister(options_.pg_dsn, this);
+        leader = false;
+        leader_gauge_.Set(0);
+        failing_since_ = absl::InfiniteFuture();
+        no_lead_until_ = absl::Now() + options_.give_up_after;
+        continue;
+      }
+    }
+    if (!batch.failed.empty() && link_works) {
       if (absl::Status s = RecordFailures(batch.failed); !s.ok()) {
         DropDatabase();
         fail(s, "recording failed publishes failed");

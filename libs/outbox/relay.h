@@ -67,6 +67,10 @@ struct RelayOptions {
   // publisher started (e.g. the saga's replies stream) costs nothing.
   int max_attempts = 5;
   absl::Duration isolate_after = absl::Seconds(30);
+  // A leader that has published nothing for this long while it had rows to publish and could
+  // not reach JetStream (NATS unreachable, or no answer coming back) gives the lock up, and takes
+  // no lock for as long again, so that a standby with a working link relays.
+  absl::Duration give_up_after = absl::Seconds(5);
 };
 
 // The rows of outbox_dead (the operator's side; the admin API calls these).

@@ -96,7 +96,11 @@ absl::StatusOr<Connection> Connection::Open(const std::string& dsn) {
                                 "3",
                                 "30000",
                                 "-c statement_timeout=30s "
-                                "-c idle_in_transaction_session_timeout=60s",
+                                "-c idle_in_transaction_session_timeout=60s "
+                                // The server notices a client that vanished (and frees the
+                                // session's locks, e.g. the relay's lead) within ~25 s.
+                                "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 "
+                                "-c tcp_keepalives_count=3",
                                 dsn.c_str(),
                                 nullptr};
   PgConnPtr conn(PQconnectdbParams(kKeys, values, /*expand_dbname=*/1));

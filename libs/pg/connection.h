@@ -95,8 +95,9 @@ class Connection final {
   // Connects with a libpq connection string ("host=... dbname=..." or a postgresql:// URI).
   // Unless the string says otherwise, a connection attempt gives up after 5 s, TCP keepalives
   // and a 30 s TCP user timeout notice a server that vanished, and the session runs with
-  // statement_timeout 30 s and idle_in_transaction_session_timeout 60 s (`options`; a DSN that
-  // sets `options` replaces both).
+  // statement_timeout 30 s, idle_in_transaction_session_timeout 60 s and server-side TCP
+  // keepalives (10 s idle, 5 s x 3) so the server frees a vanished client's locks (`options`; a
+  // DSN that sets `options` replaces them all).
   // Errors: Unavailable when the server cannot be reached or refuses the login.
   static absl::StatusOr<Connection> Open(const std::string& dsn);
 
