@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
@@ -196,6 +197,12 @@ void PullConsumer::Work(natsSubscription* sub) {
         continue;
       }
       instruments_->received.Add(instruments_->L(decoded->name)).Increment();
+      if (const std::string for_durable = Header(msg, kReplayForHeader);
+          !for_durable.empty() && for_durable != options_.consumer.durable) {
+        natsMsg_Ack(msg, nullptr);  // a replay for another durable of this subject
+        instruments_->duplicates.Add(instruments_->L(decoded->name)).Increment();
+        continue;
+      }
       decoded->aggregate_id = Header(msg, kAggregateIdHeader);
       if (!absl::SimpleAtoi(Header(msg, kAggregateSeqHeader), &decoded->aggregate_seq)) {
         decoded->aggregate_seq = 0;
@@ -316,6 +323,40 @@ void PullConsumer::DeadLetter(natsMsg* msg, const std::string& name, uint64_t st
   }
   natsMsg_Term(msg, nullptr);
   instruments_->dead_lettered.Add(instruments_->L(name)).Increment();
+}
+
+absl::Status ReplayDeadLetter(jsCtx* js, uint64_t seq, natsMsg* dead) {
+  const std::string subject = Header(dead, "Mallbots-Dead-Subject");
+  const std::string consumer = Header(dead, "Mallbots-Dead-Consumer");
+  if (subject.empty() || consumer.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("dead letter ", seq, " names no subject or no consumer"));
+  }
+  natsMsg* raw = nullptr;
+  natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(dead),
+                 natsMsg_GetDataLength(dead));
+  NatsMsgPtr msg(raw);
+  CopyHeaders(dead, msg.get(), [](absl::string_view key) {
+    return !absl::StartsWith(key, "Mallbots-Dead-") && key != "Nats-Msg-Id" &&
+           key != kReplayForHeader;
+  });
+  const std::string id =
+      absl::StrCat(Header(dead, "Mallbots-Dead-Original-Msg-Id"), ":replay:", seq);
+  natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", id.c_str());
+  natsMsgHeader_Set(msg.get(), kReplayForHeader, consumer.c_str());
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  natsStatus s = js_PublishMsg(&ack, js, msg.get(), nullptr, &jerr);
+  jsPubAck_Destroy(ack);
+  if (s != NATS_OK) {
+    return FromNats(s, absl::StrCat("republishing dead letter ", seq, " on ", subject), jerr);
+  }
+  // Only once the copy is stored: a failure here leaves the entry for another try.
+  s = js_DeleteMsg(js, DeadLetterStream().name.c_str(), seq, nullptr, &jerr);
+  if (s != NATS_OK) {
+    return FromNats(s, absl::StrCat("deleting dead letter ", seq, " after its replay"), jerr);
+  }
+  return absl::OkStatus();
 }
 
 void PullConsumer::KeepAlive() {

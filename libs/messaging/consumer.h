@@ -47,6 +47,17 @@ class MetricsRegistry;
 
 namespace eda::messaging {
 
+// Set on a replayed dead letter: the durable it is for. Every other durable on its subject acks
+// it without handling it (they handled the original, and their inbox rows may be pruned since).
+inline constexpr char kReplayForHeader[] = "Mallbots-Replay-For";
+
+// Publishes the dead letter `dead` (sequence `seq` of the DEADLETTER stream) again on its
+// original subject, for the durable that failed it only (kReplayForHeader), then deletes it from
+// the DEADLETTER stream. Its Nats-Msg-Id is <original id>:replay:<seq>, so the stream does not
+// drop it as a duplicate of the original, and replaying one entry twice within the duplicate
+// window stores it once. Errors: FailedPrecondition when it names no subject or consumer; NATS's.
+absl::Status ReplayDeadLetter(jsCtx* js, uint64_t seq, natsMsg* dead);
+
 struct Delivery {
   Message message;
   uint64_t stream_seq = 0;

@@ -734,6 +734,58 @@ TEST_F(PipelineTest, ALeaderCutFromNatsGivesTheLeadToAStandby) {
   a->Stop();
 }
 
+TEST_F(PipelineTest, AReplayedDeadLetterReachesOnlyTheConsumerThatFailedIt) {
+  // Consumer A (the fixture's) dead-letters a message that consumer B of the same subject
+  // handles; B's inbox row is pruned; the replay must be applied by A once, and not by B again.
+  std::atomic<bool> a_broken{true};
+  StartConsumer([&](UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
+    if (a_broken) return absl::InvalidArgumentError("A cannot take it yet");
+    return uow.tx()
+        .Exec("INSERT INTO effects (msg_id, name, body) VALUES ($1, 'A', $2)", {m.id, m.payload})
+        .status();
+  });
+  const std::string b_durable = "b" + tag_;
+  auto b = messaging::PullConsumer::Start(
+      *nats_,
+      {.service = "test",
+       .consumer = {.stream = stream_, .durable = b_durable, .filter_subject = subject_},
+       .fetch_wait = absl::Milliseconds(200)},
+      TransactionalHandler(*pool_, b_durable,
+                           [](UnitOfWork& uow, const messaging::Message& m) {
+                             return uow.tx()
+                                 .Exec(
+                                     "INSERT INTO effects (msg_id, name, body) VALUES ($1, 'B', "
+                                     "$2)",
+                                     {m.id, m.payload})
+                                 .status();
+                           }),
+      metrics_);
+  ASSERT_TRUE(b.ok()) << b.status();
+  messaging::Message m = NewMessage("once each");
+  PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  ASSERT_TRUE(WaitForEffects(1));
+  messaging::NatsMsgPtr dead;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        dead = LastDeadLetter();
+        return dead != nullptr;
+      },
+      absl::Seconds(10)));
+  ASSERT_TRUE(CaughtUp(b_durable));
+  ASSERT_TRUE(
+      pg::Connection::Open(dsn_)->Exec("DELETE FROM inbox WHERE consumer = $1", {b_durable}).ok());
+  a_broken = false;
+  absl::Status replayed =
+      messaging::ReplayDeadLetter(nats_->js(), natsMsg_GetSequence(dead.get()), dead.get());
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  ASSERT_TRUE(WaitForEffects(2));
+  ASSERT_TRUE(CaughtUp());
+  ASSERT_TRUE(CaughtUp(b_durable));
+  EXPECT_EQ(Query("SELECT count(*) FROM effects WHERE name = 'A'"), 1);
+  EXPECT_EQ(Query("SELECT count(*) FROM effects WHERE name = 'B'"), 1);
+  (*b)->Stop();
+}
+
 TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {
   StartConsumer(RecordEffect());
   const uint64_t dead_before = StreamCount("DEADLETTER");

@@ -1,17 +1,16 @@
 // mallctl dlq: the DEADLETTER stream (libs/messaging/consumer.h writes it). Entries are named by
 // their sequence in that stream.
 //
-// A replay publishes the original body and headers again on the original subject, then deletes the
-// dead letter. Every durable on that subject receives it; those that had handled it already find
-// its envelope id in their inbox and skip it. Its Nats-Msg-Id is <original id>:replay:<seq>, so
-// the stream does not drop it as a duplicate of the original, and replaying one entry twice within
-// the duplicate window stores it once.
+// A replay (messaging::ReplayDeadLetter) publishes the entry again on its original subject for
+// the durable that failed it only, then deletes it.
 #include <iostream>
 #include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/messaging/consumer.h"
 #include "libs/messaging/nats.h"
 #include "tools/mallctl/commands.h"
 #include "tools/mallctl/render.h"
@@ -54,31 +53,10 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> Range(jsCtx* js) {
 }
 
 absl::Status Replay(jsCtx* js, uint64_t seq, natsMsg* dead) {
-  const std::string subject = eda::messaging::Header(dead, "Mallbots-Dead-Subject");
-  if (subject.empty())
-    return absl::FailedPreconditionError(absl::StrCat("dead letter ", seq, " names no subject"));
-  natsMsg* raw = nullptr;
-  natsMsg_Create(&raw, subject.c_str(), nullptr, natsMsg_GetData(dead),
-                 natsMsg_GetDataLength(dead));
-  NatsMsgPtr msg(raw);
-  eda::messaging::CopyHeaders(dead, msg.get(), [](absl::string_view key) {
-    return !absl::StartsWith(key, "Mallbots-Dead-") && key != "Nats-Msg-Id";
-  });
-  const std::string id =
-      absl::StrCat(eda::messaging::Header(dead, "Mallbots-Dead-Original-Msg-Id"), ":replay:", seq);
-  natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", id.c_str());
-  jsPubAck* ack = nullptr;
-  jsErrCode jerr = jsErrCode(0);
-  natsStatus s = js_PublishMsg(&ack, js, msg.get(), nullptr, &jerr);
-  jsPubAck_Destroy(ack);
-  if (s != NATS_OK)
-    return FromNats(s, absl::StrCat("republishing dead letter ", seq, " on ", subject), jerr);
-  // Only once the copy is stored: a failure here leaves the entry for another try.
-  s = js_DeleteMsg(js, kStream, seq, nullptr, &jerr);
-  if (s != NATS_OK)
-    return FromNats(s, absl::StrCat("deleting dead letter ", seq, " after its replay"), jerr);
+  EDA_RETURN_IF_ERROR(eda::messaging::ReplayDeadLetter(js, seq, dead));
   std::cout << "replayed " << seq << " (" << DescribeDeadLetter(dead, false).name() << ") on "
-            << subject << "\n";
+            << eda::messaging::Header(dead, "Mallbots-Dead-Subject") << " for "
+            << eda::messaging::Header(dead, "Mallbots-Dead-Consumer") << "\n";
   return absl::OkStatus();
 }
 
