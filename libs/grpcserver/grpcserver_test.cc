@@ -32,33 +32,35 @@ using ::testing::HasSubstr;
 
 constexpr char kEchoName[] = "mallbots.testing.EchoService";
 
+// Written like the services' handlers (EDA_RPC): it sees its call's deadline and cancellation
+// through CallScope.
 class EchoImpl final : public EchoService::Service {
  public:
-  grpc::Status Echo(grpc::ServerContext* context, const EchoRequest* request,
-                    EchoResponse* response) override {
-    ++started;
-    const absl::Time until = absl::Now() + absl::Milliseconds(request->delay_ms());
-    while (absl::Now() < until) {
-      if (absl::Status s = CheckCancelled(*context); !s.ok()) {
-        ++saw_cancel;
-        return ToGrpcStatus(s);
-      }
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-    if (!request->fail_code().empty()) {
-      absl::StatusCode code = absl::StatusCode::kUnknown;
-      if (request->fail_code() == "NOT_FOUND") code = absl::StatusCode::kNotFound;
-      if (request->fail_code() == "INVALID_ARGUMENT") code = absl::StatusCode::kInvalidArgument;
-      return ToGrpcStatus(absl::Status(code, "echo failed as asked"));
-    }
-    response->set_message(request->message());
-    if (const obs::SpanContext* span = obs::CurrentSpan())
-      response->set_trace_id(span->TraceIdHex());
-    ++completed;
-    return grpc::Status::OK;
-  }
+  EDA_RPC_DECLARE(::mallbots::testing, Echo)
   std::atomic<int> started{0}, completed{0}, saw_cancel{0};
 };
+
+EDA_RPC(EchoImpl, ::mallbots::testing, Echo) {
+  ++started;
+  const absl::Time until = absl::Now() + absl::Milliseconds(req->delay_ms());
+  while (absl::Now() < until) {
+    if (absl::Status s = CallScope::Check(); !s.ok()) {
+      ++saw_cancel;
+      return ToGrpcStatus(s);
+    }
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  if (!req->fail_code().empty()) {
+    absl::StatusCode code = absl::StatusCode::kUnknown;
+    if (req->fail_code() == "NOT_FOUND") code = absl::StatusCode::kNotFound;
+    if (req->fail_code() == "INVALID_ARGUMENT") code = absl::StatusCode::kInvalidArgument;
+    return ToGrpcStatus(absl::Status(code, "echo failed as asked"));
+  }
+  resp->set_message(req->message());
+  if (const obs::SpanContext* span = obs::CurrentSpan()) resp->set_trace_id(span->TraceIdHex());
+  ++completed;
+  return grpc::Status::OK;
+}
 
 class GrpcServerTest : public ::testing::Test {
  protected:

@@ -119,18 +119,4 @@ void Server::Shutdown() {
   stopped_.Notify();
 }
 
-absl::Status CheckCancelled(const grpc::ServerContext& context) {
-  if (!const_cast<grpc::ServerContext&>(context).IsCancelled()) return absl::OkStatus();
-  if (RemainingTime(context) <= absl::ZeroDuration()) {
-    return absl::DeadlineExceededError("the call's deadline passed");
-  }
-  return absl::CancelledError("the call was cancelled by the client");
-}
-
-absl::Duration RemainingTime(const grpc::ServerContext& context) {
-  const std::chrono::system_clock::time_point deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteDuration();
-  return absl::FromChrono(deadline) - absl::Now();
-}
-
 }  // namespace eda::grpcserver

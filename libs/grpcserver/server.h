@@ -7,8 +7,9 @@
 // then, after the configured drain delay, the server stops taking calls, lets in-flight calls
 // finish until the shutdown deadline, cancels what is left, and returns.
 //
-// Handlers are synchronous (gRPC's thread pool); a handler should return early once
-// context->IsCancelled() (the client went away or its deadline passed): see CheckCancelled().
+// Handlers are synchronous (gRPC's thread pool); a handler should return early once the client
+// went away or its deadline passed: EDA_RPC runs it in a CallScope (libs/common/call_scope.h),
+// which the pool and the unit of work honour, and long handlers check between steps.
 #pragma once
 
 #include <memory>
@@ -81,12 +82,5 @@ class Server final {
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
   absl::Notification stopped_;
 };
-
-// Cancelled or DeadlineExceeded when the call is over from the client's side, else OK. Long
-// handlers call it between steps.
-absl::Status CheckCancelled(const grpc::ServerContext& context);
-
-// Time left before the call's deadline (InfiniteDuration when it has none).
-absl::Duration RemainingTime(const grpc::ServerContext& context);
 
 }  // namespace eda::grpcserver

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <google/protobuf/repeated_ptr_field.h>
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
 #include <utility>
@@ -15,6 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/common/call_scope.h"
 
 namespace eda::grpcserver {
 
@@ -44,18 +47,32 @@ auto Into(google::protobuf::RepeatedPtrField<T>* field) {
   };
 }
 
+// The call's deadline (InfiniteFuture when it has none).
+inline absl::Time DeadlineOf(const grpc::ServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(deadline);
+}
+
 }  // namespace eda::grpcserver
 
 // Declares, in a class deriving from a generated pkg::XService::Service, the handler of its RPC
-// `Name` ...
+// `Name` (and its body, which runs in the call's CallScope: its deadline and cancellation bound
+// the work done for it) ...
 #define EDA_RPC_DECLARE(pkg, Name)                                                             \
   ::grpc::Status Name(::grpc::ServerContext*, const pkg::Name##Request*, pkg::Name##Response*) \
-      override;
+      override;                                                                                \
+  ::grpc::Status Name##Body(const pkg::Name##Request*, pkg::Name##Response*);
 // ...and defines it, with the request as `req` and the response as `resp`:
 //   EDA_RPC(StoresServer, storespb, GetStore) {
 //     return Reply(app_.Run([&](Ports& p) { return GetStore(p, req->id()); }), Into(resp->...));
 //   }
-#define EDA_RPC(Server, pkg, Name)                                            \
-  ::grpc::Status Server::Name(::grpc::ServerContext*,                         \
-                              [[maybe_unused]] const pkg::Name##Request* req, \
-                              [[maybe_unused]] pkg::Name##Response* resp)
+#define EDA_RPC(Server, pkg, Name)                                                       \
+  ::grpc::Status Server::Name(::grpc::ServerContext* ctx, const pkg::Name##Request* req, \
+                              pkg::Name##Response* resp) {                               \
+    ::eda::CallScope scope(::absl::FromChrono(ctx->deadline()),                          \
+                           [ctx] { return ctx->IsCancelled(); });                        \
+    return Name##Body(req, resp);                                                        \
+  }                                                                                      \
+  ::grpc::Status Server::Name##Body([[maybe_unused]] const pkg::Name##Request* req,      \
+                                    [[maybe_unused]] pkg::Name##Response* resp)

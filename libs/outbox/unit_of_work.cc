@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/call_scope.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/trace_context.h"
 
@@ -82,6 +83,10 @@ absl::Status RunUnitOfWork(pg::Pool& pool, const std::function<absl::Status(Unit
   absl::Duration pause = absl::Milliseconds(1);
   absl::Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+    // Not for a caller that left (the gRPC call's deadline passed, or it cancelled).
+    if (absl::Status gone = CallScope::Check(); !gone.ok()) {
+      return attempt == 1 ? gone : Annotate(last, gone.message());
+    }
     last = [&]() -> absl::Status {
       EDA_ASSIGN_OR_RETURN(UnitOfWork uow, UnitOfWork::Begin(pool));
       if (absl::Status s = fn(uow); !s.ok()) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/common/call_scope.h"
 #include "libs/common/status_macros.h"
 #include "libs/pg/errors.h"
 #include "libs/pg/listener.h"
@@ -80,6 +81,26 @@ TEST_F(PgTest, PoolExhaustionTimesOutThenRecovers) {
   waiter.join();
   EXPECT_TRUE(got);
   EXPECT_EQ((*pool)->stats().open, 2);
+}
+
+TEST_F(PgTest, AWaitForAConnectionEndsWithTheCallersDeadline) {
+  // A caller with 200 ms left does not wait the pool's 5 s; one that cancelled does not wait.
+  auto pool = Pool::Create({.dsn = dsn_, .size = 1, .acquire_timeout = absl::Seconds(5)});
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto held = (*pool)->Acquire();
+  ASSERT_TRUE(held.ok());
+  {
+    CallScope call(absl::Now() + absl::Milliseconds(200), nullptr);
+    const absl::Time start = absl::Now();
+    auto waited = (*pool)->Acquire();
+    EXPECT_FALSE(waited.ok());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+    EXPECT_GE(absl::Now() - start, absl::Milliseconds(150));
+  }
+  {
+    CallScope call(absl::InfiniteFuture(), [] { return true; });
+    EXPECT_EQ((*pool)->Acquire().status().code(), absl::StatusCode::kCancelled);
+  }
 }
 
 TEST_F(PgTest, DroppedConnectionIsUnavailableAndReplaced) {

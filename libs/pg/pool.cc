@@ -1,6 +1,10 @@
 #include "libs/pg/pool.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "libs/common/call_scope.h"
+#include "libs/common/status_macros.h"
 
 namespace eda::pg {
 
@@ -17,6 +21,11 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
   pool->idle_.push_back(std::make_unique<Connection>(*std::move(first)));
   pool->open_ = 1;
   return pool;
+}
+
+absl::StatusOr<Lease> Pool::Acquire() {
+  EDA_RETURN_IF_ERROR(CallScope::Check());
+  return Acquire(std::min(options_.acquire_timeout, CallScope::Deadline() - absl::Now()));
 }
 
 absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {

@@ -57,8 +57,9 @@ class Pool final {
   // InvalidArgument (size < 1).
   static absl::StatusOr<std::unique_ptr<Pool>> Create(PoolOptions options);
 
-  // Waits up to the pool's acquire timeout.
-  absl::StatusOr<Lease> Acquire() { return Acquire(options_.acquire_timeout); }
+  // Waits up to the pool's acquire timeout, or until the deadline of the call this thread
+  // serves (CallScope), whichever comes first.
+  absl::StatusOr<Lease> Acquire();
   // Errors: ResourceExhausted when no connection is free within `timeout`; Unavailable when a
   // new connection cannot be opened.
   absl::StatusOr<Lease> Acquire(absl::Duration timeout);
