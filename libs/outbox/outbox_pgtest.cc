@@ -432,7 +432,11 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
   std::jthread producer = ProduceEvery(absl::Milliseconds(20), produced);
   ASSERT_TRUE(testing::WaitUntil([&] { return produced >= 20; }, absl::Seconds(10)));
   testing::SharedNats().Stop();
-  absl::SleepFor(absl::Seconds(10));  // producers keep committing meanwhile
+  absl::SleepFor(absl::Seconds(2));  // producers keep committing meanwhile
+  // The relay neither scans nor counts the growing backlog while nothing can go out.
+  const double scans = testing::MetricValue(metrics_.Exposition(), "outbox_scans_total");
+  absl::SleepFor(absl::Seconds(8));
+  EXPECT_EQ(testing::MetricValue(metrics_.Exposition(), "outbox_scans_total"), scans);
   const int during = produced.load();
   ASSERT_TRUE(testing::SharedNats().Restart().ok());
   absl::SleepFor(absl::Seconds(1));
@@ -445,7 +449,6 @@ TEST_F(PipelineTest, NatsOutageLosesNothing) {
   EXPECT_EQ(Query("SELECT count(DISTINCT msg_id) FROM effects"), produced.load());
   EXPECT_TRUE(AllMarked());
   EXPECT_EQ(relay_->published(), produced.load());
-  EXPECT_THAT(metrics_.Exposition(), ::testing::Not(HasSubstr("outbox_publish_errors_total 0\n")));
 }
 
 // Short outages one after another, with a backlog building up in each: the relay and the
@@ -529,6 +532,31 @@ TEST_F(PipelineTest, ARowIsIsolatedOnlyOnceItHasFailedForAWhile) {
   ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT count(*) FROM outbox_dead") == 1; },
                                  absl::Seconds(10)));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 0);
+}
+
+TEST_F(PipelineTest, BatchesAreBoundedInBytes) {
+  // Ten rows of 100 KB with a 250 KB bound: three rows at most per batch (the third starts
+  // below the bound), so at least four scans find rows, none more than five.
+  StartConsumer(RecordEffect());
+  {
+    auto uow = UnitOfWork::Begin(*pool_);
+    ASSERT_TRUE(uow.ok());
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(
+          uow->Publish(NewMessage(std::string(100 * 1024, static_cast<char>('a' + i)))).ok());
+    }
+    ASSERT_TRUE(uow->Commit().ok());
+  }
+  relay_ = Relay::Start(
+      {.pg_dsn = dsn_, .nats = {.url = testing::SharedNats().url()}, .batch_bytes = 250 * 1024},
+      metrics_);
+  ASSERT_TRUE(WaitForEffects(10));
+  ASSERT_TRUE(AllMarked());
+  const std::string text = metrics_.Exposition();
+  const double batches = testing::MetricValue(text, "outbox_batch_rows_count");
+  EXPECT_GE(batches, 4) << text;
+  EXPECT_EQ(testing::MetricValue(text, "outbox_batch_rows_bucket{le=\"5\"}"), batches) << text;
+  EXPECT_EQ(testing::MetricValue(text, "outbox_batch_rows_sum"), 10) << text;
 }
 
 TEST_F(PipelineTest, ThousandOrphanRowsDoNotHoldBackAGoodOne) {

@@ -67,6 +67,16 @@ class Relay::Impl final : public RelayWaker {
                           .Counter("outbox_publish_errors_total",
                                    "Publish attempts that failed (row kept and retried).")
                           .Add({})),
+        scans_total_(metrics
+                         .Counter("outbox_scans_total",
+                                  "Scans for unpublished rows (none while NATS is unreachable).")
+                         .Add({})),
+        batch_rows_(
+            metrics
+                .Histogram("outbox_batch_rows",
+                           "Rows per scan that found some (bounded in "
+                           "rows and in bytes).")
+                .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 50, 100, 500, 1000})),
         dead_total_(metrics
                         .Counter("outbox_dead_rows_total",
                                  "Rows moved to outbox_dead after max_attempts failed publishes.")
@@ -94,7 +104,7 @@ class Relay::Impl final : public RelayWaker {
   absl::Status EnsureConnections();
   void DropDatabase();
   absl::StatusOr<std::vector<Row>> Scan();
-  static absl::StatusOr<std::vector<Row>> Rows(const pg::Result& r);
+  absl::StatusOr<std::vector<Row>> Rows(const pg::Result& r);
   // Marks the acknowledged rows and scans for the next batch, in one round trip.
   absl::StatusOr<std::vector<Row>> MarkAndScan(const std::vector<int64_t>& seqs);
   // Publishes the rows in waves that keep each aggregate's order.
@@ -110,6 +120,9 @@ class Relay::Impl final : public RelayWaker {
   void MaybePrune();
   void UpdateLag();
   void Wait(absl::Duration d);
+  // Counts a streak of batches that could not reach JetStream from `failing_since`; once it is
+  // give_up_after long, releases the lead (true).
+  bool MaybeGiveUpLead(absl::Time failing_since);
   static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
 
   const RelayOptions options_;
@@ -117,6 +130,8 @@ class Relay::Impl final : public RelayWaker {
   prometheus::Gauge& oldest_;
   prometheus::Counter& published_total_;
   prometheus::Counter& errors_total_;
+  prometheus::Counter& scans_total_;
+  prometheus::Histogram& batch_rows_;
   prometheus::Counter& dead_total_;
   prometheus::Gauge& leader_gauge_;
   std::atomic<bool> stopping_{false};
@@ -245,18 +260,23 @@ std::vector<pg::Param> MarkParams(const std::vector<int64_t>& seqs) {
 }
 
 // Rows of an aggregate with a row in outbox_dead wait behind it.
+// A batch is bounded in rows ($1) and in bytes ($2; its first row always goes, whatever its size).
 constexpr char kScanSql[] =
-    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq FROM outbox o "
-    "WHERE published_at IS NULL AND NOT EXISTS "
+    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq FROM ("
+    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq, "
+    "sum(octet_length(data)) OVER (ORDER BY seq) - octet_length(data) AS before "
+    "FROM outbox o WHERE published_at IS NULL AND NOT EXISTS "
     "(SELECT 1 FROM outbox_dead d WHERE d.aggregate_id = o.aggregate_id) "
-    "ORDER BY seq LIMIT $1";
+    "ORDER BY seq LIMIT $1) batch WHERE before < $2 ORDER BY seq";
 
 absl::StatusOr<std::vector<Row>> Relay::Impl::Scan() {
-  EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec(kScanSql, {options_.batch}));
+  EDA_ASSIGN_OR_RETURN(pg::Result r, db_->Exec(kScanSql, {options_.batch, options_.batch_bytes}));
   return Rows(r);
 }
 
 absl::StatusOr<std::vector<Row>> Relay::Impl::Rows(const pg::Result& r) {
+  scans_total_.Increment();
+  if (r.rows() > 0) batch_rows_.Observe(r.rows());
   std::vector<Row> rows;
   rows.reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
@@ -433,8 +453,9 @@ absl::Status Relay::Impl::RecordFailures(
 absl::StatusOr<std::vector<Row>> Relay::Impl::MarkAndScan(const std::vector<int64_t>& seqs) {
   if (seqs.empty()) return Scan();
   std::vector<pg::Result> results;
-  EDA_RETURN_IF_ERROR(
-      db_->ExecPipeline({{kMarkSql, MarkParams(seqs)}, {kScanSql, {options_.batch}}}, &results));
+  EDA_RETURN_IF_ERROR(db_->ExecPipeline(
+      {{kMarkSql, MarkParams(seqs)}, {kScanSql, {options_.batch, options_.batch_bytes}}},
+      &results));
   return Rows(results.back());
 }
 
@@ -489,6 +510,20 @@ void Relay::Impl::UpdateLag() {
   oldest_.Set(r->Double(0, 1).value_or(0));
 }
 
+bool Relay::Impl::MaybeGiveUpLead(absl::Time failing_since) {
+  failing_since_ = std::min(failing_since_, failing_since);
+  if (absl::Now() - failing_since_ < options_.give_up_after) return false;
+  LOG_WARN() << "outbox relay gives up the lead: nothing published"
+             << KV("for", absl::Now() - failing_since_) << KV("nats_connected", nats_->Connected());
+  (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
+  RelayWaker::Unregister(options_.pg_dsn, this);
+  leader = false;
+  leader_gauge_.Set(0);
+  failing_since_ = absl::InfiniteFuture();
+  no_lead_until_ = absl::Now() + options_.give_up_after;
+  return true;
+}
+
 void Relay::Impl::Wait(absl::Duration d) {
   pg::Listener* listener;
   {
@@ -534,6 +569,12 @@ void Relay::Impl::Run() {
       Wait(options_.poll_interval);
       continue;
     }
+    if (!nats_->Connected()) {
+      // Nothing can go out: no scans (and no counting of the backlog) until the link is back.
+      prefetched.reset();
+      if (!MaybeGiveUpLead(absl::Now())) Wait(options_.poll_interval);
+      continue;
+    }
     absl::StatusOr<std::vector<Row>> rows =
         prefetched.has_value() ? std::move(*prefetched) : Scan();
     prefetched.reset();
@@ -544,6 +585,7 @@ void Relay::Impl::Run() {
     }
     if (rows->empty()) {
       backoff = options_.initial_backoff;
+      failing_since_ = absl::InfiniteFuture();
       pending_.Set(0);
       oldest_.Set(0);
       MaybePrune();
@@ -563,19 +605,7 @@ void Relay::Impl::Run() {
     if (link_works) {
       failing_since_ = absl::InfiniteFuture();
     } else {
-      failing_since_ = std::min(failing_since_, batch_start);
-      if (absl::Now() - failing_since_ >= options_.give_up_after) {
-        LOG_WARN() << "outbox relay gives up the lead: nothing published"
-                   << KV("for", absl::Now() - failing_since_)
-                   << KV("nats_connected", nats_->Connected());
-        (void)db_->Exec("SELECT pg_advisory_unlock($1)", {kRelayLockKey});
-        RelayWaker::Unregister(options_.pg_dsn, this);
-        leader = false;
-        leader_gauge_.Set(0);
-        failing_since_ = absl::InfiniteFuture();
-        no_lead_until_ = absl::Now() + options_.give_up_after;
-        continue;
-      }
+      if (MaybeGiveUpLead(batch_start)) continue;
     }
     if (!batch.failed.empty() && link_works) {
       if (absl::Status s = RecordFailures(batch.failed); !s.ok()) {

@@ -48,6 +48,7 @@ struct RelayOptions {
   std::string pg_dsn;
   messaging::ConnectOptions nats;  // the relay opens its own connection with these
   int batch = 1000;                // rows per scan = PubAcks pending at most
+  int64_t batch_bytes = 8 << 20;   // and bytes per scan (its first row always goes)
   absl::Duration poll_interval = absl::Seconds(1);
   absl::Duration publish_timeout = absl::Seconds(5);
   // After a batch that was not full, its published_at marks wait up to this long for the next
