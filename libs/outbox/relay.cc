@@ -157,6 +157,7 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_lag_ = absl::InfinitePast();
   absl::Time failing_since_ = absl::InfiniteFuture();  // the first batch of a failing streak
   absl::Time no_lead_until_ = absl::InfinitePast();    // after giving the lock up
+  absl::Time last_failure_log_ = absl::InfinitePast();
 };
 
 void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
@@ -322,7 +323,10 @@ BatchResult Relay::Impl::PublishBatch(const std::vector<Row>& rows) {
       }
     }
   }
-  if (!result.failed.empty() || result.postponed > 0) {
+  // Logged at most every 5 s (a row failing among others that flow fails on every batch).
+  if ((!result.failed.empty() || result.postponed > 0) &&
+      absl::Now() - last_failure_log_ >= absl::Seconds(5)) {
+    last_failure_log_ = absl::Now();
     LOG_WARN() << "outbox publish failed; rows kept for retry" << KV("failed", result.failed.size())
                << KV("postponed", result.postponed) << KV("acked", result.acked.size())
                << KV("error", result.failed.empty() ? "not connected to NATS"
@@ -634,9 +638,12 @@ void Relay::Impl::Run() {
     }
     UpdateLag();
     MaybePrune();  // also under a backlog that never leaves the relay idle
-    if (failed > 0) {
-      // Others went out: the next try comes soon (the failed rows count their attempts).
-      if (!acked.empty()) backoff = options_.initial_backoff;
+    if (failed > 0 && !acked.empty()) {
+      // Others went out: no pause for the rest (the failed rows count their attempts, and are
+      // moved out of the way in the end); the next batch goes at once.
+      errors_total_.Increment(failed);
+      backoff = options_.initial_backoff;
+    } else if (failed > 0) {
       errors_total_.Increment(failed - 1);  // fail() counts one
       fail(absl::UnavailableError(absl::StrCat(failed, " messages not acknowledged")),
            "publish failed");
