@@ -524,13 +524,13 @@ TEST_F(PipelineTest, ARowIsIsolatedOnlyOnceItHasFailedForAWhile) {
   // A stream created shortly after its first publisher started costs nothing.
   const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
   ASSERT_TRUE(Produce(NewMessage("early", orphan_subject)).ok());
-  StartRelay(absl::Seconds(1), /*isolate_after=*/absl::Seconds(5));
+  StartRelay(absl::Seconds(1), /*isolate_after=*/absl::Seconds(10));
   ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT attempts FROM outbox") >= 5; },
                                  absl::Seconds(10)));
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
   ASSERT_TRUE(testing::WaitUntil([&] { return Query("SELECT count(*) FROM outbox_dead") == 1; },
-                                 absl::Seconds(10)));
+                                 absl::Seconds(20)));
   EXPECT_EQ(Query("SELECT count(*) FROM outbox"), 0);
 }
 

@@ -643,6 +643,12 @@ void Relay::Impl::Run() {
       // moved out of the way in the end); the next batch goes at once.
       errors_total_.Increment(failed);
       backoff = options_.initial_backoff;
+    } else if (failed > 0 && link_works) {
+      // Only rows failing on their own are left: try them again with the next rows written (a
+      // wake-up) or after the poll interval, never making new rows wait for a back-off.
+      errors_total_.Increment(failed);
+      backoff = options_.initial_backoff;
+      Wait(options_.poll_interval);
     } else if (failed > 0) {
       errors_total_.Increment(failed - 1);  // fail() counts one
       fail(absl::UnavailableError(absl::StrCat(failed, " messages not acknowledged")),
