@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libpq-dev libnats-dev libspdlog-dev libcpp-httplib-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
   postgresql nats-server prometheus
-  curl procps iproute2 util-linux clang-format
+  curl procps iproute2 util-linux clang-format openssl
 )
 
 missing=()

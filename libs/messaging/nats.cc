@@ -67,6 +67,13 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOpt
   natsOptions_SetReconnectJitter(opts.get(), 100, 1000);
   natsOptions_SetReconnectBufSize(opts.get(), 8 * 1024 * 1024);
   natsOptions_SetTimeout(opts.get(), 5000);
+  if (!options.tls_ca_file.empty()) {
+    EDA_RETURN_IF_ERROR(FromNats(natsOptions_SetSecure(opts.get(), true), "nats tls"));
+    if (natsOptions_LoadCATrustedCertificates(opts.get(), options.tls_ca_file.c_str()) != NATS_OK) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("nats tls: cannot load the CA certificates of ", options.tls_ca_file));
+    }
+  }
 
   std::unique_ptr<Connection> conn(new Connection());
   conn->options_ = options;

@@ -46,6 +46,9 @@ struct ConnectOptions {
   // Flush every protocol message at once instead of after ~1 ms (request/reply, acks, fetches).
   bool send_asap = true;
   int64_t js_wait_ms = 5000;  // JetStream API and sync publish timeout
+  // TLS: the server's certificate must chain to the CAs in this PEM file (and name the URL's
+  // host). Empty: plain, unless the URL says tls:// (then the system's CAs).
+  std::string tls_ca_file;
 };
 
 class Connection final {

@@ -29,6 +29,7 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   s.nats_url = config.RequiredString("NATS_URL");
   s.nats_user = config.String("NATS_USER", "");
   s.nats_password = config.String("NATS_PASSWORD", "");
+  s.nats_tls_ca_file = config.String("NATS_TLS_CA_FILE", "");
   s.rpc_host = config.String("RPC_HOST", "0.0.0.0");
   s.rpc_port = config.Port("RPC_PORT", 9000);
   s.web_host = config.String("WEB_HOST", "0.0.0.0");
@@ -168,7 +169,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
       .user = settings.nats_user,
       .password = settings.nats_password,
       .name = settings.name,
-      .inbox_prefix = settings.nats_user.empty() ? "" : "_INBOX_" + settings.nats_user};
+      .inbox_prefix = settings.nats_user.empty() ? "" : "_INBOX_" + settings.nats_user,
+      .tls_ca_file = settings.nats_tls_ca_file};
   EDA_ASSIGN_OR_RETURN(rt->nats_, messaging::Connection::Connect(nats));
   for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));

@@ -46,6 +46,7 @@ struct Settings {
   std::string nats_url;                                 // NATS_URL (required)
   std::string nats_user;                                // NATS_USER
   std::string nats_password;                            // NATS_PASSWORD
+  std::string nats_tls_ca_file;                         // NATS_TLS_CA_FILE (TLS to NATS)
   std::string rpc_host = "0.0.0.0";                     // RPC_HOST
   int rpc_port = 9000;                                  // RPC_PORT (":9000" accepted)
   std::string web_host = "0.0.0.0";                     // WEB_HOST

@@ -82,14 +82,15 @@ bool PostmasterReady(const std::string& data_dir) {
 }
 
 // The client port nats-server `pid` reported in its ports file in `dir` (written once it listens:
-// {"nats":["nats://127.0.0.1:PORT"],...}), or 0 while there is none.
+// {"nats":["nats://127.0.0.1:PORT"],...}, tls:// when it requires TLS), or 0 while there is none.
 int ReportedNatsPort(const std::string& dir, pid_t pid) {
   const std::string suffix = absl::StrCat("_", pid, ".ports");
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (!absl::EndsWith(entry.path().filename().string(), suffix)) continue;
     const std::string text = ReadAll(entry.path().string());
-    const size_t url = text.find("\"nats://");
+    size_t url = text.find("\"nats://");
+    if (url == std::string::npos) url = text.find("\"tls://");
     if (url == std::string::npos) return 0;
     const size_t end = text.find('"', url + 1);
     const size_t colon = text.rfind(':', end);
