@@ -14,7 +14,8 @@ function(eda_unit_test target)
   eda_target_warnings(${target})
   target_link_libraries(${target} PRIVATE GTest::gmock_main)
   gtest_discover_tests(${target} EXTRA_ARGS --gtest_shuffle DISCOVERY_TIMEOUT 30
-                       PROPERTIES LABELS unit TIMEOUT 30)
+                       PROPERTIES LABELS unit TIMEOUT 30
+                       ENVIRONMENT "EDA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # Integration tests: the whole binary is one ctest entry (it starts its own PostgreSQL and/or

@@ -36,7 +36,7 @@ secret() {  # secret NAME -> prints the password, creating it on first use
   cat "$f"
 }
 
-services=$(awk '$1 ~ /^(stream|publish|consume)$/ {print $2}' "$topology" | sort -u)
+services=$(awk '$1 ~ /^(stream|publish|consume)$/ && $2 != "*" {print $2}' "$topology" | sort -u)
 
 umask 077  # the configuration holds every password
 cat <<CONF
@@ -56,6 +56,7 @@ echo "    { user: \"admin\", password: \"$(secret admin)\" }"
 for svc in $services; do
   pub=$(awk -v s="$svc" '
     $1 == "publish" && $2 == s { print $3 }
+    $1 == "stream" && $2 == "*" { shared[$3] = 1 }
     $1 == "stream" && $2 == s {
       print "$JS.API.STREAM.CREATE." $3; print "$JS.API.STREAM.UPDATE." $3; print "$JS.API.STREAM.INFO." $3
     }
@@ -69,9 +70,13 @@ for svc in $services; do
     }
     END {
       if (consumes) {
-        # Dead letters: publish its own, create the shared stream if missing, never change it.
+        # Dead letters: publish its own; ensure the shared streams (their topology limits).
         print "mallbots.deadletter." s ".>"
-        print "$JS.API.STREAM.CREATE.DEADLETTER"; print "$JS.API.STREAM.INFO.DEADLETTER"
+        if (length(shared) == 0) shared["DEADLETTER"] = 1
+        for (n in shared) {
+          print "$JS.API.STREAM.CREATE." n; print "$JS.API.STREAM.UPDATE." n
+          print "$JS.API.STREAM.INFO." n
+        }
       }
       print "$JS.API.INFO"
     }' "$topology" | sort -u | awk '{printf "%s\"%s\"", (NR > 1 ? ", " : ""), $0}')

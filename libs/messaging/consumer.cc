@@ -36,6 +36,34 @@ Outcome Outcome::ForError(absl::Status s) {
   }
 }
 
+namespace {
+
+// natsSubscription_Fetch with a byte bound, in its two steps: take what the consumer has
+// without waiting, and only when it has nothing, wait up to `wait_ms` for the first messages.
+// When the next message alone exceeds the bound (the server ends the request with 409 "Message
+// Size Exceeds MaxBytes"), it is fetched alone.
+natsStatus Fetch(natsMsgList* list, natsSubscription* sub, int batch, int64_t max_bytes,
+                 int64_t wait_ms) {
+  const auto request = [&](int n, int64_t bytes, bool no_wait) {
+    jsFetchRequest req;
+    jsFetchRequest_Init(&req);
+    req.Batch = n;
+    req.MaxBytes = bytes;
+    req.NoWait = no_wait;
+    req.Expires = wait_ms * 1'000'000;
+    return natsSubscription_FetchRequest(list, sub, &req);
+  };
+  natsStatus s = request(batch, max_bytes, /*no_wait=*/batch > 1);
+  if (s == NATS_NOT_FOUND && batch > 1) s = request(batch, max_bytes, /*no_wait=*/false);
+  if (s == NATS_ERR && max_bytes > 0 && list->Count == 0 &&
+      absl::StrContains(nats_GetLastError(nullptr), "MaxBytes")) {
+    s = request(1, 0, /*no_wait=*/true);
+  }
+  return s;
+}
+
+}  // namespace
+
 struct PullConsumer::Instruments {
   Instruments(obs::MetricsRegistry& m, std::string consumer)
       : durable(std::move(consumer)),
@@ -56,7 +84,11 @@ struct PullConsumer::Instruments {
             m.Counter("messaging_consumer_dead_letter_failures_total",
                       "Dead-letter publishes that failed (the message was naked to come back).")),
         latency(m.Histogram("messaging_consumer_handler_seconds",
-                            "Handler time per message (batch time divided by its size).")) {}
+                            "Handler time per message (batch time divided by its size).")),
+        fetched(m.Histogram("messaging_consumer_fetch_messages",
+                            "Messages per fetch that returned some (bounded in count and bytes).")
+                    .Add({{"consumer", durable}},
+                         prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 50, 100, 500})) {}
   prometheus::Labels L(const std::string& name) const {
     return {{"consumer", durable}, {"name", name}};
   }
@@ -70,6 +102,7 @@ struct PullConsumer::Instruments {
   prometheus::Family<prometheus::Counter>& dead_lettered;
   prometheus::Family<prometheus::Counter>& dead_letter_failures;
   prometheus::Family<prometheus::Histogram>& latency;
+  prometheus::Histogram& fetched;
 };
 
 PullConsumer::PullConsumer(Connection& conn, PullConsumerOptions options, BatchHandler handler,
@@ -160,11 +193,10 @@ void PullConsumer::Work(natsSubscription* sub) {
     }
     paused.Set(0);
     natsMsgList list = {nullptr, 0};
-    jsErrCode jerr = jsErrCode(0);
-    natsStatus s = natsSubscription_Fetch(&list, sub, options_.batch, wait_ms, &jerr);
+    natsStatus s = Fetch(&list, sub, options_.batch, options_.fetch_bytes, wait_ms);
     if (s != NATS_OK && s != NATS_TIMEOUT && absl::Now() - last_error_log > absl::Seconds(10)) {
       LOG_WARN() << "fetch failed" << KV("durable", options_.consumer.durable)
-                 << KV("error", FromNats(s, "fetch", jerr));
+                 << KV("error", FromNats(s, "fetch"));
       last_error_log = absl::Now();
     }
     if (list.Count == 0) {  // messages handed back with an error are handled like any others
@@ -172,6 +204,7 @@ void PullConsumer::Work(natsSubscription* sub) {
       if (s != NATS_OK && s != NATS_TIMEOUT) absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
+    instruments_->fetched.Observe(list.Count);
     std::vector<Delivery> deliveries;
     std::vector<natsMsg*> msgs;
     for (int i = 0; i < list.Count; ++i) {

@@ -96,6 +96,9 @@ struct PullConsumerOptions {
   std::string service;  // owner, for the dead-letter subject
   ConsumerSpec consumer;
   int batch = 64;
+  // A fetch also stops at this many bytes (0: only `batch` bounds it). A single message larger
+  // than the bound is still fetched, alone.
+  int64_t fetch_bytes = int64_t{8} << 20;
   int workers = 1;
   absl::Duration fetch_wait = absl::Seconds(1);  // longest idle fetch (shutdown latency)
   absl::Duration retry_base = absl::Milliseconds(200);

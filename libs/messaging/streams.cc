@@ -4,9 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "libs/common/status_macros.h"
 #include "libs/messaging/nats.h"
 #include "libs/messaging/subjects.h"
@@ -27,6 +29,8 @@ struct StreamConfigHolder {
     cfg.Duplicates = Nanos(spec.duplicates);
     cfg.Replicas = spec.replicas;
     cfg.MaxAge = Nanos(spec.max_age);
+    cfg.MaxBytes = spec.max_bytes > 0 ? spec.max_bytes : -1;
+    cfg.Discard = spec.discard_new ? js_DiscardNew : js_DiscardOld;
   }
   std::vector<const char*> subjects;
   jsStreamConfig cfg;
@@ -34,10 +38,11 @@ struct StreamConfigHolder {
 
 std::string DescribeStream(const jsStreamConfig& c) {
   std::vector<std::string> subjects(c.Subjects, c.Subjects + c.SubjectsLen);
-  return absl::StrCat("subjects=[", absl::StrJoin(subjects, ","),
-                      "] duplicates=", absl::FormatDuration(absl::Nanoseconds(c.Duplicates)),
-                      " replicas=", c.Replicas,
-                      " max_age=", absl::FormatDuration(absl::Nanoseconds(c.MaxAge)));
+  return absl::StrCat(
+      "subjects=[", absl::StrJoin(subjects, ","),
+      "] duplicates=", absl::FormatDuration(absl::Nanoseconds(c.Duplicates)),
+      " replicas=", c.Replicas, " max_age=", absl::FormatDuration(absl::Nanoseconds(c.MaxAge)),
+      " max_bytes=", c.MaxBytes, " discard=", c.Discard == js_DiscardNew ? "new" : "old");
 }
 
 std::string DescribeConsumer(const jsConsumerConfig& c) {
@@ -150,7 +155,19 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
     std::vector<std::string> f = absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (f.empty()) continue;
     if (f[0] == "stream" && f.size() >= 4) {
-      t.streams.push_back({f[1], StreamSpec{.name = f[2], .subjects = {f.begin() + 3, f.end()}}});
+      StreamSpec spec{.name = f[2]};
+      for (auto it = f.begin() + 3; it != f.end(); ++it) {
+        if (it->find('=') == std::string::npos) {
+          spec.subjects.push_back(*it);
+        } else if (absl::Status s = ParseStreamOption(*it, spec); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ":", n, ": ", s.message()));
+        }
+      }
+      if (spec.subjects.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", n, ": stream ", spec.name, " has no subjects"));
+      }
+      t.streams.push_back({f[1], std::move(spec)});
     } else if (f[0] == "publish" && f.size() == 3) {
       t.publishes.emplace_back(f[1], f[2]);
     } else if (f[0] == "call" && f.size() == 3) {
@@ -197,6 +214,12 @@ std::vector<StreamSpec> Topology::StreamsOwnedBy(const std::string& service) con
   return out;
 }
 
+std::vector<StreamSpec> Topology::SharedStreams() const {
+  std::vector<StreamSpec> out = StreamsOwnedBy(kShared);
+  if (out.empty()) out.push_back(DeadLetterStream());
+  return out;
+}
+
 std::vector<ConsumerSpec> Topology::ConsumersOf(const std::string& service) const {
   std::vector<ConsumerSpec> out;
   for (const Consumer& c : consumers) {
@@ -207,6 +230,42 @@ std::vector<ConsumerSpec> Topology::ConsumersOf(const std::string& service) cons
 
 StreamSpec DeadLetterStream() {
   return StreamSpec{.name = "DEADLETTER", .subjects = {"mallbots.deadletter.>"}};
+}
+
+absl::Status ParseStreamOption(absl::string_view option, StreamSpec& spec) {
+  const std::pair<absl::string_view, absl::string_view> kv =
+      absl::StrSplit(option, absl::MaxSplits('=', 1));
+  const absl::string_view key = kv.first, value = kv.second;
+  if (key == "max_age") {
+    if (absl::ParseDuration(value, &spec.max_age) && spec.max_age >= absl::ZeroDuration()) {
+      return absl::OkStatus();
+    }
+  } else if (key == "max_bytes") {
+    static constexpr std::pair<absl::string_view, int64_t> kUnits[] = {
+        {"TiB", int64_t{1} << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}};
+    absl::string_view digits = value;
+    int64_t unit = 1;
+    for (const auto& [suffix, factor] : kUnits) {
+      if (absl::ConsumeSuffix(&digits, suffix)) {
+        unit = factor;
+        break;
+      }
+    }
+    int64_t n = 0;
+    if (absl::SimpleAtoi(digits, &n) && n >= 0 && n <= INT64_MAX / unit) {
+      spec.max_bytes = n * unit;
+      return absl::OkStatus();
+    }
+  } else if (key == "discard") {
+    if (value == "old" || value == "new") {
+      spec.discard_new = value == "new";
+      return absl::OkStatus();
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown stream option '", option, "' (max_age, max_bytes, discard)"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("bad value in stream option '", option, "'"));
 }
 
 }  // namespace eda::messaging

@@ -19,14 +19,19 @@ struct StreamSpec {
   std::vector<std::string> subjects;             // e.g. {"mallbots.stores.>"}
   absl::Duration duplicates = absl::Minutes(2);  // de-duplication window for Nats-Msg-Id
   int replicas = 1;
-  absl::Duration max_age = absl::ZeroDuration();  // 0: keep until other limits
+  // Retention limits (topology options max_age=, max_bytes=, discard=). Zero is no limit: event
+  // streams are kept in full by default, since read models are rebuilt from them.
+  absl::Duration max_age = absl::ZeroDuration();
+  int64_t max_bytes = 0;
+  // At max_bytes: refuse new messages (the publisher's outbox keeps them) instead of dropping
+  // the oldest.
+  bool discard_new = false;
 };
 
-// Creates the stream, or updates it when its subjects, duplicate window, replicas or max age
+// Creates the stream, or updates it when its subjects, duplicate window, replicas or limits
 // differ. Errors: FailedPrecondition when the server refuses the update (e.g. fewer replicas
 // than nodes), naming the difference; PermissionDenied/Unavailable from NATS.
-// With update = false an existing stream is left as it is (for shared streams such as
-// DEADLETTER, which services may create but not change).
+// With update = false an existing stream is left as it is.
 absl::Status EnsureStream(jsCtx* js, const StreamSpec& spec, bool update = true);
 
 struct ConsumerSpec {
@@ -47,6 +52,9 @@ absl::Status EnsureConsumer(jsCtx* js, const ConsumerSpec& spec);
 
 // The messaging topology of the system (format in deploy/topology.conf).
 struct Topology {
+  // The owner of a stream every consuming service ensures (the dead-letter stream).
+  static constexpr char kShared[] = "*";
+
   struct Stream {
     std::string owner;
     StreamSpec spec;
@@ -64,6 +72,8 @@ struct Topology {
   static absl::StatusOr<Topology> Load(const std::string& path);
 
   std::vector<StreamSpec> StreamsOwnedBy(const std::string& service) const;
+  // The streams of `stream * ...` lines, or when there is none the default DeadLetterStream().
+  std::vector<StreamSpec> SharedStreams() const;
   std::vector<ConsumerSpec> ConsumersOf(const std::string& service) const;
   // The peers `service` calls synchronously (its `call` lines).
   std::vector<std::string> PeersOf(const std::string& service) const;
@@ -72,7 +82,12 @@ struct Topology {
   std::vector<std::string> ReplyChannelsOf(const std::string& service) const;
 };
 
-// The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>).
+// The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>),
+// without limits; the topology's `stream * DEADLETTER ...` line gives its retention.
 StreamSpec DeadLetterStream();
+
+// Parses a stream line's options (max_age=168h, max_bytes=1GiB with B/KiB/MiB/GiB/TiB,
+// discard=old|new) into `spec`. Errors: InvalidArgument naming the option.
+absl::Status ParseStreamOption(absl::string_view option, StreamSpec& spec);
 
 }  // namespace eda::messaging

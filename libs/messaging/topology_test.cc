@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 
 #include "gmock/gmock.h"
@@ -9,6 +10,7 @@ namespace eda::messaging {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 TEST(TopologyTest, ReplyChannelsAreReplySubjectsAServiceMayPublishOutsideItsOwnStreams) {
@@ -28,6 +30,89 @@ TEST(TopologyTest, ReplyChannelsAreReplySubjectsAServiceMayPublishOutsideItsOwnS
   EXPECT_THAT(topology->ReplyChannelsOf("cosec"), IsEmpty());
   EXPECT_THAT(topology->ReplyChannelsOf("stores"), IsEmpty());
   EXPECT_THAT(topology->ReplyChannelsOf("nobody"), IsEmpty());
+}
+
+TEST(TopologyTest, StreamOptionsGiveRetentionLimits) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/topology.conf";
+  std::ofstream(path) << "stream a A a.events.>\n"
+                      << "stream a A_COMMANDS a.commands a.more max_age=168h max_bytes=1GiB "
+                         "discard=new\n"
+                      << "stream * DEAD dead.> max_age=30m max_bytes=512\n";
+  absl::StatusOr<Topology> topology = Topology::Load(path);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  const std::vector<StreamSpec> own = topology->StreamsOwnedBy("a");
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_EQ(own[0].max_age, absl::ZeroDuration());
+  EXPECT_EQ(own[0].max_bytes, 0);
+  EXPECT_FALSE(own[0].discard_new);
+  EXPECT_THAT(own[1].subjects, ElementsAre("a.commands", "a.more"));
+  EXPECT_EQ(own[1].max_age, absl::Hours(168));
+  EXPECT_EQ(own[1].max_bytes, int64_t{1} << 30);
+  EXPECT_TRUE(own[1].discard_new);
+  const std::vector<StreamSpec> shared = topology->SharedStreams();
+  ASSERT_EQ(shared.size(), 1u);
+  EXPECT_EQ(shared[0].name, "DEAD");
+  EXPECT_EQ(shared[0].max_age, absl::Minutes(30));
+  EXPECT_EQ(shared[0].max_bytes, 512);
+  EXPECT_FALSE(shared[0].discard_new);
+}
+
+TEST(TopologyTest, WithoutASharedStreamTheDeadLetterStreamIsTheDefault) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/topology.conf";
+  std::ofstream(path) << "stream a A a.>\n";
+  absl::StatusOr<Topology> topology = Topology::Load(path);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  ASSERT_EQ(topology->SharedStreams().size(), 1u);
+  EXPECT_EQ(topology->SharedStreams()[0].name, DeadLetterStream().name);
+}
+
+TEST(TopologyTest, BadStreamOptionsNameTheLine) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/topology.conf";
+  for (const auto& [line, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"stream a A a.> max_age=soon", "bad value in stream option 'max_age=soon'"},
+           {"stream a A a.> max_age=-1h", "bad value in stream option 'max_age=-1h'"},
+           {"stream a A a.> max_bytes=1XB", "bad value in stream option 'max_bytes=1XB'"},
+           {"stream a A a.> max_bytes=99999999999TiB", "bad value in stream option"},
+           {"stream a A a.> discard=maybe", "bad value in stream option 'discard=maybe'"},
+           {"stream a A a.> replicas=3", "unknown stream option 'replicas=3'"},
+           {"stream a A max_age=1h", "stream A has no subjects"}}) {
+    std::ofstream(path) << "# limits\n" << line << "\n";
+    absl::StatusOr<Topology> topology = Topology::Load(path);
+    EXPECT_EQ(topology.status().code(), absl::StatusCode::kInvalidArgument) << line;
+    EXPECT_THAT(topology.status().message(), HasSubstr(path + ":2: " + problem)) << line;
+  }
+}
+
+// The repository's topology: event streams keep everything (read models are rebuilt from them);
+// commands, replies and dead letters are bounded, refusing new messages when full.
+TEST(TopologyTest, TheSystemsCommandReplyAndDeadLetterStreamsAreBounded) {
+  absl::StatusOr<Topology> topology =
+      Topology::Load(testing::SourceDir() + "/deploy/topology.conf");
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  int bounded = 0;
+  std::vector<Topology::Stream> all = topology->streams;
+  if (topology->StreamsOwnedBy(Topology::kShared).empty()) {
+    all.push_back({Topology::kShared, DeadLetterStream()});
+  }
+  for (const Topology::Stream& stream : all) {
+    const StreamSpec& s = stream.spec;
+    const bool events = std::all_of(s.subjects.begin(), s.subjects.end(), [](const auto& subject) {
+      return subject.find(".events.") != std::string::npos;
+    });
+    if (events) {
+      EXPECT_EQ(s.max_age, absl::ZeroDuration()) << s.name;
+      EXPECT_EQ(s.max_bytes, 0) << s.name;
+    } else {
+      ++bounded;
+      EXPECT_GT(s.max_age, absl::ZeroDuration()) << s.name;
+      EXPECT_GT(s.max_bytes, 0) << s.name;
+      EXPECT_TRUE(s.discard_new) << s.name;
+    }
+  }
+  EXPECT_GE(bounded, 6);  // four command streams, the replies, the dead letters
 }
 
 }  // namespace

@@ -124,6 +124,7 @@ class PipelineTest : public ::testing::Test {
                      .ack_wait = absl::Seconds(5),
                      .max_deliver = max_deliver},
         .batch = 64,
+        .fetch_bytes = fetch_bytes_,
         .workers = workers,
         .fetch_wait = absl::Milliseconds(200),
         .retry_base = retry_base,
@@ -223,6 +224,7 @@ class PipelineTest : public ::testing::Test {
   std::string tag_, stream_, subject_;
   std::unique_ptr<Relay> relay_;
   std::unique_ptr<messaging::PullConsumer> consumer_;
+  int64_t fetch_bytes_ = messaging::PullConsumerOptions{}.fetch_bytes;
 };
 
 TEST_F(PipelineTest, CommittedMessagesFlowEndToEndInOrder) {
@@ -520,6 +522,39 @@ TEST_F(PipelineTest, RowNoStreamTakesIsIsolatedAfterBoundedAttemptsAndCanBeResen
   EXPECT_EQ(Query("SELECT count(*) FROM outbox_dead"), 0);
 }
 
+TEST_F(PipelineTest, AFullStreamThatRefusesNewMessagesLeavesThemInTheOutbox) {
+  // A bounded stream (like a command stream) with discard=new: at its byte limit JetStream
+  // refuses the publish, and the row waits in the outbox until there is room again.
+  const std::string full = absl::StrCat("FULL", tag_);
+  const std::string subject = absl::StrCat("full", tag_, ".commands");
+  messaging::StreamSpec spec{.name = full,
+                             .subjects = {subject},
+                             .max_age = absl::Hours(1),
+                             .max_bytes = 150 * 1024,
+                             .discard_new = true};
+  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), spec).ok());
+  ASSERT_TRUE(Produce(NewMessage(std::string(100 * 1024, 'a'), subject)).ok());
+  ASSERT_TRUE(Produce(NewMessage(std::string(100 * 1024, 'b'), subject)).ok());
+  StartRelay(absl::Seconds(1), /*isolate_after=*/absl::Minutes(5));
+  ASSERT_TRUE(WaitForMetric(
+      [&] { return testing::MetricValue(metrics_.Exposition(), "outbox_publish_errors_total"); },
+      2));
+  EXPECT_EQ(StreamCount(full), 1u);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 1);
+  // The stream's limit is raised (EnsureStream updates it in place): the row goes out.
+  spec.max_bytes = 1 << 20;
+  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), spec).ok());
+  ASSERT_TRUE(AllMarked(absl::Seconds(10)));
+  EXPECT_EQ(StreamCount(full), 2u);
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = jsErrCode(0);
+  ASSERT_EQ(js_GetStreamInfo(&si, nats_->js(), full.c_str(), nullptr, &jerr), NATS_OK);
+  EXPECT_EQ(si->Config->MaxBytes, 1 << 20);
+  EXPECT_EQ(si->Config->MaxAge, absl::ToInt64Nanoseconds(absl::Hours(1)));
+  EXPECT_EQ(si->Config->Discard, js_DiscardNew);
+  jsStreamInfo_Destroy(si);
+}
+
 TEST_F(PipelineTest, ARowIsIsolatedOnlyOnceItHasFailedForAWhile) {
   // A stream created shortly after its first publisher started costs nothing.
   const std::string orphan_subject = absl::StrCat("orphan", tag_, ".events.Thing");
@@ -557,6 +592,32 @@ TEST_F(PipelineTest, BatchesAreBoundedInBytes) {
   EXPECT_GE(batches, 4) << text;
   EXPECT_EQ(testing::MetricValue(text, "outbox_batch_rows_bucket{le=\"5\"}"), batches) << text;
   EXPECT_EQ(testing::MetricValue(text, "outbox_batch_rows_sum"), 10) << text;
+}
+
+TEST_F(PipelineTest, FetchesAreBoundedInBytes) {
+  // Ten messages of 100 KB, then one of 400 KB, waiting before the consumer starts. With a
+  // 250 KB bound a fetch takes at most three, and the big one comes alone: five fetches at least
+  // (one fetch would take all eleven without the bound).
+  for (int i = 0; i < 10; ++i) {
+    messaging::Message m = NewMessage(std::string(100 * 1024, static_cast<char>('a' + i)));
+    PublishRaw(subject_, messaging::EncodeEnvelope(m), m.id);
+  }
+  messaging::Message big = NewMessage(std::string(400 * 1024, 'z'));
+  PublishRaw(subject_, messaging::EncodeEnvelope(big), big.id);
+  fetch_bytes_ = 250 * 1024;
+  StartConsumer(RecordEffect());
+  ASSERT_TRUE(WaitForEffects(11));
+  EXPECT_TRUE(CaughtUp());
+  EXPECT_EQ(Effects(), 11);
+  const std::string text = metrics_.Exposition();
+  const std::string family = "messaging_consumer_fetch_messages";
+  const std::string consumer = absl::StrCat("consumer=\"c", tag_, "\"");
+  const double fetches = testing::MetricValue(text, absl::StrCat(family, "_count{", consumer, "}"));
+  EXPECT_GE(fetches, 5) << text;
+  EXPECT_EQ(testing::MetricValue(text, absl::StrCat(family, "_bucket{", consumer, ",le=\"5\"}")),
+            fetches)
+      << text;
+  EXPECT_EQ(testing::MetricValue(text, absl::StrCat(family, "_sum{", consumer, "}")), 11) << text;
 }
 
 TEST_F(PipelineTest, ThousandOrphanRowsDoNotHoldBackAGoodOne) {

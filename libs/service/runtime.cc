@@ -176,8 +176,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
   }
   if (!rt->topology_.ConsumersOf(settings.name).empty()) {
-    EDA_RETURN_IF_ERROR(
-        messaging::EnsureStream(rt->nats_->js(), messaging::DeadLetterStream(), /*update=*/false));
+    for (const messaging::StreamSpec& stream : rt->topology_.SharedStreams()) {
+      EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
+    }
   }
 
   nats.name = settings.name + "-relay";

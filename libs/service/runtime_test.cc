@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
 #include "libs/common/shutdown.h"
+#include "libs/messaging/nats.h"
 #include "libs/outbox/unit_of_work.h"
 #include "libs/testing/harness.h"
 #include "proto/admin/admin_service.grpc.pb.h"
@@ -71,7 +72,11 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   testing::TempDir dir;
   const std::string tag = RandomHex(3);
   const std::string topology = dir.path() + "/topology.conf";
-  std::ofstream(topology) << "stream svc T" << tag << " t" << tag << ".>\n"
+  std::ofstream(topology) << "stream svc T" << tag << " t" << tag << ".events.>\n"
+                          << "stream svc C" << tag << " t" << tag
+                          << ".commands max_age=1h max_bytes=1MiB discard=new\n"
+                          << "stream * DEADLETTER mallbots.deadletter.> max_age=2h max_bytes=2MiB "
+                             "discard=new\n"
                           << "publish svc t" << tag << ".events.Thing\n"
                           << "consume svc svc-things T" << tag << " t" << tag << ".events.Thing\n";
   auto dsn = testing::SharedPostgres().CreateServiceDatabase("svc");
@@ -110,6 +115,29 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
 
   auto versions = pg::Connection::Open(*dsn)->Exec("SELECT count(*) FROM schema_migrations");
   EXPECT_EQ(*versions->Int(0, 0), 7);  // platform 1 to 6, service 100
+
+  // Streams with the topology's limits: the events kept in full, the commands and the shared
+  // dead letters (which the service may update, as every consuming service) bounded.
+  {
+    auto admin_nats = messaging::Connection::Connect(
+        {.url = (*server)->url(), .user = "admin", .password = (*server)->Password("admin")});
+    ASSERT_TRUE(admin_nats.ok()) << admin_nats.status();
+    auto limits = [&](const std::string& stream) {
+      jsStreamInfo* si = nullptr;
+      jsErrCode jerr = jsErrCode(0);
+      std::string out = "missing";
+      if (js_GetStreamInfo(&si, (*admin_nats)->js(), stream.c_str(), nullptr, &jerr) == NATS_OK) {
+        out =
+            absl::StrCat(absl::FormatDuration(absl::Nanoseconds(si->Config->MaxAge)), " ",
+                         si->Config->MaxBytes, si->Config->Discard == js_DiscardNew ? " new" : "");
+      }
+      jsStreamInfo_Destroy(si);
+      return out;
+    };
+    EXPECT_EQ(limits("T" + tag), "0 -1");
+    EXPECT_EQ(limits("C" + tag), "1h 1048576 new");
+    EXPECT_EQ(limits("DEADLETTER"), "2h 2097152 new");
+  }
 
   EXPECT_EQ((*rt)->Consume("not-ours", nullptr).code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE((*rt)
@@ -179,7 +207,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(info.service(), "svc");
   EXPECT_EQ(info.schema_version(), 100);
-  EXPECT_THAT(info.streams(), ElementsAre("T" + tag));
+  EXPECT_THAT(info.streams(), ElementsAre("T" + tag, "C" + tag));
   EXPECT_THAT(info.consumers(), ElementsAre("svc-things"));
   // The relay marks the published row within its mark delay, after the publish was counted.
   adminpb::GetOutboxResponse outbox;

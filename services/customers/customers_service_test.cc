@@ -34,9 +34,9 @@ class CustomersServiceTest : public testing::ServiceFixture<customerspb::Custome
   static void SetUpTestSuite() {
     StartService("CUSTOMERS_BIN", "customers");
     // The saga's reply stream, which the cosec service would own.
-    ASSERT_TRUE(
-        messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
-            .ok());
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC_REPLIES",
+                                                      .subjects = {"mallbots.cosec.replies.>"}})
+                    .ok());
   }
 
   std::string Register(const std::string& name, const std::string& sms) {
@@ -213,7 +213,7 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
         by_saga.clear();
-        for (const messaging::Message& r : Messages("COSEC", kReplies)) {
+        for (const messaging::Message& r : Messages("COSEC_REPLIES", kReplies)) {
           auto saga = r.metadata.find("REPLY_SAGA_ID");
           if (saga != r.metadata.end() && absl::EndsWith(saga->second, tag)) {
             by_saga[saga->second].push_back(r);
@@ -227,7 +227,7 @@ TEST_F(CustomersServiceTest, AuthorizeCommandGetsOneReplyPerCommand) {
       [&] { return service_->Metric(duplicates) >= duplicates_before + 1; }, absl::Seconds(15)))
       << service_->LogTail();
   by_saga.clear();
-  for (const messaging::Message& r : Messages("COSEC", kReplies)) {
+  for (const messaging::Message& r : Messages("COSEC_REPLIES", kReplies)) {
     auto saga = r.metadata.find("REPLY_SAGA_ID");
     if (saga != r.metadata.end() && absl::EndsWith(saga->second, tag)) {
       by_saga[saga->second].push_back(r);

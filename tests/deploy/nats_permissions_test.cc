@@ -133,17 +133,27 @@ TEST_F(NatsPermissionsTest, ServicesProvisionOnlyTheirOwnStreams) {
   EXPECT_EQ(AddStream(stores.js.get(), "STORES", "mallbots.stores.>", &jerr), NATS_OK);
   // Idempotent: the same configuration again is fine.
   EXPECT_EQ(AddStream(stores.js.get(), "STORES", "mallbots.stores.>", &jerr), NATS_OK);
-  EXPECT_NE(AddStream(stores.js.get(), "CUSTOMERS", "mallbots.customers.>", &jerr), NATS_OK);
+  EXPECT_NE(AddStream(stores.js.get(), "CUSTOMERS", "mallbots.customers.events.>", &jerr), NATS_OK);
   Client customers = As("customers");
-  EXPECT_EQ(AddStream(customers.js.get(), "CUSTOMERS", "mallbots.customers.>", &jerr), NATS_OK);
+  EXPECT_EQ(AddStream(customers.js.get(), "CUSTOMERS", "mallbots.customers.events.>", &jerr),
+            NATS_OK);
+  EXPECT_EQ(
+      AddStream(customers.js.get(), "CUSTOMERS_COMMANDS", "mallbots.customers.commands", &jerr),
+      NATS_OK);
+  // The shared dead-letter stream: a consuming service ensures it (its topology limits), a
+  // service that consumes nothing may not touch it.
+  EXPECT_EQ(AddStream(customers.js.get(), "DEADLETTER", "mallbots.deadletter.>", &jerr), NATS_OK);
+  EXPECT_NE(AddStream(stores.js.get(), "DEADLETTER", "mallbots.deadletter.>", &jerr), NATS_OK);
 }
 
 TEST_F(NatsPermissionsTest, ServicePublishesItsOwnEventsAndIsRefusedOnOthers) {
   jsErrCode jerr = static_cast<jsErrCode>(0);
   Client admin = As("admin");
   AddStream(admin.js.get(), "STORES", "mallbots.stores.>", &jerr);
-  AddStream(admin.js.get(), "CUSTOMERS", "mallbots.customers.>", &jerr);
+  AddStream(admin.js.get(), "CUSTOMERS", "mallbots.customers.events.>", &jerr);
+  AddStream(admin.js.get(), "CUSTOMERS_COMMANDS", "mallbots.customers.commands", &jerr);
   const uint64_t customers_before = StreamMessages("CUSTOMERS");
+  const uint64_t commands_before = StreamMessages("CUSTOMERS_COMMANDS");
 
   Client stores = As("stores");
   uint64_t seq = 0;
@@ -157,18 +167,19 @@ TEST_F(NatsPermissionsTest, ServicePublishesItsOwnEventsAndIsRefusedOnOthers) {
   EXPECT_TRUE(PermissionViolation(stores.conn.get()));
   EXPECT_NE(Publish(stores.js.get(), "mallbots.customers.commands", "forged"), NATS_OK);
   EXPECT_EQ(StreamMessages("CUSTOMERS"), customers_before);
+  EXPECT_EQ(StreamMessages("CUSTOMERS_COMMANDS"), commands_before);
 
   // cosec may send commands; customers may reply to the saga.
   Client cosec = As("cosec");
   EXPECT_EQ(Publish(cosec.js.get(), "mallbots.customers.commands", "authorize"), NATS_OK);
-  EXPECT_EQ(StreamMessages("CUSTOMERS"), customers_before + 1);
+  EXPECT_EQ(StreamMessages("CUSTOMERS_COMMANDS"), commands_before + 1);
 }
 
 TEST_F(NatsPermissionsTest, ConsumersAreLimitedToTheServicesDurables) {
   jsErrCode jerr = static_cast<jsErrCode>(0);
   Client admin = As("admin");
   AddStream(admin.js.get(), "STORES", "mallbots.stores.>", &jerr);
-  AddStream(admin.js.get(), "CUSTOMERS", "mallbots.customers.>", &jerr);
+  AddStream(admin.js.get(), "CUSTOMERS", "mallbots.customers.events.>", &jerr);
   Client stores = As("stores");
   ASSERT_EQ(Publish(stores.js.get(), "mallbots.stores.events.Store", "for-baskets"), NATS_OK);
   // The durable may not be widened beyond its topology filter.

@@ -56,9 +56,9 @@ TEST_P(ServiceKilledTest, EveryCommandGetsOneReplyThroughAKillMidBatch) {
   auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
   ASSERT_TRUE(nats.ok()) << nats.status();
   // The saga's stream, which takes the replies (no cosec runs here).
-  ASSERT_TRUE(
-      messaging::EnsureStream((*nats)->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
-          .ok());
+  ASSERT_TRUE(messaging::EnsureStream((*nats)->js(), {.name = "COSEC_REPLIES",
+                                                      .subjects = {"mallbots.cosec.replies.>"}})
+                  .ok());
   const std::string tag = RandomHex(4);
   const std::string dead_subject = absl::StrCat("mallbots.deadletter.", c.service, ".", c.durable);
   auto count = [&](const std::string& stream, const std::string& subject, bool sagas) {
@@ -88,8 +88,8 @@ TEST_P(ServiceKilledTest, EveryCommandGetsOneReplyThroughAKillMidBatch) {
       absl::SleepFor(absl::Milliseconds(5));
     }
   });
-  ASSERT_TRUE(testing::WaitUntil([&] { return count("COSEC", kReplies, true).size() >= 50; },
-                                 absl::Seconds(20)))
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return count("COSEC_REPLIES", kReplies, true).size() >= 50; }, absl::Seconds(20)))
       << (*service)->LogTail();
   ASSERT_TRUE((*service)->Restart(SIGKILL).ok()) << (*service)->LogTail();
   absl::SleepFor(absl::Seconds(1));
@@ -98,7 +98,7 @@ TEST_P(ServiceKilledTest, EveryCommandGetsOneReplyThroughAKillMidBatch) {
   std::map<std::string, int> replies;
   EXPECT_TRUE(testing::WaitUntil(
       [&] {
-        replies = count("COSEC", kReplies, true);
+        replies = count("COSEC_REPLIES", kReplies, true);
         return static_cast<int>(replies.size()) >= sent.load();
       },
       absl::Seconds(60)))

@@ -169,9 +169,9 @@ class MallctlTest : public ::testing::Test {
     ASSERT_TRUE(nats.ok()) << nats.status();
     nats_ = nats->release();
     // Replies to commands go to the saga's stream, which no service of this test owns.
-    ASSERT_TRUE(
-        messaging::EnsureStream(nats_->js(), {.name = "COSEC", .subjects = {"mallbots.cosec.>"}})
-            .ok());
+    ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = "COSEC_REPLIES",
+                                                      .subjects = {"mallbots.cosec.replies.>"}})
+                    .ok());
     home_ = new testing::TempDir("mallctl-home");
     // As deploy/local/stack.sh writes it: mallctl connects to NATS as the admin.
     std::ofstream env(home_->path() + "/stack.env");
@@ -533,7 +533,7 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
   }
   EXPECT_EQ(poison.consumer(), "customer-commands");
   EXPECT_EQ(poison.subject(), "mallbots.customers.commands");
-  EXPECT_EQ(poison.stream(), "CUSTOMERS");
+  EXPECT_EQ(poison.stream(), "CUSTOMERS_COMMANDS");
   EXPECT_FALSE(poison.reason().empty());
 
   Result shown = Mallctl({"dlq", "show", std::to_string(poison.seq())});
@@ -569,7 +569,7 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
                                   authorize(command_id, saga_id),
                                   {{"Mallbots-Dead-Reason", "UNAVAILABLE: the database was down"},
                                    {"Mallbots-Dead-Consumer", "customer-commands"},
-                                   {"Mallbots-Dead-Stream", "CUSTOMERS"},
+                                   {"Mallbots-Dead-Stream", "CUSTOMERS_COMMANDS"},
                                    {"Mallbots-Dead-Subject", "mallbots.customers.commands"},
                                    {"Mallbots-Dead-Original-Msg-Id", command_id}})
                   .ok());
@@ -586,7 +586,8 @@ TEST_F(MallctlTest, ListsShowsReplaysAndDiscardsDeadLetters) {
       HasSubstr(absl::StrCat("replayed ", command_seq,
                              " (customersapi.AuthorizeCustomer) on mallbots.customers.commands")));
   auto replies_to = [&](const std::string& saga) {
-    auto all = testing::StreamMessages(*nats_, "COSEC", "mallbots.cosec.replies.CreateOrder");
+    auto all =
+        testing::StreamMessages(*nats_, "COSEC_REPLIES", "mallbots.cosec.replies.CreateOrder");
     std::vector<messaging::Message> replies;
     for (const auto& r : all.ok() ? *all : std::vector<messaging::Message>()) {
       if (r.metadata.count("REPLY_SAGA_ID") && r.metadata.at("REPLY_SAGA_ID") == saga)
