@@ -24,8 +24,14 @@ namespace eda::grpcserver {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// An RPC handler's reply: the status of a use case that returns nothing...
+// An RPC handler's reply: the status of a use case that returns nothing (`done()`, e.g.
+// counting it, runs when it succeeded)...
 inline grpc::Status Reply(const absl::Status& status) { return ToGrpcStatus(status); }
+template <typename Done>
+grpc::Status Reply(const absl::Status& status, Done&& done) {
+  if (status.ok()) std::forward<Done>(done)();
+  return ToGrpcStatus(status);
+}
 // ...or `fill(value)` (which writes the response) when the use case succeeded.
 template <typename T, typename Fill>
 grpc::Status Reply(absl::StatusOr<T> result, Fill&& fill) {

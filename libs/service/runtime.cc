@@ -244,6 +244,15 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
       absl::StrCat("the topology gives ", settings_.name, " no durable consumer named ", durable));
 }
 
+Peer Runtime::OpenPeerOrExit(const std::string& name) const {
+  absl::StatusOr<Peer> peer = OpenPeer(name);
+  if (!peer.ok()) {
+    LOG_ERROR() << "startup failed" << KV("error", peer.status());
+    std::exit(1);
+  }
+  return *std::move(peer);
+}
+
 void Runtime::ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
                             int workers) {
   if (absl::Status s = Consume(durable, std::move(handler), workers); !s.ok()) {

@@ -91,6 +91,8 @@ class Runtime final {
   // The peer `name` this service calls (a `call` line of the topology), at its RPC_SERVICES
   // address. Errors: FailedPrecondition when the topology declares no such call.
   absl::StatusOr<Peer> OpenPeer(const std::string& name) const;
+  // OpenPeer for a service's main(): on failure it logs the reason and exits the process (1).
+  Peer OpenPeerOrExit(const std::string& name) const;
 
   // Starts consuming one of the service's durables (as declared in the topology), each message
   // handled in a unit of work with its inbox row. Errors: NotFound for a durable the topology

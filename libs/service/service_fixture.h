@@ -34,9 +34,10 @@ class ServiceFixture : public ::testing::Test {
   using Stub = typename GrpcService::Stub;
 
   // For the suite's SetUpTestSuite: `binary_env` names the variable ctest sets to the binary,
-  // `service` its name in the topology.
-  static void StartService(const std::string& binary_env, const std::string& service) {
-    auto started = ServiceUnderTest::Start(binary_env, service);
+  // `service` its name in the topology, `args` more of its command line.
+  static void StartService(const std::string& binary_env, const std::string& service,
+                           std::vector<std::string> args = {}) {
+    auto started = ServiceUnderTest::Start(binary_env, service, std::move(args));
     ASSERT_TRUE(started.ok()) << started.status();
     service_ = started->release();
     auto nats = ConnectAsAdmin(SharedStackNats());

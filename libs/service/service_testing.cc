@@ -51,19 +51,21 @@ std::optional<Ports> ReadyPorts(const std::string& log, std::streamoff from) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
-    const std::string& binary_env, const std::string& service) {
+    const std::string& binary_env, const std::string& service, std::vector<std::string> args) {
   const char* binary = std::getenv(binary_env.c_str());
   if (binary == nullptr) {
     return absl::FailedPreconditionError(binary_env + " is not set (ctest sets it)");
   }
-  return StartWith(binary, service, SharedPostgres(), SharedStackNats());
+  return StartWith(binary, service, SharedPostgres(), SharedStackNats(), std::move(args));
 }
 
 absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(
-    const std::string& binary, const std::string& service, PostgresServer& pg, NatsServer& nats) {
+    const std::string& binary, const std::string& service, PostgresServer& pg, NatsServer& nats,
+    std::vector<std::string> args) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
   s->binary_ = binary;
   s->service_ = service;
+  s->args_ = std::move(args);
   EDA_ASSIGN_OR_RETURN(s->dsn_, pg.CreateServiceDatabase(service));
   s->nats_url_ = nats.url();
   s->nats_password_ = nats.Password(service);
@@ -95,6 +97,7 @@ absl::Status ServiceUnderTest::Launch() {
   if (!nats_password_.empty()) {
     argv.insert(argv.end(), {"--nats-user=" + service_, "--nats-password=" + nats_password_});
   }
+  argv.insert(argv.end(), args_.begin(), args_.end());
   EDA_ASSIGN_OR_RETURN(process_, Process::Start(argv, {.log_file = log}));
   std::optional<Ports> ports;
   WaitUntil(

@@ -22,16 +22,17 @@ class ServiceUnderTest final {
  public:
   // Starts the binary named by the environment variable `binary_env` (set by ctest) as `service`
   // (its name in the topology: stores, customers, ...) against the shared PostgreSQL and the
-  // shared stack-configured nats-server (SharedStackNats).
-  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> Start(const std::string& binary_env,
-                                                                 const std::string& service);
+  // shared stack-configured nats-server (SharedStackNats). `args` are added to its command line
+  // (e.g. --rpc-services=STORES=host:port for a service that calls a peer).
+  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> Start(
+      const std::string& binary_env, const std::string& service,
+      std::vector<std::string> args = {});
   // Starts `binary` as `service` against servers of the caller's (benchmarks bring a durable
   // PostgreSQL): a fresh database owned by the service's role (CreateServiceDatabase), and the
   // NATS user `service` with its password when `nats` has users (StartFromTopology).
-  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartWith(const std::string& binary,
-                                                                     const std::string& service,
-                                                                     PostgresServer& pg,
-                                                                     NatsServer& nats);
+  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartWith(
+      const std::string& binary, const std::string& service, PostgresServer& pg, NatsServer& nats,
+      std::vector<std::string> args = {});
   ~ServiceUnderTest();
 
   // Stops it with `signal` (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same
@@ -60,6 +61,7 @@ class ServiceUnderTest final {
   std::string dsn_;
   std::string nats_url_;
   std::string nats_password_;  // empty: a nats-server without users
+  std::vector<std::string> args_;
   std::unique_ptr<TempDir> dir_;
   int grpc_port_ = 0;  // 0 until the first start reported it
   int http_port_ = 0;

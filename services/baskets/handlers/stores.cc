@@ -1,0 +1,61 @@
+#include "services/baskets/handlers/stores.h"
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "proto/stores/stores_api.pb.h"
+#include "services/stores/api/messages.h"
+
+namespace baskets::handlers {
+namespace {
+
+using eda::messaging::Message;
+using eda::outbox::UnitOfWork;
+using UseCases = eda::service::UseCases<application::Ports>;
+using Apply = std::function<absl::Status(application::Catalog&, const Message&)>;
+
+// Decodes the payload as T and hands it to the catalog.
+template <typename T>
+Apply To(void (application::Catalog::*update)(const T&)) {
+  return [update](application::Catalog& catalog, const Message& m) {
+    T event;
+    if (!event.ParseFromString(m.payload)) {
+      return absl::InvalidArgumentError(absl::StrCat(m.name, ": undecodable payload"));
+    }
+    (catalog.*update)(event);
+    return absl::OkStatus();
+  };
+}
+
+eda::outbox::MessageHandler Dispatch(const char* durable, const UseCases& app,
+                                     std::map<std::string, Apply> by_name) {
+  return eda::outbox::InOrder(
+      durable, [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
+        auto it = by_name.find(m.name);
+        if (it == by_name.end()) return absl::OkStatus();  // not one the catalog keeps
+        return app.RunIn(uow, [&](application::Ports& p) { return it->second(p.catalog, m); });
+      });
+}
+
+}  // namespace
+
+eda::outbox::MessageHandler StoreEvents(const UseCases& app) {
+  using C = application::Catalog;
+  return Dispatch("baskets-stores", app,
+                  {{stores::api::kStoreCreated, To(&C::StoreCreated)},
+                   {stores::api::kStoreRebranded, To(&C::StoreRebranded)}});
+}
+
+eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
+  using C = application::Catalog;
+  return Dispatch("baskets-products", app,
+                  {{stores::api::kProductAdded, To(&C::ProductAdded)},
+                   {stores::api::kProductRebranded, To(&C::ProductRebranded)},
+                   {stores::api::kProductPriceIncreased, To(&C::ProductPriceChanged)},
+                   {stores::api::kProductPriceDecreased, To(&C::ProductPriceChanged)},
+                   {stores::api::kProductRemoved, To(&C::ProductRemoved)}});
+}
+
+}  // namespace baskets::handlers
