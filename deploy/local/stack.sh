@@ -201,9 +201,17 @@ services_up() {
   done
   [ $started -eq 1 ] || return 0
   for svc in "${SERVICES[@]}"; do
-    [ -f "$RUN/$svc.pid" ] && alive "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc" || continue
+    [ -x "$BIN_DIR/services/$svc/$svc" ] && [ -f "$RUN/$svc.pid" ] || continue
     . "$ROOT/deploy/local/service-env.sh" "$svc"
-    wait_for 60 "$svc" curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz"
+    local deadline=$((SECONDS + 60)) pid; pid=$(pidfile_pid "$RUN/$svc.pid")
+    until curl -fsS "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; do
+      # A service that exited is reported with the end of its log, not waited for.
+      alive "$pid" "/services/$svc/$svc" ||
+        die "$svc exited before it was ready; the end of $LOGS/$svc.log:
+$(tail -n 5 "$LOGS/$svc.log" 2>/dev/null)"
+      [ $SECONDS -lt $deadline ] || die "$svc did not become ready within 60s (see $LOGS)"
+      sleep 0.1
+    done
     log "$svc ready (grpc 127.0.0.1:$GRPC_PORT, http 127.0.0.1:$HTTP_PORT)"
   done
 }

@@ -116,39 +116,68 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Start(Connection& co
                                                                   PullConsumerOptions options,
                                                                   BatchHandler handler,
                                                                   obs::MetricsRegistry& metrics) {
-  EDA_RETURN_IF_ERROR(EnsureConsumer(conn.js(), options.consumer));
   std::unique_ptr<PullConsumer> c(
       new PullConsumer(conn, std::move(options), std::move(handler), metrics));
+  absl::Status bound = c->Bind();
+  if (bound.ok() || !absl::IsNotFound(bound)) {
+    if (!bound.ok()) return bound;
+    return c;
+  }
+  // The stream's owner has not created it yet (a context deployed later): bind once it exists.
   const ConsumerSpec& spec = c->options_.consumer;
-  for (int i = 0; i < c->options_.workers; ++i) {
+  LOG_WARN() << "stream does not exist yet; the consumer starts when it does"
+             << KV("durable", spec.durable) << KV("stream", spec.stream) << KV("error", bound);
+  c->binder_ = std::thread([raw = c.get()] {
+    while (!raw->stopping_.load()) {
+      for (int i = 0; i < 20 && !raw->stopping_.load(); ++i)
+        absl::SleepFor(absl::Milliseconds(100));
+      if (raw->stopping_.load()) return;
+      absl::Status s = raw->Bind();
+      if (s.ok()) return;
+      if (!absl::IsNotFound(s)) {
+        LOG_WARN() << "consumer not started" << KV("durable", raw->options_.consumer.durable)
+                   << KV("error", s);
+      }
+    }
+  });
+  return c;
+}
+
+absl::Status PullConsumer::Bind() {
+  const ConsumerSpec& spec = options_.consumer;
+  EDA_RETURN_IF_ERROR(EnsureConsumer(conn_.js(), spec));
+  std::vector<NatsSubPtr> subs;
+  for (int i = 0; i < options_.workers; ++i) {
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = spec.stream.c_str();
     so.Consumer = spec.durable.c_str();
     natsSubscription* sub = nullptr;
     jsErrCode jerr = jsErrCode(0);
-    natsStatus s = js_PullSubscribe(&sub, conn.js(), spec.filter_subject.c_str(),
+    natsStatus s = js_PullSubscribe(&sub, conn_.js(), spec.filter_subject.c_str(),
                                     spec.durable.c_str(), nullptr, &so, &jerr);
     EDA_RETURN_IF_ERROR(FromNats(s, absl::StrCat("bind to ", spec.durable), jerr));
-    c->subs_.emplace_back(sub);
+    subs.emplace_back(sub);
   }
+  subs_ = std::move(subs);
   {
-    absl::MutexLock lock(&c->mu_);
-    c->in_flight_.resize(c->options_.workers);
+    absl::MutexLock lock(&mu_);
+    in_flight_.resize(options_.workers);
   }
-  for (int i = 0; i < c->options_.workers; ++i) {
-    c->workers_.emplace_back([raw = c.get(), i] { raw->Work(raw->subs_[i].get()); });
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this, i] { Work(subs_[i].get()); });
   }
-  c->keep_alive_ = std::thread([raw = c.get()] { raw->KeepAlive(); });
+  keep_alive_ = std::thread([this] { KeepAlive(); });
   LOG_INFO() << "consumer started" << KV("durable", spec.durable) << KV("stream", spec.stream)
-             << KV("filter", spec.filter_subject) << KV("workers", c->options_.workers);
-  return c;
+             << KV("filter", spec.filter_subject) << KV("workers", options_.workers);
+  return absl::OkStatus();
 }
 
 PullConsumer::~PullConsumer() { Stop(); }
 
 void PullConsumer::Stop() {
   if (stopping_.exchange(true)) return;
+  if (binder_.joinable()) binder_.join();  // it binds no more: the workers below are all there are
   // Workers settle the batch in hand first; their messages stay extended meanwhile.
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();

@@ -113,7 +113,9 @@ struct PullConsumerOptions {
 class PullConsumer final {
  public:
   // Ensures the durable exists (EnsureConsumer), binds `workers` pull subscriptions to it and
-  // starts them. `conn` and `metrics` must outlive the consumer.
+  // starts them. When its stream does not exist yet (its owner is deployed later), it retries
+  // every 2 s in the background until it does, and starts then. `conn` and `metrics` must
+  // outlive the consumer.
   static absl::StatusOr<std::unique_ptr<PullConsumer>> Start(Connection& conn,
                                                              PullConsumerOptions options,
                                                              BatchHandler handler,
@@ -131,6 +133,9 @@ class PullConsumer final {
   struct Instruments;
   PullConsumer(Connection& conn, PullConsumerOptions options, BatchHandler handler,
                obs::MetricsRegistry& metrics);
+  // EnsureConsumer, then the subscriptions and the threads. Errors: EnsureConsumer's (NotFound
+  // when the stream does not exist), NATS's.
+  absl::Status Bind();
   void Work(natsSubscription* sub);
   void Settle(natsMsg* msg, const Delivery& delivery, const Outcome& outcome);
   // Publishes the dead letter, then terms; on a failed publish, naks instead.
@@ -153,6 +158,7 @@ class PullConsumer final {
   std::vector<NatsSubPtr> subs_;
   std::vector<std::thread> workers_;  // last: joined before the members above go away
   std::thread keep_alive_;
+  std::thread binder_;  // while the stream does not exist yet
 };
 
 }  // namespace eda::messaging

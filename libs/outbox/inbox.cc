@@ -5,7 +5,9 @@
 #include <map>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/common/status_macros.h"
 #include "libs/observability/trace_context.h"
 
@@ -213,8 +215,16 @@ absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consume
   return r.affected() == 1;
 }
 
-MessageHandler InOrder(std::string consumer, MessageHandler handler) {
-  return [consumer = std::move(consumer), handler = std::move(handler)](
+MessageHandler InOrder(std::string consumer, MessageHandler handler, absl::Duration gap_wait) {
+  // When this process first saw each early message (aggregate id, number), to tell a gap that
+  // is being filled (its predecessor redelivered after a crash: wait, uncounted) from one that
+  // is not (retried and counted, so it ends dead-lettered).
+  struct Early {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, absl::Time> since ABSL_GUARDED_BY(mu);
+  };
+  auto early = std::make_shared<Early>();
+  return [consumer = std::move(consumer), handler = std::move(handler), gap_wait, early](
              UnitOfWork& uow, const messaging::Message& m) -> absl::Status {
     if (m.aggregate_id.empty() || m.aggregate_seq == 0) return handler(uow, m);
     EDA_ASSIGN_OR_RETURN(pg::Result r, uow.tx().Exec("SELECT seq FROM inbox_positions WHERE "
@@ -226,12 +236,25 @@ MessageHandler InOrder(std::string consumer, MessageHandler handler) {
       EDA_ASSIGN_OR_RETURN(at, r.Int(0, 0));
     }
     const auto seq = static_cast<int64_t>(m.aggregate_seq);
-    if (seq <= at) return absl::OkStatus();  // applied before (a copy under another message id)
+    const std::string key = absl::StrCat(m.aggregate_id, "#", seq);
     if (seq > at + 1) {
-      return absl::OutOfRangeError(absl::StrCat(
+      absl::Time since;
+      {
+        absl::MutexLock lock(&early->mu);
+        if (early->since.size() > 100000) early->since.clear();  // bounded: worst case, waits more
+        since = early->since.try_emplace(key, absl::Now()).first->second;
+      }
+      const std::string why = absl::StrCat(
           m.name, " (", m.id, ") is message ", seq, " of aggregate ", m.aggregate_id, "; ",
-          consumer, " has applied ", at, " of them: waiting for message ", at + 1));
+          consumer, " has applied ", at, " of them: waiting for message ", at + 1);
+      if (absl::Now() - since < gap_wait) return absl::UnavailableError(why);
+      return absl::OutOfRangeError(why);
     }
+    {
+      absl::MutexLock lock(&early->mu);
+      early->since.erase(key);
+    }
+    if (seq <= at) return absl::OkStatus();  // applied before (a copy under another message id)
     EDA_RETURN_IF_ERROR(handler(uow, m));
     uow.Defer(
         "INSERT INTO inbox_positions (consumer, aggregate_id, seq) VALUES ($1, $2, $3) "

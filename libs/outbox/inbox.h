@@ -25,6 +25,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "libs/messaging/consumer.h"
 #include "libs/outbox/unit_of_work.h"
 #include "libs/pg/pool.h"
@@ -40,11 +41,14 @@ absl::StatusOr<bool> RecordInbox(pg::Transaction& tx, const std::string& consume
 // Wraps the handler of an order-sensitive consumer (e.g. a projection of price changes): a
 // message the outbox numbered (Message::aggregate_seq) is applied only when it is the next one
 // of its aggregate for `consumer` (inbox_positions, updated in the same transaction); one already
-// passed is acked without effects; one that comes early (an earlier one is still being retried)
-// fails with OutOfRange, which is retried and counts attempts, so a gap that never fills ends in
-// the dead-letter stream with the messages after it, to be replayed in order. Messages without
-// a number pass straight through.
-MessageHandler InOrder(std::string consumer, MessageHandler handler);
+// passed is acked without effects. One that comes early (an earlier one is still being retried,
+// or awaits redelivery after a crash, which takes the ack wait) waits for `gap_wait` from when
+// this process first saw it early without counting attempts (Unavailable); after that it fails
+// with OutOfRange, which is retried and counts attempts, so a gap that never fills ends in the
+// dead-letter stream with the messages after it, to be replayed in order. Messages without a
+// number pass straight through.
+MessageHandler InOrder(std::string consumer, MessageHandler handler,
+                       absl::Duration gap_wait = absl::Minutes(2));
 
 // `pool` must outlive the returned handler. `max_deliver` as the consumer's (0: unlimited).
 messaging::BatchHandler TransactionalHandler(pg::Pool& pool, std::string consumer,

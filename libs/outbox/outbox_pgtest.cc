@@ -719,9 +719,10 @@ TEST_F(PipelineTest, AnOrderSensitiveConsumerWaitsForTheMessageBeforeIt) {
                                      {messaging::kAggregateSeqHeader, seq}})
                     .ok());
   };
-  publish("second", "2");  // came early: retried until the first is applied
-  ASSERT_TRUE(WaitForMetric([&] { return ConsumerMetric("messaging_consumer_failed_total"); }, 1));
+  publish("second", "2");  // came early: waits (uncounted) until the first is applied
+  ASSERT_TRUE(WaitForMetric([&] { return ConsumerMetric("messaging_consumer_waits_total"); }, 1));
   EXPECT_EQ(Effects(), 0);
+  EXPECT_EQ(ConsumerMetric("messaging_consumer_failed_total"), 0);
   publish("first", "1");
   ASSERT_TRUE(WaitForEffects(2));
   auto conn = pg::Connection::Open(dsn_);
@@ -873,6 +874,23 @@ TEST_F(PipelineTest, AReplayedDeadLetterReachesOnlyTheConsumerThatFailedIt) {
   EXPECT_EQ(Query("SELECT count(*) FROM effects WHERE name = 'A'"), 1);
   EXPECT_EQ(Query("SELECT count(*) FROM effects WHERE name = 'B'"), 1);
   (*b)->Stop();
+}
+
+TEST_F(PipelineTest, AGapThatNeverFillsEndsInTheDeadLetterStream) {
+  // The first message of the aggregate never comes: the second waits gap_wait without counting
+  // attempts, then is retried and counted, and dead-lettered after max_deliver.
+  StartConsumer(InOrder("c" + tag_, RecordEffect(), /*gap_wait=*/absl::Seconds(1)),
+                /*max_deliver=*/3, /*retry_base=*/absl::Milliseconds(50));
+  messaging::Message m = NewMessage("orphaned second");
+  ASSERT_TRUE(testing::PublishRaw(*nats_, subject_, messaging::EncodeEnvelope(m),
+                                  {{"Nats-Msg-Id", m.id},
+                                   {messaging::kAggregateIdHeader, "gap-" + tag_},
+                                   {messaging::kAggregateSeqHeader, "2"}})
+                  .ok());
+  ASSERT_TRUE(testing::WaitUntil([&] { return LastDeadLetter() != nullptr; }, absl::Seconds(20)));
+  EXPECT_GE(ConsumerMetric("messaging_consumer_waits_total"), 1);
+  EXPECT_GE(ConsumerMetric("messaging_consumer_failed_total"), 2);
+  EXPECT_EQ(Effects(), 0);
 }
 
 TEST_F(PipelineTest, PoisonMessageIsDeadLetteredAndTheConsumerContinues) {
@@ -1090,6 +1108,33 @@ TEST_F(PipelineTest, StopDrainsTheBatchInHand) {
   EXPECT_EQ(Effects(), 1);
   // Nothing is left for the next consumer of the durable: it was acked, not abandoned.
   EXPECT_TRUE(CaughtUp());
+}
+
+TEST_F(PipelineTest, AConsumerWhoseStreamDoesNotExistYetStartsWhenItDoes) {
+  // A context deployed before the one whose events it consumes.
+  const std::string late = absl::StrCat("LATE", tag_);
+  const std::string subject = absl::StrCat("late", tag_, ".events.Thing");
+  messaging::PullConsumerOptions options{
+      .service = "test",
+      .consumer = {.stream = late, .durable = "late" + tag_, .filter_subject = subject},
+      .fetch_wait = absl::Milliseconds(200)};
+  auto consumer = messaging::PullConsumer::Start(
+      *nats_, options, TransactionalHandler(*pool_, "late" + tag_, RecordEffect(), 5), metrics_);
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  ASSERT_TRUE(messaging::EnsureStream(nats_->js(), {.name = late, .subjects = {subject}}).ok());
+  messaging::Message m = NewMessage("late", subject);
+  PublishRaw(subject, messaging::EncodeEnvelope(m), m.id);
+  EXPECT_TRUE(WaitForEffects(1, absl::Seconds(10)));
+  (*consumer)->Stop();
+  // Stopped before its stream exists: it stops at once.
+  options.consumer.stream = late + "X";
+  options.consumer.durable = "never" + tag_;
+  auto never = messaging::PullConsumer::Start(
+      *nats_, options, TransactionalHandler(*pool_, "never" + tag_, RecordEffect(), 5), metrics_);
+  ASSERT_TRUE(never.ok()) << never.status();
+  const absl::Time t0 = absl::Now();
+  (*never)->Stop();
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(1));
 }
 
 TEST_F(PipelineTest, ConsumerConfigurationMismatchIsReported) {

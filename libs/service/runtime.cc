@@ -202,6 +202,20 @@ absl::StatusOr<Peer> Runtime::OpenPeer(const std::string& name) const {
   return Peer(name, settings_.rpc_services.at(name), settings_.peer_timeout);
 }
 
+namespace {
+
+// Ends the process after a failed start. The runtime's threads (relay, consumers, NATS and
+// PostgreSQL clients) are running by then: std::exit would destroy statics under them (a crash
+// instead of the exit status), so the process ends at once, its output flushed.
+[[noreturn]] void ExitAfterFailedStart(const absl::Status& why) {
+  LOG_ERROR() << "startup failed" << KV("error", why);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+
+}  // namespace
+
 std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, int argc,
                                               const char* const* argv,
                                               std::vector<pg::Migration> migrations) {
@@ -212,10 +226,7 @@ std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, i
     std::exit(2);
   }
   absl::StatusOr<std::unique_ptr<Runtime>> runtime = Start(*settings, std::move(migrations));
-  if (!runtime.ok()) {
-    LOG_ERROR() << "startup failed" << KV("error", runtime.status());
-    std::exit(1);
-  }
+  if (!runtime.ok()) ExitAfterFailedStart(runtime.status());
   return *std::move(runtime);
 }
 
@@ -246,18 +257,14 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
 
 Peer Runtime::OpenPeerOrExit(const std::string& name) const {
   absl::StatusOr<Peer> peer = OpenPeer(name);
-  if (!peer.ok()) {
-    LOG_ERROR() << "startup failed" << KV("error", peer.status());
-    std::exit(1);
-  }
+  if (!peer.ok()) ExitAfterFailedStart(peer.status());
   return *std::move(peer);
 }
 
 void Runtime::ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
                             int workers) {
   if (absl::Status s = Consume(durable, std::move(handler), workers); !s.ok()) {
-    LOG_ERROR() << "startup failed" << KV("error", s);
-    std::exit(1);
+    ExitAfterFailedStart(s);
   }
 }
 
