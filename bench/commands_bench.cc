@@ -9,6 +9,10 @@
 // commit runs right before and after it (fsync speed drifts). The command mix is one CreateStore
 // to four AddProduct calls, as a catalogue fills.
 //
+// Then the baskets binary (calling that stores service on a catalog miss) with a kiosk's mix:
+// StartBasket, three AddItem, CheckoutBasket; one client for the per-RPC latency of AddItem and
+// CheckoutBasket, then 8 clients for its rate beside the raw commit rate.
+//
 //   make bench     (or: build/release/bench/commands_bench)
 #include <grpcpp/grpcpp.h>
 
@@ -28,6 +32,7 @@
 #include "libs/observability/logging.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
+#include "proto/baskets/baskets_service.grpc.pb.h"
 #include "proto/stores/stores_service.grpc.pb.h"
 
 namespace {
@@ -89,6 +94,95 @@ class Client {
   std::string store_id_;
   int n_ = 0;
 };
+
+// A kiosk: starts a basket, adds three of the products, checks out; latencies per RPC.
+class Kiosk {
+ public:
+  using BasketStub = basketspb::BasketService::Stub;
+  Kiosk(const std::string& target, const std::vector<std::string>& products)
+      : stub_(basketspb::BasketService::NewStub(
+            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+        products_(products) {}
+
+  // One basket from start to checkout; false at the first failed call.
+  bool Next(std::vector<double>& add_item_ms, std::vector<double>& checkout_ms, int& calls) {
+    basketspb::StartBasketRequest start;
+    start.set_customer_id("7c4f2a8e-0b1d-4c55-9a3e-2f6d8b9c1e01");
+    basketspb::StartBasketResponse started;
+    if (!Timed(&BasketStub::StartBasket, start, &started, nullptr)) return false;
+    ++calls;
+    for (int i = 0; i < 3; ++i) {
+      basketspb::AddItemRequest add;
+      add.set_id(started.id());
+      add.set_product_id(products_[(n_++) % products_.size()]);
+      add.set_quantity(1 + i);
+      basketspb::AddItemResponse added;
+      if (!Timed(&BasketStub::AddItem, add, &added, &add_item_ms)) return false;
+      ++calls;
+    }
+    basketspb::CheckoutBasketRequest checkout;
+    checkout.set_id(started.id());
+    checkout.set_payment_id("0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b");
+    basketspb::CheckoutBasketResponse done;
+    if (!Timed(&BasketStub::CheckoutBasket, checkout, &done, &checkout_ms)) return false;
+    ++calls;
+    return true;
+  }
+
+ private:
+  template <typename Req, typename Resp>
+  bool Timed(grpc::Status (BasketStub::*method)(grpc::ClientContext*, const Req&, Resp*),
+             const Req& req, Resp* resp, std::vector<double>* latencies) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    const absl::Time t0 = absl::Now();
+    if (!(stub_.get()->*method)(&ctx, req, resp).ok()) return false;
+    if (latencies != nullptr) latencies->push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+    return true;
+  }
+
+  std::unique_ptr<BasketStub> stub_;
+  const std::vector<std::string>& products_;
+  size_t n_ = 0;
+};
+
+struct KioskResult {
+  double calls_per_s = 0;
+  double p50_add_item_ms = 0, p99_add_item_ms = 0, p50_checkout_ms = 0, p99_checkout_ms = 0;
+  int errors = 0;
+};
+
+KioskResult RunKiosks(const std::string& target, const std::vector<std::string>& products,
+                      int clients, absl::Duration duration) {
+  std::vector<std::vector<double>> add(clients), checkout(clients);
+  std::vector<int> calls(clients, 0), errors(clients, 0);
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      Kiosk kiosk(target, products);
+      while (absl::Now() < start + duration) {
+        if (!kiosk.Next(add[c], checkout[c], calls[c])) ++errors[c];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  KioskResult r;
+  std::vector<double> all_add, all_checkout;
+  int all_calls = 0;
+  for (int c = 0; c < clients; ++c) {
+    all_add.insert(all_add.end(), add[c].begin(), add[c].end());
+    all_checkout.insert(all_checkout.end(), checkout[c].begin(), checkout[c].end());
+    all_calls += calls[c];
+    r.errors += errors[c];
+  }
+  r.calls_per_s = all_calls / absl::ToDoubleSeconds(absl::Now() - start);
+  r.p50_add_item_ms = Percentile(all_add, 0.50);
+  r.p99_add_item_ms = Percentile(all_add, 0.99);
+  r.p50_checkout_ms = Percentile(all_checkout, 0.50);
+  r.p99_checkout_ms = Percentile(all_checkout, 0.99);
+  return r;
+}
 
 // `clients` clients for `duration`; pace > 0 spaces one client's commands 1/pace apart.
 RunResult Run(const std::string& target, int clients, absl::Duration duration, double pace = 0) {
@@ -206,12 +300,64 @@ int main(int argc, char** argv) {
       "saturation: %.0f commands/s with %d clients = %.1f %% of the paired raw PostgreSQL "
       "rate (%.0f commits/s)\n",
       best.commands_per_s, best.clients, 100 * ratio, best.paired_raw_pg);
-  std::printf("RESULT %s\n",
-              absl::StrFormat("{\"p50_ms_low\":%.3f,\"p99_ms_low\":%.3f,\"p50_ms_paced50\":%.3f,"
-                              "\"p99_ms_paced50\":%.3f,\"commands_per_s\":%.0f,"
-                              "\"raw_pg_commits_per_s\":%.0f,\"ratio_pg\":%.3f}",
-                              low.p50_ms, low.p99_ms, sparse.p50_ms, sparse.p99_ms,
-                              best.commands_per_s, best.paired_raw_pg, ratio)
-                  .c_str());
+  std::fflush(stdout);
+
+  // baskets, over a catalog of the stores service above.
+  std::vector<std::string> products;
+  {
+    auto stub = NewStub(target);
+    grpc::ClientContext ctx;
+    storespb::CreateStoreRequest store_req;
+    store_req.set_name("Kiosk supplies");
+    store_req.set_location("Level 0");
+    storespb::CreateStoreResponse store;
+    if (!stub->CreateStore(&ctx, store_req, &store).ok()) {
+      return Fail(absl::UnavailableError("stores: CreateStore failed"));
+    }
+    for (int i = 0; i < 4; ++i) {
+      grpc::ClientContext add_ctx;
+      storespb::AddProductRequest req;
+      req.set_store_id(store.id());
+      req.set_name(absl::StrCat("Item ", i));
+      req.set_price(1.25 + i);
+      storespb::AddProductResponse resp;
+      if (!stub->AddProduct(&add_ctx, req, &resp).ok()) {
+        return Fail(absl::UnavailableError("stores: AddProduct failed"));
+      }
+      products.push_back(resp.id());
+    }
+  }
+  auto baskets = testing::ServiceUnderTest::StartWith(BASKETS_BINARY, "baskets", **pg, **nats,
+                                                      {"--rpc-services=STORES=" + target});
+  if (!baskets.ok()) return Fail(baskets.status());
+  const std::string baskets_target = (*baskets)->grpc_target();
+  RunKiosks(baskets_target, products, 4, absl::Seconds(1));  // warm-up (and catalog misses)
+  const KioskResult kiosk_low = RunKiosks(baskets_target, products, 1, absl::Seconds(5));
+  auto before = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
+  const KioskResult kiosks = RunKiosks(baskets_target, products, 8, absl::Seconds(5));
+  auto after = bench::MeasurePgCommits(*raw_dsn, 4, absl::Milliseconds(1500));
+  const double kiosk_raw =
+      before.ok() && after.ok() ? (before->commits_per_s + after->commits_per_s) / 2 : 0;
+  const double kiosk_ratio = kiosk_raw > 0 ? kiosks.calls_per_s / kiosk_raw : 0;
+  std::printf(
+      "baskets, 1 client: AddItem p50 %.2f ms p99 %.2f ms, CheckoutBasket p50 %.2f ms p99 %.2f "
+      "ms, errors %d\n"
+      "baskets, 8 clients: %.0f calls/s (StartBasket, 3 AddItem, CheckoutBasket), errors %d "
+      "(raw PostgreSQL beside it: %.0f commits/s, ratio %.1f %%)\n",
+      kiosk_low.p50_add_item_ms, kiosk_low.p99_add_item_ms, kiosk_low.p50_checkout_ms,
+      kiosk_low.p99_checkout_ms, kiosk_low.errors, kiosks.calls_per_s, kiosks.errors, kiosk_raw,
+      100 * kiosk_ratio);
+  std::printf(
+      "RESULT %s\n",
+      absl::StrFormat(
+          "{\"p50_ms_low\":%.3f,\"p99_ms_low\":%.3f,\"p50_ms_paced50\":%.3f,"
+          "\"p99_ms_paced50\":%.3f,\"commands_per_s\":%.0f,"
+          "\"raw_pg_commits_per_s\":%.0f,\"ratio_pg\":%.3f,"
+          "\"p50_ms_add_item\":%.3f,\"p99_ms_add_item\":%.3f,\"p50_ms_checkout\":%.3f,"
+          "\"p99_ms_checkout\":%.3f,\"basket_calls_per_s\":%.0f,\"basket_ratio_pg\":%.3f}",
+          low.p50_ms, low.p99_ms, sparse.p50_ms, sparse.p99_ms, best.commands_per_s,
+          best.paired_raw_pg, ratio, kiosk_low.p50_add_item_ms, kiosk_low.p99_add_item_ms,
+          kiosk_low.p50_checkout_ms, kiosk_low.p99_checkout_ms, kiosks.calls_per_s, kiosk_ratio)
+          .c_str());
   return 0;
 }

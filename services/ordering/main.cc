@@ -1,0 +1,19 @@
+// The ordering service: orderingpb.OrderingService over gRPC, event-sourced orders, ordersapi.*
+// events through the outbox; orders from checked-out baskets, ready when their shopping list is
+// completed, completed when their invoice is paid; the saga's RejectOrder/ApproveOrder commands.
+#include "libs/service/runtime.h"
+#include "services/ordering/grpc/server.h"
+#include "services/ordering/handlers/handlers.h"
+#include "services/ordering/postgres/adapters.h"
+
+int main(int argc, char** argv) {
+  auto rt =
+      eda::service::Runtime::StartOrExit("ordering", argc, argv, ordering::postgres::Migrations());
+  ordering::grpc_api::OrderingServer::UseCases app(rt->pool(), ordering::postgres::PortsFactory());
+  rt->ConsumeOrExit("ordering-baskets", ordering::handlers::BasketEvents(app));
+  rt->ConsumeOrExit("ordering-depot", ordering::handlers::DepotEvents(app));
+  rt->ConsumeOrExit("ordering-payments", ordering::handlers::PaymentEvents(app));
+  rt->ConsumeOrExit("ordering-commands", ordering::handlers::Commands(app));
+  ordering::grpc_api::OrderingServer grpc(app);
+  return rt->Serve({{&grpc, "orderingpb.OrderingService"}});
+}
