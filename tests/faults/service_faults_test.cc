@@ -24,6 +24,7 @@
 #include "libs/testing/harness.h"
 #include "proto/customers/customers_api.pb.h"
 #include "proto/ordering/ordering_api.pb.h"
+#include "proto/payments/payments_api.pb.h"
 #include "proto/stores/stores_api.pb.h"
 
 namespace eda {
@@ -56,6 +57,14 @@ const std::vector<CommandHandlerCase>& CommandHandlers() {
        [] {
          orderingpb::RejectOrder cmd;
          cmd.set_id(NewUuid());  // unknown: answered with am.Failure
+         return cmd.SerializeAsString();
+       }},
+      {"payments", "PAYMENTS_BIN", "payment-commands", "mallbots.payments.commands",
+       "paymentsapi.ConfirmPayment",
+       [] {
+         paymentspb::ConfirmPayment cmd;
+         cmd.set_id(NewUuid());  // unknown: answered with am.Failure
+         cmd.set_amount(1);
          return cmd.SerializeAsString();
        }},
   };
