@@ -13,13 +13,17 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/service/service_testing.h"
 
@@ -98,6 +102,47 @@ class ServiceFixture : public ::testing::Test {
         },
         absl::Seconds(10));
     return found;
+  }
+
+  // Publishes a message as its producer would: straight to JetStream, a fresh message id (and
+  // Nats-Msg-Id) each time unless `message_id` is given.
+  static void Publish(const std::string& subject, const std::string& name,
+                      const google::protobuf::Message& payload,
+                      std::map<std::string, std::string> metadata = {},
+                      const std::string& message_id = "") {
+    messaging::Message m{.id = message_id.empty() ? NewUuid() : message_id,
+                         .name = name,
+                         .subject = subject,
+                         .payload = payload.SerializeAsString(),
+                         .occurred_at = absl::Now()};
+    m.metadata = std::move(metadata);
+    ASSERT_TRUE(
+        PublishRaw(*nats_, subject, messaging::EncodeEnvelope(m), {{"Nats-Msg-Id", NewUuid()}})
+            .ok());
+  }
+
+  // Sends a command as the saga does (a saga id of its own, replies to cosec's reply subject,
+  // which the test's COSEC_REPLIES stream must take) and returns the reply's name (am.Success,
+  // am.Failure, ...), or "" when none came within 10 s.
+  static std::string SendCommand(const std::string& subject, const std::string& name,
+                                 const google::protobuf::Message& command) {
+    constexpr char kReplies[] = "mallbots.cosec.replies.CreateOrder";
+    const std::string saga = NewUuid();
+    Publish(subject, name, command,
+            {{messaging::kCommandReplyChannel, kReplies},
+             {messaging::kCommandSagaId, saga},
+             {messaging::kCommandSagaName, "cosec.CreateOrder"}});
+    std::string reply;
+    WaitUntil(
+        [&] {
+          for (const messaging::Message& r : Messages("COSEC_REPLIES", kReplies)) {
+            auto it = r.metadata.find("REPLY_SAGA_ID");
+            if (it != r.metadata.end() && it->second == saga) reply = r.name;
+          }
+          return !reply.empty();
+        },
+        absl::Seconds(10));
+    return reply;
   }
 
   static inline ServiceUnderTest* service_ = nullptr;

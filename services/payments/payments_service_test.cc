@@ -26,7 +26,6 @@ namespace messaging = ::eda::messaging;
 using Stub = paymentspb::PaymentsService::Stub;
 
 constexpr char kEvents[] = "mallbots.payments.events.Invoice";
-constexpr char kReplies[] = "mallbots.cosec.replies.CreateOrder";
 constexpr char kCustomer[] = "7c4f2a8e-0b1d-4c55-9a3e-2f6d8b9c1e01";
 
 class PaymentsServiceTest : public testing::ServiceFixture<paymentspb::PaymentsService> {
@@ -77,48 +76,16 @@ class PaymentsServiceTest : public testing::ServiceFixture<paymentspb::PaymentsS
     return Call(method, req, &resp);
   }
 
-  static void Publish(const std::string& subject, const std::string& name,
-                      const google::protobuf::Message& payload,
-                      std::map<std::string, std::string> metadata = {}) {
-    messaging::Message m{.id = eda::NewUuid(),
-                         .name = name,
-                         .subject = subject,
-                         .payload = payload.SerializeAsString(),
-                         .occurred_at = absl::Now()};
-    m.metadata = std::move(metadata);
-    ASSERT_TRUE(
-        testing::PublishRaw(*nats_, subject, messaging::EncodeEnvelope(m), {{"Nats-Msg-Id", m.id}})
-            .ok());
-  }
-  // Sends a saga command; the reply's name (am.Success / am.Failure), "" if none came.
-  static std::string Command(const std::string& name, const google::protobuf::Message& cmd) {
-    const std::string saga = eda::NewUuid();
-    Publish("mallbots.payments.commands", name, cmd,
-            {{messaging::kCommandReplyChannel, kReplies},
-             {messaging::kCommandSagaId, saga},
-             {messaging::kCommandSagaName, "cosec.CreateOrder"}});
-    std::string reply;
-    testing::WaitUntil(
-        [&] {
-          for (const messaging::Message& r : Messages("COSEC_REPLIES", kReplies)) {
-            auto it = r.metadata.find("REPLY_SAGA_ID");
-            if (it != r.metadata.end() && it->second == saga) reply = r.name;
-          }
-          return !reply.empty();
-        },
-        absl::Seconds(10));
-    return reply;
-  }
   static std::string Confirm(const std::string& id, double amount) {
     paymentspb::ConfirmPayment cmd;
     cmd.set_id(id);
     cmd.set_amount(amount);
-    return Command("paymentsapi.ConfirmPayment", cmd);
+    return SendCommand("mallbots.payments.commands", "paymentsapi.ConfirmPayment", cmd);
   }
   static std::string Release(const std::string& id) {
     paymentspb::ReleasePayment cmd;
     cmd.set_id(id);
-    return Command("paymentsapi.ReleasePayment", cmd);
+    return SendCommand("mallbots.payments.commands", "paymentsapi.ReleasePayment", cmd);
   }
 };
 
