@@ -119,19 +119,17 @@ absl::StatusOr<std::unique_ptr<PullConsumer>> PullConsumer::Start(Connection& co
   std::unique_ptr<PullConsumer> c(
       new PullConsumer(conn, std::move(options), std::move(handler), metrics));
   absl::Status bound = c->Bind();
-  if (bound.ok() || !absl::IsNotFound(bound)) {
-    if (!bound.ok()) return bound;
-    return c;
-  }
+  if (bound.ok()) return c;
+  if (!absl::IsNotFound(bound)) return bound;
   // The stream's owner has not created it yet (a context deployed later): bind once it exists.
   const ConsumerSpec& spec = c->options_.consumer;
   LOG_WARN() << "stream does not exist yet; the consumer starts when it does"
              << KV("durable", spec.durable) << KV("stream", spec.stream) << KV("error", bound);
   c->binder_ = std::thread([raw = c.get()] {
-    while (!raw->stopping_.load()) {
-      for (int i = 0; i < 20 && !raw->stopping_.load(); ++i)
-        absl::SleepFor(absl::Milliseconds(100));
-      if (raw->stopping_.load()) return;
+    // Every 2 s, in steps short enough for Stop to end it at once.
+    for (int tick = 1; !raw->stopping_.load(); ++tick) {
+      absl::SleepFor(absl::Milliseconds(100));
+      if (tick % 20 != 0) continue;
       absl::Status s = raw->Bind();
       if (s.ok()) return;
       if (!absl::IsNotFound(s)) {
