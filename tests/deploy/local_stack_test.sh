@@ -14,9 +14,10 @@ MALLBOTS_HOME=$(mktemp -d /tmp/eda-stack-XXXXXX)
 chmod 755 "$MALLBOTS_HOME"
 # Services from the build tree given as $1 (ctest passes it), or infrastructure only.
 export MALLBOTS_BIN_DIR="${1:-$MALLBOTS_HOME/no-binaries}"
-export MALLBOTS_GRPC_BASE MALLBOTS_HTTP_BASE
+export MALLBOTS_GRPC_BASE MALLBOTS_HTTP_BASE MALLBOTS_ADMIN_BASE
 MALLBOTS_GRPC_BASE=$((20000 + RANDOM % 10000))
 MALLBOTS_HTTP_BASE=$((MALLBOTS_GRPC_BASE + 20))
+MALLBOTS_ADMIN_BASE=$((MALLBOTS_GRPC_BASE + 40))
 
 free_port() {  # below Linux's ephemeral range (32768+), which outgoing connections use
   local p

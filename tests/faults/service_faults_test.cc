@@ -23,6 +23,7 @@
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/customers/customers_api.pb.h"
+#include "proto/depot/depot_api.pb.h"
 #include "proto/ordering/ordering_api.pb.h"
 #include "proto/payments/payments_api.pb.h"
 #include "proto/stores/stores_api.pb.h"
@@ -39,6 +40,7 @@ struct CommandHandlerCase {
   std::string subject;
   std::string name;
   std::function<std::string()> payload;  // a command it answers (success or failure)
+  std::vector<std::string> args = {};    // e.g. the peers it needs to start (never called here)
 };
 
 void PrintTo(const CommandHandlerCase& c, std::ostream* os) { *os << c.service; }
@@ -67,6 +69,17 @@ const std::vector<CommandHandlerCase>& CommandHandlers() {
          cmd.set_amount(1);
          return cmd.SerializeAsString();
        }},
+      {"depot",
+       "DEPOT_BIN",
+       "depot-commands",
+       "mallbots.depot.commands",
+       "depotapi.InitiateShoppingCommand",
+       [] {
+         depotpb::InitiateShopping cmd;
+         cmd.set_id(NewUuid());  // unknown: answered with am.Failure
+         return cmd.SerializeAsString();
+       },
+       {"--rpc-services=STORES=127.0.0.1:1"}},
   };
   return *cases;
 }
@@ -75,7 +88,7 @@ class ServiceKilledTest : public ::testing::TestWithParam<CommandHandlerCase> {}
 
 TEST_P(ServiceKilledTest, EveryCommandGetsOneReplyThroughAKillMidBatch) {
   const CommandHandlerCase& c = GetParam();
-  auto service = testing::ServiceUnderTest::Start(c.binary_env, c.service);
+  auto service = testing::ServiceUnderTest::Start(c.binary_env, c.service, c.args);
   ASSERT_TRUE(service.ok()) << service.status();
   auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
   ASSERT_TRUE(nats.ok()) << nats.status();
