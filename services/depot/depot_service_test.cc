@@ -12,6 +12,7 @@
 #include "libs/common/ids.h"
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/streams.h"
+#include "libs/pg/connection.h"
 #include "libs/service/service_fixture.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
@@ -117,6 +118,15 @@ class DepotServiceTest : public testing::ServiceFixture<depotpb::DepotService> {
     return SendCommand(kCommands, "depotapi.InitiateShoppingCommand", cmd);
   }
 
+  // A value of the depot's database (its own role).
+  static std::string Query(const std::string& sql) {
+    auto conn = eda::pg::Connection::Open(service_->dsn());
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    auto r = conn->Exec(sql);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->rows() > 0 ? std::string(r->Text(0, 0)) : "";
+  }
+
   static inline testing::ServiceUnderTest* stores_ = nullptr;
 };
 
@@ -187,6 +197,50 @@ TEST_F(DepotServiceTest, TheLifeOfAListFromInitiateToCompleted) {
   Get(unknown, &s);
   EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
   EXPECT_EQ(s.error_message(), "shopping list " + unknown + " not found");
+}
+
+// The catalog follows the stores' events: a rebrand renames the next lists' stops; a removed
+// product leaves the cache, and the stores service, asked on the miss, no longer knows it.
+TEST_F(DepotServiceTest, TheCatalogFollowsTheStoresEvents) {
+  const auto [store, products] = Store("Florist");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Query(absl::StrCat("SELECT count(*) FROM products_cache WHERE id = '", products[0],
+                                  "'")) == "1";
+      },
+      absl::Seconds(10)));
+  auto stub = storespb::StoresService::NewStub(
+      grpc::CreateChannel(stores_->grpc_target(), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext ctx;
+    storespb::RebrandStoreRequest req;
+    req.set_id(store);
+    req.set_name("Flower Power");
+    storespb::RebrandStoreResponse resp;
+    ASSERT_TRUE(stub->RebrandStore(&ctx, req, &resp).ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    storespb::RemoveProductRequest req;
+    req.set_id(products[1]);
+    storespb::RemoveProductResponse resp;
+    ASSERT_TRUE(stub->RemoveProduct(&ctx, req, &resp).ok());
+  }
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Query(absl::StrCat("SELECT name FROM stores_cache WHERE id = '", store, "'")) ==
+                   "Flower Power" &&
+               Query(absl::StrCat("SELECT count(*) FROM products_cache WHERE id = '", products[1],
+                                  "'")) == "0";
+      },
+      absl::Seconds(10)));
+  const std::string id = Create(eda::NewUuid(), {Item(store, products[0], 1)});
+  EXPECT_EQ(Get(id).stops().at(store).store_name(), "Flower Power");
+  grpc::Status s;
+  Create(eda::NewUuid(), {Item(store, products[1], 1)}, &s);
+  EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(s.error_message(),
+            "building shopping list: product fallback failed: product was not located");
 }
 
 TEST_F(DepotServiceTest, TwoBotsClaimingAtOnceGetDifferentLists) {
