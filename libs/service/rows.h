@@ -9,6 +9,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,15 @@ absl::StatusOr<M> RowAs(const pg::Result& result, int row) {
   M message;
   if (absl::Status s = FillFromRow(result, row, message); !s.ok()) return s;
   return message;
+}
+
+// Row 0 as M, or nullopt when the result has no rows (a lookup by key).
+template <typename M>
+absl::StatusOr<std::optional<M>> FirstRowAs(const pg::Result& result) {
+  if (result.rows() == 0) return std::nullopt;
+  absl::StatusOr<M> m = RowAs<M>(result, 0);
+  if (!m.ok()) return m.status();
+  return *std::move(m);
 }
 
 template <typename M>

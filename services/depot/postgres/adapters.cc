@@ -19,12 +19,11 @@ using eda::outbox::UnitOfWork;
 using eda::service::CachedLookup;
 using StoresStub = storespb::StoresService::Stub;
 
+// The cached entity `id` (nullopt on a miss).
 template <typename T>
 absl::StatusOr<std::optional<T>> FindRow(UnitOfWork& uow, const char* sql, const std::string& id) {
   EDA_ASSIGN_OR_RETURN(auto r, uow.tx().Exec(sql, {id}));
-  if (r.rows() == 0) return std::nullopt;
-  EDA_ASSIGN_OR_RETURN(T row, eda::service::RowAs<T>(r, 0));
-  return row;
+  return eda::service::FirstRowAs<T>(r);
 }
 
 // The two lookups, built once per process over the stores client.
