@@ -22,10 +22,11 @@ bool Transient(const absl::Status& s) {
 
 absl::StatusOr<std::string> SendCommand(UnitOfWork& uow, const Command& command) {
   messaging::Message m;
-  m.id = NewUuid();
+  m.id = command.id.empty() ? NewUuid() : command.id;
   m.name = command.name;
   m.subject = command.subject;
   m.payload = command.payload;
+  m.metadata = command.metadata;
   m.metadata[messaging::kCommandReplyChannel] = command.reply_channel;
   m.metadata[messaging::kCommandSagaId] = command.saga_id;
   m.metadata[messaging::kCommandSagaName] = command.saga_name;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,9 @@ struct Command {
   std::string reply_channel;  // e.g. "mallbots.cosec.replies.CreateOrder"
   std::string saga_id;
   std::string saga_name;  // e.g. "cosec.CreateOrder"
+  // More COMMAND_* keys (the saga's step and command id); replies carry them back as REPLY_*.
+  std::map<std::string, std::string> metadata;
+  std::string id;  // the message id; empty: a new one
 };
 
 // Sends a command through the unit of work's outbox; returns the command's message id.

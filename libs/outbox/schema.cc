@@ -118,6 +118,49 @@ CREATE TABLE inbox_positions (
   PRIMARY KEY (consumer, aggregate_id)
 );
 )sql"},
+      {7, "platform_sagas", R"sql(
+-- Saga instances of an orchestrator (libs/saga), one per (saga name, id): the id is the
+-- business key (cosec: the order id), so a saga starts once whatever message started it.
+CREATE TABLE saga_instances (
+  name            text NOT NULL,
+  id              text NOT NULL,
+  data            bytea NOT NULL,            -- the saga's data, a protobuf message
+  step            integer NOT NULL,          -- the step whose command is out (or was last)
+  step_name       text NOT NULL DEFAULT '',
+  compensating    boolean NOT NULL DEFAULT false,
+  done            boolean NOT NULL DEFAULT false,
+  status          text NOT NULL,             -- running, compensating, completed, compensated
+  command_id      text NOT NULL DEFAULT '',  -- the command whose reply it waits for ('': none)
+  command_name    text NOT NULL DEFAULT '',
+  attempts        integer NOT NULL DEFAULT 0,  -- sends of the current command
+  step_started_at timestamptz NOT NULL,      -- when the current step (or compensation) began
+  step_due        timestamptz,               -- when it should have ended: stuck after that
+  sent_at         timestamptz,               -- when the current command was sent
+  deadline        timestamptz,               -- reply due by / retry due at (NULL when done)
+  last_error      text NOT NULL DEFAULT '',
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, id)
+);
+CREATE INDEX saga_instances_due ON saga_instances (deadline) WHERE NOT done;
+CREATE INDEX saga_instances_created ON saga_instances (created_at);
+-- What happened to each saga, in order: commands sent, replies taken or ignored, deadlines
+-- passed, retries, the end.
+CREATE TABLE saga_history (
+  seq        bigserial PRIMARY KEY,
+  name       text NOT NULL,
+  saga_id    text NOT NULL,
+  at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+  step       integer NOT NULL,
+  step_name  text NOT NULL DEFAULT '',
+  event      text NOT NULL,    -- started, command, reply, ignored, timeout, retry, completed, ...
+  message    text NOT NULL DEFAULT '',  -- the command's or reply's name
+  message_id text NOT NULL DEFAULT '',
+  outcome    text NOT NULL DEFAULT '',
+  detail     text NOT NULL DEFAULT ''
+);
+CREATE INDEX saga_history_saga ON saga_history (name, saga_id, seq);
+)sql"},
   };
 }
 

@@ -184,7 +184,7 @@ absl::Status UnitOfWork::Savepoint(const std::string& name) {
   tx();  // sends deferred writes: their error is the one to report
   EDA_RETURN_IF_ERROR(deferred_error_);
   EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("SAVEPOINT ", name)).status());
-  savepoints_[name] = outgoing_.size();
+  savepoints_[name] = {outgoing_.size(), after_commit_.size()};
   return absl::OkStatus();
 }
 
@@ -194,7 +194,8 @@ absl::Status UnitOfWork::RollbackToSavepoint(const std::string& name) {
   deferred_.clear();  // queued after the savepoint: forgotten with it
   EDA_RETURN_IF_ERROR(tx_.Exec(absl::StrCat("ROLLBACK TO SAVEPOINT ", name)).status());
   deferred_error_ = absl::OkStatus();  // a deferred write that failed after the savepoint
-  outgoing_.resize(it->second);
+  outgoing_.resize(it->second.outgoing);
+  after_commit_.resize(it->second.after_commit);
   return absl::OkStatus();
 }
 
@@ -212,6 +213,10 @@ absl::Status UnitOfWork::Commit() {
     absl::MutexLock lock(&observer_mu);
     if (Observer() != nullptr) Observer()(outgoing_);
   }
+  if (status.ok()) {
+    for (const std::function<void()>& fn : after_commit_) fn();
+  }
+  after_commit_.clear();
   return status;
 }
 

@@ -85,6 +85,9 @@ class UnitOfWork final {
   // span's (observability/trace_context.h). Errors: InvalidArgument without id/name/subject.
   absl::Status Publish(messaging::Message message);
   int published() const { return static_cast<int>(outgoing_.size()); }
+  // Runs `fn` once the unit of work has committed (never when it rolls back, nor when it rolls
+  // back to a savepoint taken before): for what must only count what happened, such as metrics.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
 
   // Savepoints that also cover the messages published since (a rollback to the savepoint
   // forgets them).
@@ -105,7 +108,12 @@ class UnitOfWork final {
   std::vector<pg::Connection::Statement> deferred_;
   absl::Status deferred_error_;
   std::vector<messaging::Message> outgoing_;
-  std::map<std::string, size_t> savepoints_;  // name -> outgoing_.size() when taken
+  std::vector<std::function<void()>> after_commit_;
+  struct Mark {
+    size_t outgoing;
+    size_t after_commit;
+  };
+  std::map<std::string, Mark> savepoints_;  // name -> sizes when taken
 };
 
 // Runs fn in a unit of work and commits it. When that fails with Aborted (a concurrent change of

@@ -3,12 +3,14 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpcserver/status.h"
 #include "libs/outbox/relay.h"
 #include "libs/pg/transaction.h"
+#include "libs/service/rows.h"
 
 namespace eda::service {
 namespace {
@@ -223,6 +225,82 @@ grpc::Status AdminServer::ListProcessed(grpc::ServerContext* ctx,
       EDA_ASSIGN_OR_RETURN(double received_at, rows.Double(i, 4));
       *m->mutable_received_at() = FromEpoch(received_at);
     }
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+// The columns of a SagaSummary from saga_instances (libs/saga).
+constexpr char kSagaSummary[] =
+    "SELECT name, id, status, step, step_name, command_name AS waiting_for, attempts, "
+    "COALESCE(step_due < now(), false) AS stuck, last_error, "
+    "extract(epoch from created_at)::float8 AS created_at, "
+    "extract(epoch from updated_at)::float8 AS updated_at, "
+    "extract(epoch from step_due)::float8 AS step_due FROM saga_instances ";
+
+}  // namespace
+
+grpc::Status AdminServer::ListSagas(grpc::ServerContext* ctx, const adminpb::ListSagasRequest* req,
+                                    adminpb::ListSagasResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  absl::StatusOr<int> limit = Limit(req->limit());
+  if (!limit.ok()) return grpcserver::ToGrpcStatus(limit.status());
+  static const auto* kStatuses =
+      new std::set<std::string>{"", "running", "compensating", "completed", "compensated"};
+  if (kStatuses->count(req->status()) == 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("unknown saga status '", req->status(),
+                                     "' (running, compensating, completed, compensated)"));
+  }
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result rows,
+        tx.Exec(absl::StrCat(kSagaSummary,
+                             "WHERE ($1 = '' OR status = $1) AND (NOT $2 OR (NOT done AND "
+                             "step_due < now())) ORDER BY created_at DESC LIMIT $3"),
+                {req->status(), req->stuck(), *limit}));
+    EDA_ASSIGN_OR_RETURN(std::vector<adminpb::SagaSummary> sagas,
+                         RowsAs<adminpb::SagaSummary>(rows));
+    for (adminpb::SagaSummary& saga : sagas) *resp->add_sagas() = std::move(saga);
+    EDA_ASSIGN_OR_RETURN(pg::Result counts,
+                         tx.Exec("SELECT count(*), count(*) FILTER (WHERE step_due < now()) "
+                                 "FROM saga_instances WHERE NOT done"));
+    EDA_ASSIGN_OR_RETURN(int64_t in_flight, counts.Int(0, 0));
+    EDA_ASSIGN_OR_RETURN(int64_t stuck, counts.Int(0, 1));
+    resp->set_in_flight(in_flight);
+    resp->set_stuck(stuck);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServer::GetSaga(grpc::ServerContext* ctx, const adminpb::GetSagaRequest* req,
+                                  adminpb::GetSagaResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  if (req->id().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a saga id is required");
+  }
+  return Read(pool_, [&](pg::Transaction& tx) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(pg::Result found,
+                         tx.Exec(absl::StrCat(kSagaSummary,
+                                              "WHERE id = $1 AND ($2 = '' OR name = $2) "
+                                              "ORDER BY created_at LIMIT 1"),
+                                 {req->id(), req->name()}));
+    EDA_ASSIGN_OR_RETURN(std::optional<adminpb::SagaSummary> saga,
+                         FirstRowAs<adminpb::SagaSummary>(found));
+    if (!saga.has_value()) {
+      return absl::NotFoundError(absl::StrCat("saga ", req->id(), " not found"));
+    }
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result history,
+        tx.Exec("SELECT extract(epoch from at)::float8 AS at, step, step_name, event, message, "
+                "message_id, outcome, detail FROM saga_history WHERE name = $1 AND saga_id = $2 "
+                "ORDER BY seq",
+                {saga->name(), saga->id()}));
+    EDA_ASSIGN_OR_RETURN(std::vector<adminpb::SagaEvent> events,
+                         RowsAs<adminpb::SagaEvent>(history));
+    *resp->mutable_saga() = *std::move(saga);
+    for (adminpb::SagaEvent& e : events) *resp->add_history() = std::move(e);
     return absl::OkStatus();
   });
 }

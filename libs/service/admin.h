@@ -35,6 +35,10 @@ class AdminServer final : public adminpb::AdminService::Service {
                                  adminpb::DeadOutboxChange* resp) override;
   grpc::Status ListProcessed(grpc::ServerContext* ctx, const adminpb::ListProcessedRequest* req,
                              adminpb::ListProcessedResponse* resp) override;
+  grpc::Status ListSagas(grpc::ServerContext* ctx, const adminpb::ListSagasRequest* req,
+                         adminpb::ListSagasResponse* resp) override;
+  grpc::Status GetSaga(grpc::ServerContext* ctx, const adminpb::GetSagaRequest* req,
+                       adminpb::GetSagaResponse* resp) override;
 
  private:
   // OK, or UNAUTHENTICATED when a token is required and the call does not carry it.

@@ -1,5 +1,8 @@
 #include "libs/service/rows.h"
 
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/util/time_util.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -48,6 +51,19 @@ absl::Status FillFromRow(const pg::Result& result, int row, google::protobuf::Me
         float v = 0;
         ok = absl::SimpleAtof(text, &v);
         if (ok) reflection->SetFloat(&out, field, v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        // A google.protobuf.Timestamp from seconds since the epoch (extract(epoch from ...)).
+        double seconds = 0;
+        ok = field->message_type()->full_name() == "google.protobuf.Timestamp" &&
+             absl::SimpleAtod(text, &seconds);
+        if (ok) {
+          auto& at = static_cast<google::protobuf::Timestamp&>(
+              *reflection->MutableMessage(&out, field));
+          at = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              static_cast<int64_t>(seconds * 1e6));
+        }
         break;
       }
       default:

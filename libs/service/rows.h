@@ -18,7 +18,8 @@
 namespace eda::service {
 
 // Sets the fields of `out` from row `row`: strings from any column, bools, 32/64-bit integers,
-// doubles and floats from their text; NULL leaves a field unset. Errors: Internal naming a column
+// doubles and floats from their text, google.protobuf.Timestamp fields from seconds since the
+// epoch (`extract(epoch from at)`); NULL leaves a field unset. Errors: Internal naming a column
 // that has no field of its name, or whose value does not fit its field.
 absl::Status FillFromRow(const pg::Result& result, int row, google::protobuf::Message& out);
 
