@@ -81,9 +81,8 @@ struct Engine::Metrics {
       : started(registry.Counter("sagas_started_total", "Sagas started.").Add({{"saga", saga}})),
         completed(registry.Counter("sagas_completed_total", "Sagas that ran every step.")
                       .Add({{"saga", saga}})),
-        compensated(
-            registry.Counter("sagas_compensated_total", "Sagas that finished compensating.")
-                .Add({{"saga", saga}})),
+        compensated(registry.Counter("sagas_compensated_total", "Sagas that finished compensating.")
+                        .Add({{"saga", saga}})),
         failed(registry
                    .Counter("sagas_failed_total",
                             "Sagas whose step failed or timed out, so that they compensate.")
@@ -94,14 +93,13 @@ struct Engine::Metrics {
                     .Counter("saga_compensation_retries_total",
                              "Compensation commands sent again after a failure or no reply.")
                     .Add({{"saga", saga}})),
-        ignored(registry
-                    .Counter("saga_replies_ignored_total",
-                             "Replies not awaited: late, duplicate, foreign, or to a finished saga.")
-                    .Add({{"saga", saga}})),
-        in_flight(
-            registry.Gauge("sagas_in_flight", "Sagas not finished.").Add({{"saga", saga}})),
-        stuck(registry
-                  .Gauge("sagas_stuck", "Sagas whose current step has run past its deadline.")
+        ignored(
+            registry
+                .Counter("saga_replies_ignored_total",
+                         "Replies not awaited: late, duplicate, foreign, or to a finished saga.")
+                .Add({{"saga", saga}})),
+        in_flight(registry.Gauge("sagas_in_flight", "Sagas not finished.").Add({{"saga", saga}})),
+        stuck(registry.Gauge("sagas_stuck", "Sagas whose current step has run past its deadline.")
                   .Add({{"saga", saga}})),
         step_seconds(registry.Histogram("saga_step_seconds",
                                         "From a saga's command to its reply, by step.")),
@@ -186,7 +184,8 @@ absl::Status Engine::HandleReply(outbox::UnitOfWork& uow, const messaging::Messa
   }
   Instance& s = *found;
   const std::string outcome = MetadataValue(reply, messaging::kReplyOutcome);
-  if (s.done || s.command_id.empty() || MetadataValue(reply, kReplySagaStep) != absl::StrCat(s.step) ||
+  if (s.done || s.command_id.empty() ||
+      MetadataValue(reply, kReplySagaStep) != absl::StrCat(s.step) ||
       MetadataValue(reply, kReplySagaCommandId) != s.command_id) {
     Record(uow, s, "ignored", reply.name, reply.id, outcome,
            s.done ? "the saga has finished" : "not the reply the saga waits for");
@@ -195,10 +194,9 @@ absl::Status Engine::HandleReply(outbox::UnitOfWork& uow, const messaging::Messa
   }
   const absl::Time now = absl::Now();
   if (metrics_ != nullptr && s.sent_at.has_value()) {
-    uow.AfterCommit([m = metrics_.get(), step = s.step_name,
-                     seconds = absl::ToDoubleSeconds(now - *s.sent_at)] {
-      m->ObserveStep(step, seconds);
-    });
+    uow.AfterCommit(
+        [m = metrics_.get(), step = s.step_name,
+         seconds = absl::ToDoubleSeconds(now - *s.sent_at)] { m->ObserveStep(step, seconds); });
   }
   std::string error = MetadataValue(reply, kReplyError);
   bool success = outcome == "SUCCESS";
@@ -326,9 +324,9 @@ absl::Status Engine::Save(outbox::UnitOfWork& uow, const Instance& s) {
       "step_started_at = to_timestamp($12), sent_at = to_timestamp($13), "
       "deadline = to_timestamp($14), step_due = to_timestamp($15), last_error = $16, "
       "updated_at = now() WHERE name = $1 AND id = $2",
-      {name_, s.id, pg::Param::Bytes(s.data), s.step, s.step_name, s.compensating, s.done,
-       s.status, s.command_id, s.command_name, s.attempts, Epoch(s.step_started_at),
-       Epoch(s.sent_at), Epoch(s.deadline), Epoch(s.step_due), s.last_error});
+      {name_, s.id, pg::Param::Bytes(s.data), s.step, s.step_name, s.compensating, s.done, s.status,
+       s.command_id, s.command_name, s.attempts, Epoch(s.step_started_at), Epoch(s.sent_at),
+       Epoch(s.deadline), Epoch(s.step_due), s.last_error});
   return absl::OkStatus();
 }
 

@@ -2,49 +2,48 @@
 // made as the services' command adapter makes them. Paths: success, a failed step, a step that
 // times out (its own compensation runs), failed and unanswered compensations retried, a second
 // start, late, duplicate and foreign replies.
-#include "libs/saga/saga.h"
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
 #include "libs/outbox/schema.h"
 #include "libs/pg/migrations.h"
+#include "libs/saga/saga.h"
 #include "libs/saga/saga_test.pb.h"
 #include "libs/testing/harness.h"
 
 namespace eda::saga {
 namespace {
 
-using ::testing::ElementsAre;
 using sagatest::TripData;
+using ::testing::ElementsAre;
 
 CommandSpec Make(const std::string& name, const TripData& d) {
   return {.subject = "trips.commands", .name = name, .payload = d.SerializeAsString()};
 }
 
 Definition<TripData> Trip() {
-  return {.name = "test.Trip",
-          .reply_channel = "trips.replies",
-          .steps = {
-              {.name = "Reject",
-               .compensation = [](const TripData& d) { return Make("test.Reject", d); }},
-              {.name = "Reserve",
-               .action = [](const TripData& d) { return Make("test.Reserve", d); },
-               .compensation = [](const TripData& d) { return Make("test.Unreserve", d); },
-               .on_reply = {{"test.Reserved",
-                             [](TripData& d, const messaging::Message& reply) {
-                               TripData answer;
-                               if (!answer.ParseFromString(reply.payload)) {
-                                 return absl::InvalidArgumentError("bad payload");
-                               }
-                               d.set_booking(answer.booking());
-                               return absl::OkStatus();
-                             }}}},
-              {.name = "Pay", .action = [](const TripData& d) { return Make("test.Pay", d); }},
-              {.name = "Confirm",
-               .action = [](const TripData& d) { return Make("test.Confirm", d); }},
-          }};
+  return {
+      .name = "test.Trip",
+      .reply_channel = "trips.replies",
+      .steps = {
+          {.name = "Reject",
+           .compensation = [](const TripData& d) { return Make("test.Reject", d); }},
+          {.name = "Reserve",
+           .action = [](const TripData& d) { return Make("test.Reserve", d); },
+           .compensation = [](const TripData& d) { return Make("test.Unreserve", d); },
+           .on_reply = {{"test.Reserved",
+                         [](TripData& d, const messaging::Message& reply) {
+                           TripData answer;
+                           if (!answer.ParseFromString(reply.payload)) {
+                             return absl::InvalidArgumentError("bad payload");
+                           }
+                           d.set_booking(answer.booking());
+                           return absl::OkStatus();
+                         }}}},
+          {.name = "Pay", .action = [](const TripData& d) { return Make("test.Pay", d); }},
+          {.name = "Confirm", .action = [](const TripData& d) { return Make("test.Confirm", d); }},
+      }};
 }
 
 class SagaTest : public ::testing::Test {
@@ -98,10 +97,11 @@ class SagaTest : public ::testing::Test {
 
   // The reply the command adapter would send for `command`.
   static messaging::Message ReplyTo(const messaging::Message& command, bool success,
-                                    const std::string& name = "",
-                                    const std::string& payload = "") {
+                                    const std::string& name = "", const std::string& payload = "") {
     messaging::Message r{.id = NewUuid(),
-                         .name = !name.empty() ? name : success ? "am.Success" : "am.Failure",
+                         .name = !name.empty() ? name
+                                 : success     ? "am.Success"
+                                               : "am.Failure",
                          .subject = "trips.replies",
                          .payload = payload,
                          .occurred_at = absl::Now()};
@@ -127,8 +127,8 @@ class SagaTest : public ::testing::Test {
 
   std::string Column(const std::string& id, const std::string& column) {
     auto conn = pg::Connection::Open(dsn());
-    auto r = conn->Exec(absl::StrCat("SELECT (", column, ")::text FROM saga_instances WHERE id = $1"),
-                        {id});
+    auto r = conn->Exec(
+        absl::StrCat("SELECT (", column, ")::text FROM saga_instances WHERE id = $1"), {id});
     EXPECT_TRUE(r.ok() && r->rows() == 1);
     return r.ok() && r->rows() == 1 ? std::string(r->Text(0, 0)) : "";
   }
@@ -187,10 +187,9 @@ TEST_F(SagaTest, RunsEveryStepAndKeepsWhatARepliesCarries) {
   EXPECT_EQ(Column(id, "status"), "completed");
   EXPECT_EQ(Column(id, "done"), "true");
   EXPECT_EQ(Column(id, "step"), "3");
-  EXPECT_THAT(History(id),
-              ElementsAre("started", "command test.Reserve", "reply test.Reserved",
-                          "command test.Pay", "reply am.Success", "command test.Confirm",
-                          "reply am.Success", "completed"));
+  EXPECT_THAT(History(id), ElementsAre("started", "command test.Reserve", "reply test.Reserved",
+                                       "command test.Pay", "reply am.Success",
+                                       "command test.Confirm", "reply am.Success", "completed"));
   EXPECT_EQ(Metric("sagas_started_total{saga=\"test.Trip\"}"), 1);
   EXPECT_EQ(Metric("sagas_completed_total{saga=\"test.Trip\"}"), 1);
 }

@@ -59,8 +59,8 @@ absl::Status FillFromRow(const pg::Result& result, int row, google::protobuf::Me
         ok = field->message_type()->full_name() == "google.protobuf.Timestamp" &&
              absl::SimpleAtod(text, &seconds);
         if (ok) {
-          auto& at = static_cast<google::protobuf::Timestamp&>(
-              *reflection->MutableMessage(&out, field));
+          auto& at =
+              static_cast<google::protobuf::Timestamp&>(*reflection->MutableMessage(&out, field));
           at = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
               static_cast<int64_t>(seconds * 1e6));
         }
