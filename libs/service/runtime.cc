@@ -17,7 +17,8 @@
 
 namespace eda::service {
 absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int argc,
-                                        const char* const* argv) {
+                                        const char* const* argv,
+                                        const std::function<void(Config&)>& own_settings) {
   // First thing, before any thread exists: every thread started later inherits the blocked
   // SIGTERM/SIGINT, so the signals reach only the shutdown thread.
   ShutdownSignal::Install();
@@ -59,6 +60,7 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   if (format != "json" && format != "console") {
     config.Invalid("LOG_FORMAT", "'" + format + "' is not json or console");
   }
+  if (own_settings) own_settings(config);
   EDA_RETURN_IF_ERROR(config.Check());
   log::Init({.service = s.name, .level = *level, .json = format == "json"});
   return s;
@@ -218,8 +220,9 @@ namespace {
 
 std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, int argc,
                                               const char* const* argv,
-                                              std::vector<pg::Migration> migrations) {
-  absl::StatusOr<Settings> settings = Settings::Load(default_name, argc, argv);
+                                              std::vector<pg::Migration> migrations,
+                                              const std::function<void(Config&)>& own_settings) {
+  absl::StatusOr<Settings> settings = Settings::Load(default_name, argc, argv, own_settings);
   if (!settings.ok()) {
     std::fprintf(stderr, "%s: %s\n", default_name.c_str(),
                  std::string(settings.status().message()).c_str());

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/common/config.h"
 #include "libs/grpcserver/server.h"
 #include "libs/messaging/consumer.h"
 #include "libs/messaging/nats.h"
@@ -65,8 +67,11 @@ struct Settings {
   // Call first in main: installs the SIGTERM/SIGINT handling (ShutdownSignal) before any thread
   // starts. Reads the environment and flags; also configures logging (LOG_LEVEL, LOG_FORMAT).
   // Errors: InvalidArgument naming every missing or malformed variable.
+  // `own_settings`, when given, reads the service's own variables from the same configuration
+  // (their errors are reported with the others).
   static absl::StatusOr<Settings> Load(const std::string& default_name, int argc,
-                                       const char* const* argv);
+                                       const char* const* argv,
+                                       const std::function<void(Config&)>& own_settings = nullptr);
 };
 
 class Runtime final {
@@ -77,9 +82,10 @@ class Runtime final {
                                                         std::vector<pg::Migration> migrations);
   // Settings::Load and Start for a service's main(): on failure it prints the reason and exits
   // the process (2 for a configuration error, 1 for a failed start).
-  static std::unique_ptr<Runtime> StartOrExit(const std::string& default_name, int argc,
-                                              const char* const* argv,
-                                              std::vector<pg::Migration> migrations);
+  static std::unique_ptr<Runtime> StartOrExit(
+      const std::string& default_name, int argc, const char* const* argv,
+      std::vector<pg::Migration> migrations,
+      const std::function<void(Config&)>& own_settings = nullptr);
   ~Runtime();
 
   pg::Pool& pool() { return *pool_; }

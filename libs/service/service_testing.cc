@@ -3,6 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -145,6 +146,10 @@ absl::Status ServiceUnderTest::Restart(int signal) {
 void ServiceUnderTest::Stop(int signal) {
   if (process_ != nullptr) process_->Stop(signal);
   process_.reset();
+}
+
+void ServiceUnderTest::Signal(int signal) {
+  if (process_ != nullptr) ::kill(process_->pid(), signal);
 }
 
 std::string ServiceUnderTest::grpc_target() const { return absl::StrCat("127.0.0.1:", grpc_port_); }

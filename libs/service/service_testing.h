@@ -40,6 +40,9 @@ class ServiceUnderTest final {
   // chosen anew.
   absl::Status Restart(int signal = SIGTERM);
   void Stop(int signal = SIGTERM);
+  // Sends `signal` without waiting for anything: SIGSTOP freezes it (a hung process, or one slow
+  // to answer its messages), SIGCONT lets it go on.
+  void Signal(int signal);
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }

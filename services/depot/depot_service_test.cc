@@ -300,7 +300,10 @@ TEST_F(DepotServiceTest, TheSagasCommandsCreateAndCancelLists) {
   EXPECT_EQ(SendCommand(kCommands, "depotapi.CancelShoppingListCommand", cancel), "am.Success");
   EXPECT_EQ(Get(id).status(), "canceled");
   EXPECT_EQ(SendCommand(kCommands, "depotapi.CancelShoppingListCommand", cancel), "am.Success");
+  // An order without a list (its CreateShoppingList failed or never ran): nothing to undo.
   cancel.set_order_id(eda::NewUuid());
+  EXPECT_EQ(SendCommand(kCommands, "depotapi.CancelShoppingListCommand", cancel), "am.Success");
+  cancel.set_order_id("");
   EXPECT_EQ(SendCommand(kCommands, "depotapi.CancelShoppingListCommand", cancel), "am.Failure");
 }
 

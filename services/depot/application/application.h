@@ -65,7 +65,8 @@ absl::StatusOr<std::string> CreateShoppingList(Ports& p, std::string order_id,
 // and NotFound "shopping list <id> not found".
 absl::Status CancelShoppingList(Ports& p, const std::string& id);
 // The saga's compensation: the list `id`, or the order's when `id` is empty; a canceled list is
-// a success. Errors: NotFound "shopping list of order <order_id> not found".
+// a success, and so is an order that has no list (its CreateShoppingList failed or never ran).
+// Errors: InvalidArgument without either id; NotFound for an unknown list `id`.
 absl::Status CancelShoppingListFor(Ports& p, const std::string& id, const std::string& order_id);
 absl::Status InitiateShopping(Ports& p, const std::string& id);
 absl::Status AssignShoppingList(Ports& p, const std::string& id, std::string bot_id);

@@ -1,0 +1,21 @@
+// The cosec service: the CreateOrder saga's coordinator (spec §5.7, §6). No business gRPC API
+// (gRPC health and the admin API's ListSagas/GetSaga for inspection); OrderCreated starts a saga,
+// the replies move it, commands go out through the outbox, and a sweeper fails the steps whose
+// replies are overdue and retries failed compensations.
+#include "libs/service/runtime.h"
+#include "services/cosec/handlers/handlers.h"
+#include "services/cosec/saga/create_order.h"
+
+int main(int argc, char** argv) {
+  eda::saga::Options options;
+  auto rt = eda::service::Runtime::StartOrExit("cosec", argc, argv, {}, [&](eda::Config& c) {
+    options.step_deadline = c.Duration("SAGA_STEP_DEADLINE", options.step_deadline);
+    options.retry_initial = c.Duration("SAGA_RETRY_INITIAL", options.retry_initial);
+    options.retry_max = c.Duration("SAGA_RETRY_MAX", options.retry_max);
+  });
+  cosec::handlers::CreateOrder saga(cosec::CreateOrderSaga(), options, rt->pool(), &rt->metrics());
+  rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga));
+  rt->ConsumeOrExit("cosec-replies", saga.ReplyHandler());
+  saga.StartSweeper();
+  return rt->Serve({});
+}
