@@ -39,6 +39,11 @@ class ServiceUnderTest final {
   // database and gRPC port (clients keep their channels to it); the ops and admin ports are
   // chosen anew.
   absl::Status Restart(int signal = SIGTERM);
+  // The same, with `args` instead of the command line's added arguments from now on.
+  absl::Status Restart(int signal, std::vector<std::string> args) {
+    args_ = std::move(args);
+    return Restart(signal);
+  }
   void Stop(int signal = SIGTERM);
   // Sends `signal` without waiting for anything: SIGSTOP freezes it (a hung process, or one slow
   // to answer its messages), SIGCONT lets it go on.

@@ -1,0 +1,505 @@
+// The whole order flow of spec §7 across every service it touches, each started as a real process
+// with its own NATS user and PostgreSQL role as `make up` runs them, the robots included: a basket
+// becomes a completed, paid order; every compensation path of spec §6.2 ends in the right order,
+// list and payment states; a republished OrderCreated starts no second saga; a reply twice and a
+// reply after its step's deadline change nothing; cosec killed with -9 in the middle of sagas
+// finishes every one of them, no command applied twice.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/common/ids.h"
+#include "libs/messaging/envelope.h"
+#include "libs/saga/saga.h"
+#include "libs/service/service_testing.h"
+#include "libs/testing/harness.h"
+#include "proto/admin/admin_service.grpc.pb.h"
+#include "proto/depot/depot_api.pb.h"
+#include "proto/ordering/ordering_api.pb.h"
+#include "proto/stores/stores_api.pb.h"
+#include "tools/shopper/shopper.h"
+
+namespace mallbots {
+namespace {
+
+namespace testing = ::eda::testing;
+namespace messaging = ::eda::messaging;
+using ::testing::Contains;
+
+// The saga's step deadline of the test that makes a reply come late (cosec runs with its
+// default otherwise: a killed cosec's unacknowledged replies come back after the 30 s ack wait).
+constexpr char kShortStepDeadline[] = "--saga-step-deadline=3s";
+
+class OrderFlowTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
+    ASSERT_TRUE(nats.ok()) << nats.status();
+    nats_ = nats->release();
+    stores_ = Start("STORES_BIN", "stores");
+    customers_ = Start("CUSTOMERS_BIN", "customers");
+    const std::string peers = "--rpc-services=STORES=" + stores_->grpc_target();
+    baskets_ = Start("BASKETS_BIN", "baskets", {peers});
+    ordering_ = Start("ORDERING_BIN", "ordering");
+    payments_ = Start("PAYMENTS_BIN", "payments");
+    depot_ = Start("DEPOT_BIN", "depot", {peers});
+    cosec_ = Start("COSEC_BIN", "cosec");
+    bots_dir_ = new testing::TempDir();
+    auto bots =
+        testing::Process::Start({std::getenv("BOTS_BIN"), "--depot=" + depot_->grpc_target(),
+                                 "--bots=3", "--bot-stop-time=100ms", "--bot-poll=50ms"},
+                                {.log_file = bots_dir_->path() + "/bots.log"});
+    ASSERT_TRUE(bots.ok()) << bots.status();
+    bots_ = bots->release();
+    mall_ = new Mall({.stores = stores_->grpc_target(),
+                      .customers = customers_->grpc_target(),
+                      .baskets = baskets_->grpc_target(),
+                      .ordering = ordering_->grpc_target(),
+                      .payments = payments_->grpc_target(),
+                      .depot = depot_->grpc_target()});
+  }
+
+  static void TearDownTestSuite() {
+    const bool failed = ::testing::UnitTest::GetInstance()->failed_test_count() > 0;
+    for (auto [name, service] : Services()) {
+      if (failed && service != nullptr) {
+        std::fprintf(stderr, "--- %s log (tail) ---\n%s\n", name.c_str(),
+                     service->LogTail(20).c_str());
+      }
+    }
+    if (bots_ != nullptr) bots_->Stop(SIGTERM);
+    delete bots_;
+    delete bots_dir_;
+    delete mall_;
+    for (auto [name, service] : Services()) delete service;
+    delete nats_;
+  }
+
+  static std::vector<std::pair<std::string, testing::ServiceUnderTest*>> Services() {
+    return {{"stores", stores_},     {"customers", customers_}, {"baskets", baskets_},
+            {"ordering", ordering_}, {"payments", payments_},   {"depot", depot_},
+            {"cosec", cosec_}};
+  }
+
+  static testing::ServiceUnderTest* Start(const std::string& env, const std::string& service,
+                                          std::vector<std::string> args = {}) {
+    auto started = testing::ServiceUnderTest::Start(env, service, std::move(args));
+    EXPECT_TRUE(started.ok()) << service << ": " << started.status();
+    return started.ok() ? started->release() : nullptr;
+  }
+
+  void SetUp() override {
+    for (auto [name, service] : Services()) ASSERT_NE(service, nullptr) << name << " did not start";
+    auto store = mall_->OpenStore("Books " + eda::RandomHex(3), {2.5, 4});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *store;
+    auto customer = mall_->RegisterCustomer("Ada");
+    ASSERT_TRUE(customer.ok()) << customer.status();
+    customer_ = *customer;
+  }
+
+  std::vector<Line> Lines() const { return {{store_.products[0], 2}, {store_.products[1], 1}}; }
+
+  std::string Checkout(const std::string& customer, std::optional<double> authorize = {}) {
+    auto order = mall_->Checkout(customer, Lines(), authorize);
+    EXPECT_TRUE(order.ok()) << order.status();
+    return order.ok() ? *order : "";
+  }
+  std::string WaitFor(const std::string& order, const std::set<std::string>& statuses,
+                      absl::Duration timeout = absl::Seconds(30)) {
+    auto status = mall_->WaitForOrder(order, statuses, timeout);
+    EXPECT_TRUE(status.ok()) << status.status();
+    return status.ok() ? *status : "";
+  }
+
+  static adminpb::GetSagaResponse Saga(const std::string& order) {
+    auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", cosec_->admin_port()), grpc::InsecureChannelCredentials()));
+    adminpb::GetSagaRequest req;
+    req.set_id(order);
+    adminpb::GetSagaResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    admin->GetSaga(&ctx, req, &resp);
+    return resp;
+  }
+  static std::string WaitForSaga(const std::string& order, const std::string& status,
+                                 absl::Duration timeout = absl::Seconds(30)) {
+    std::string seen;
+    testing::WaitUntil(
+        [&] {
+          seen = Saga(order).saga().status();
+          return seen == status;
+        },
+        timeout);
+    return seen;
+  }
+  // What the saga sent and received, in order ("command <name>", "reply <name>", ...).
+  static std::vector<std::string> Story(const std::string& order) {
+    std::vector<std::string> story;
+    const adminpb::GetSagaResponse saga = Saga(order);
+    for (const adminpb::SagaEvent& e : saga.history()) {
+      story.push_back(e.message().empty() ? e.event() : e.event() + " " + e.message());
+    }
+    return story;
+  }
+  static std::vector<std::string> Commands(const std::string& order) {
+    std::vector<std::string> commands;
+    for (const std::string& line : Story(order)) {
+      if (line.rfind("command ", 0) == 0) commands.push_back(line.substr(8));
+    }
+    return commands;
+  }
+
+  static std::vector<messaging::Message> Messages(const std::string& stream,
+                                                  const std::string& subject) {
+    auto messages = testing::StreamMessages(*nats_, stream, subject);
+    EXPECT_TRUE(messages.ok()) << messages.status();
+    return messages.ok() ? *messages : std::vector<messaging::Message>();
+  }
+  // Messages on `stream`/`subject` about saga `order` (commands and replies carry its id).
+  static std::vector<messaging::Message> SagaMessages(const std::string& stream,
+                                                      const std::string& subject,
+                                                      const std::string& order) {
+    std::vector<messaging::Message> found;
+    for (const messaging::Message& m : Messages(stream, subject)) {
+      for (const char* key : {messaging::kCommandSagaId, eda::saga::kReplySagaId}) {
+        auto it = m.metadata.find(key);
+        if (it != m.metadata.end() && it->second == order) found.push_back(m);
+      }
+    }
+    return found;
+  }
+  // The id of the order's shopping list, from depot's reply to the saga.
+  static std::string ShoppingListOf(const std::string& order) {
+    std::string id;
+    testing::WaitUntil(
+        [&] {
+          for (const messaging::Message& r :
+               SagaMessages("COSEC_REPLIES", "mallbots.cosec.replies.CreateOrder", order)) {
+            depotpb::CreatedShoppingList created;
+            if (r.name == "depotapi.CreatedShoppingListReply" &&
+                created.ParseFromString(r.payload) && !created.id().empty()) {
+              id = created.id();
+            }
+          }
+          return !id.empty();
+        },
+        absl::Seconds(20));
+    return id;
+  }
+  std::string ListStatus(const std::string& list) {
+    auto l = mall_->ShoppingList(list);
+    EXPECT_TRUE(l.ok()) << l.status();
+    return l.ok() ? l->status() : "";
+  }
+  std::string PaymentStatusOf(const std::string& order) {
+    std::string payment;
+    for (const messaging::Message& m : Messages("ORDERING", "mallbots.ordering.events.Order")) {
+      orderingpb::OrderCreated created;
+      if (m.name == "ordersapi.OrderCreated" && created.ParseFromString(m.payload) &&
+          created.id() == order) {
+        payment = created.payment_id();
+      }
+    }
+    auto p = mall_->Payment(payment);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? p->status() : "";
+  }
+  static size_t Count(const std::vector<messaging::Message>& messages, const std::string& name,
+                      const std::string& id) {
+    size_t n = 0;
+    for (const messaging::Message& m : messages) {
+      orderingpb::OrderApproved any;  // every order event starts with its id
+      if (m.name == name && any.ParseFromString(m.payload) && any.id() == id) ++n;
+    }
+    return n;
+  }
+
+  static inline messaging::Connection* nats_ = nullptr;
+  static inline testing::ServiceUnderTest* stores_ = nullptr;
+  static inline testing::ServiceUnderTest* customers_ = nullptr;
+  static inline testing::ServiceUnderTest* baskets_ = nullptr;
+  static inline testing::ServiceUnderTest* ordering_ = nullptr;
+  static inline testing::ServiceUnderTest* payments_ = nullptr;
+  static inline testing::ServiceUnderTest* depot_ = nullptr;
+  static inline testing::ServiceUnderTest* cosec_ = nullptr;
+  static inline testing::TempDir* bots_dir_ = nullptr;
+  static inline testing::Process* bots_ = nullptr;
+  static inline Mall* mall_ = nullptr;
+  Store store_;
+  std::string customer_;
+};
+
+TEST_F(OrderFlowTest, ABasketBecomesACompletedPaidOrderWithTheRobotsShopping) {
+  std::vector<std::string> steps;
+  auto order = RunOrder(*mall_, customer_, Lines(), absl::Seconds(30),
+                        [&](const OrderStep& s) { steps.push_back(s.name); });
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(steps.back(), "order completed");
+  auto invoice = mall_->Invoice(*order);
+  ASSERT_TRUE(invoice.ok());
+  EXPECT_EQ(invoice->status(), "paid");
+  EXPECT_DOUBLE_EQ(invoice->amount(), 9);
+  EXPECT_EQ(PaymentStatusOf(*order), "confirmed");
+  EXPECT_EQ(ListStatus(ShoppingListOf(*order)), "completed");
+  EXPECT_EQ(WaitForSaga(*order, "completed"), "completed");
+  EXPECT_THAT(
+      Commands(*order),
+      ::testing::ElementsAre("customersapi.AuthorizeCustomer", "depotapi.CreateShoppingListCommand",
+                             "paymentsapi.ConfirmPayment", "depotapi.InitiateShoppingCommand",
+                             "ordersapi.ApproveOrder"));
+  const auto events = Messages("ORDERING", "mallbots.ordering.events.Order");
+  for (const char* name : {"ordersapi.OrderCreated", "ordersapi.OrderApproved",
+                           "ordersapi.OrderReadied", "ordersapi.OrderCompleted"}) {
+    EXPECT_EQ(Count(events, name, *order), 1u) << name;
+  }
+}
+
+TEST_F(OrderFlowTest, AnUnknownCustomerGetsTheOrderRejected) {
+  const std::string order = Checkout(eda::NewUuid());
+  EXPECT_EQ(WaitFor(order, {"rejected", "approved"}), "rejected");
+  EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
+  EXPECT_THAT(Commands(order),
+              ::testing::ElementsAre("customersapi.AuthorizeCustomer", "ordersapi.RejectOrder"));
+  EXPECT_EQ(PaymentStatusOf(order), "authorized");
+}
+
+TEST_F(OrderFlowTest, ADisabledCustomerGetsTheOrderRejected) {
+  ASSERT_TRUE(mall_->DisableCustomer(customer_).ok());
+  const std::string order = Checkout(customer_);
+  EXPECT_EQ(WaitFor(order, {"rejected", "approved"}), "rejected");
+  EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
+  EXPECT_EQ(Commands(order).size(), 2u);
+}
+
+TEST_F(OrderFlowTest, AShoppingListThatCannotBeMadeGetsTheOrderRejected) {
+  // A product leaves its store after it went into the basket: depot cannot shop for it.
+  auto basket = mall_->StartBasket(customer_);
+  ASSERT_TRUE(basket.ok()) << basket.status();
+  ASSERT_TRUE(mall_->AddItem(*basket, {store_.products[0], 1}).ok());
+  ASSERT_TRUE(mall_->AddItem(*basket, {store_.products[1], 1}).ok());
+  const std::string gone = store_.products[1].id;
+  ASSERT_TRUE(mall_->RemoveProduct(gone).ok());
+  // Once depot has taken the removal, neither its catalog nor stores knows the product.
+  std::string removal;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        for (const messaging::Message& m : Messages("STORES", "mallbots.stores.events.Product")) {
+          storespb::ProductRemoved removed;
+          if (m.name == "storesapi.ProductRemoved" && removed.ParseFromString(m.payload) &&
+              removed.id() == gone) {
+            removal = m.id;
+          }
+        }
+        return !removal.empty();
+      },
+      absl::Seconds(10)));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
+            absl::StrCat("127.0.0.1:", depot_->admin_port()), grpc::InsecureChannelCredentials()));
+        adminpb::ListProcessedRequest req;
+        req.set_consumer("depot-products");
+        req.set_limit(1000);
+        adminpb::ListProcessedResponse resp;
+        grpc::ClientContext ctx;
+        if (!admin->ListProcessed(&ctx, req, &resp).ok()) return false;
+        for (const adminpb::ProcessedMessage& m : resp.messages()) {
+          if (m.id() == removal) return true;
+        }
+        return false;
+      },
+      absl::Seconds(10)));
+  auto payment = mall_->AuthorizePayment(customer_, 100);
+  ASSERT_TRUE(payment.ok());
+  ASSERT_TRUE(mall_->CheckoutBasket(*basket, *payment).ok());
+  EXPECT_EQ(WaitFor(*basket, {"rejected", "approved"}), "rejected");
+  EXPECT_EQ(WaitForSaga(*basket, "compensated"), "compensated");
+  EXPECT_THAT(Commands(*basket), ::testing::ElementsAre("customersapi.AuthorizeCustomer",
+                                                        "depotapi.CreateShoppingListCommand",
+                                                        "ordersapi.RejectOrder"));
+  EXPECT_EQ(PaymentStatusOf(*basket), "authorized");
+}
+
+TEST_F(OrderFlowTest, ARefusedPaymentCancelsTheListAndRejectsTheOrder) {
+  const std::string order = Checkout(customer_, /*authorize=*/1.0);  // less than the total of 9
+  EXPECT_EQ(WaitFor(order, {"rejected", "approved"}), "rejected");
+  EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
+  EXPECT_THAT(
+      Commands(order),
+      ::testing::ElementsAre("customersapi.AuthorizeCustomer", "depotapi.CreateShoppingListCommand",
+                             "paymentsapi.ConfirmPayment", "depotapi.CancelShoppingListCommand",
+                             "ordersapi.RejectOrder"));
+  EXPECT_EQ(ListStatus(ShoppingListOf(order)), "canceled");
+  EXPECT_EQ(PaymentStatusOf(order), "authorized");
+}
+
+TEST_F(OrderFlowTest, AFailedInitiateReleasesThePaymentCancelsTheListAndRejectsTheOrder) {
+  // Payments is held while the list is canceled under the saga's feet.
+  auto order_id = mall_->StartBasket(customer_);
+  ASSERT_TRUE(order_id.ok());
+  const std::string order = *order_id;
+  ASSERT_TRUE(mall_->AddItem(order, Lines()[0]).ok());
+  auto payment = mall_->AuthorizePayment(customer_, 100);
+  ASSERT_TRUE(payment.ok());
+  payments_->Signal(SIGSTOP);
+  ASSERT_TRUE(mall_->CheckoutBasket(order, *payment).ok());
+  const std::string list = ShoppingListOf(order);
+  ASSERT_FALSE(list.empty());
+  absl::Status canceled = mall_->CancelShoppingList(list);
+  payments_->Signal(SIGCONT);
+  ASSERT_TRUE(canceled.ok()) << canceled;
+  EXPECT_EQ(WaitFor(order, {"rejected", "approved"}), "rejected");
+  EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
+  EXPECT_THAT(
+      Commands(order),
+      ::testing::ElementsAre("customersapi.AuthorizeCustomer", "depotapi.CreateShoppingListCommand",
+                             "paymentsapi.ConfirmPayment", "depotapi.InitiateShoppingCommand",
+                             "paymentsapi.ReleasePayment", "depotapi.CancelShoppingListCommand",
+                             "ordersapi.RejectOrder"));
+  EXPECT_EQ(ListStatus(list), "canceled");
+  EXPECT_EQ(PaymentStatusOf(order), "released");
+}
+
+TEST_F(OrderFlowTest, AnApprovalRefusedForACancelledOrderUndoesEverything) {
+  // Depot is held while the customer cancels the pending order.
+  depot_->Signal(SIGSTOP);
+  const std::string order = Checkout(customer_);
+  absl::Status cancelled = absl::UnknownError("not tried");
+  if (!WaitFor(order, {"pending"}).empty()) cancelled = mall_->CancelOrder(order);
+  depot_->Signal(SIGCONT);
+  ASSERT_TRUE(cancelled.ok()) << cancelled;
+  EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
+  EXPECT_THAT(
+      Commands(order),
+      ::testing::ElementsAre("customersapi.AuthorizeCustomer", "depotapi.CreateShoppingListCommand",
+                             "paymentsapi.ConfirmPayment", "depotapi.InitiateShoppingCommand",
+                             "ordersapi.ApproveOrder", "paymentsapi.ReleasePayment",
+                             "depotapi.CancelShoppingListCommand", "ordersapi.RejectOrder"));
+  EXPECT_EQ(WaitFor(order, {"cancelled"}), "cancelled");
+  EXPECT_EQ(ListStatus(ShoppingListOf(order)), "canceled");
+  EXPECT_EQ(PaymentStatusOf(order), "released");
+}
+
+TEST_F(OrderFlowTest, ARepublishedOrderCreatedStartsNoSecondSaga) {
+  const std::string order = Checkout(customer_);
+  ASSERT_EQ(WaitForSaga(order, "completed"), "completed");
+  messaging::Message created;
+  for (const messaging::Message& m : Messages("ORDERING", "mallbots.ordering.events.Order")) {
+    orderingpb::OrderCreated payload;
+    if (m.name == "ordersapi.OrderCreated" && payload.ParseFromString(m.payload) &&
+        payload.id() == order) {
+      created = m;
+    }
+  }
+  ASSERT_FALSE(created.id.empty());
+  created.id = eda::NewUuid();  // the same event under a new message id
+  ASSERT_TRUE(testing::PublishRaw(*nats_, created.subject, messaging::EncodeEnvelope(created),
+                                  {{"Nats-Msg-Id", created.id}})
+                  .ok());
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return Story(order).back() == "ignored"; }, absl::Seconds(10)));
+  EXPECT_EQ(SagaMessages("CUSTOMERS_COMMANDS", "mallbots.customers.commands", order).size(), 1u);
+  EXPECT_EQ(Saga(order).saga().status(), "completed");
+}
+
+TEST_F(OrderFlowTest, AReplyThatComesTwiceChangesNothing) {
+  const std::string order = Checkout(customer_);
+  ASSERT_EQ(WaitForSaga(order, "completed"), "completed");
+  const auto replies = SagaMessages("COSEC_REPLIES", "mallbots.cosec.replies.CreateOrder", order);
+  ASSERT_FALSE(replies.empty());
+  messaging::Message again = replies.front();  // the customer's authorization, re-sent
+  again.id = eda::NewUuid();
+  ASSERT_TRUE(testing::PublishRaw(*nats_, again.subject, messaging::EncodeEnvelope(again),
+                                  {{"Nats-Msg-Id", again.id}})
+                  .ok());
+  ASSERT_TRUE(testing::WaitUntil([&] { return Story(order).back() == "ignored am.Success"; },
+                                 absl::Seconds(10)));
+  EXPECT_EQ(Commands(order).size(), 5u);
+  EXPECT_EQ(Saga(order).saga().status(), "completed");
+}
+
+TEST_F(OrderFlowTest, AReplyAfterItsStepsDeadlineIsIgnoredAndTheOrderRejected) {
+  ASSERT_TRUE(cosec_->Restart(SIGTERM, {kShortStepDeadline}).ok());
+  const std::string basket = *mall_->StartBasket(customer_);
+  ASSERT_TRUE(mall_->AddItem(basket, Lines()[0]).ok());
+  auto payment = mall_->AuthorizePayment(customer_, 100);
+  ASSERT_TRUE(payment.ok());
+  customers_->Signal(SIGSTOP);  // the authorization comes after the deadline
+  const bool checked_out = mall_->CheckoutBasket(basket, *payment).ok();
+  const std::string order = basket;
+  const std::string saga = WaitForSaga(order, "compensated");
+  customers_->Signal(SIGCONT);
+  ASSERT_TRUE(cosec_->Restart(SIGTERM, {}).ok());
+  ASSERT_TRUE(checked_out);
+  ASSERT_EQ(saga, "compensated");
+  EXPECT_EQ(WaitFor(order, {"rejected"}), "rejected");
+  EXPECT_TRUE(testing::WaitUntil([&] { return Story(order).back() == "ignored am.Success"; },
+                                 absl::Seconds(15)));
+  EXPECT_THAT(Story(order), Contains("timeout customersapi.AuthorizeCustomer"));
+}
+
+TEST_F(OrderFlowTest, CosecKilledInTheMiddleOfSagasFinishesEveryOneOfThem) {
+  // Orders keep coming while cosec is killed and started again.
+  absl::Mutex mu;
+  std::vector<std::string> orders;
+  std::thread customers([&] {
+    for (int i = 0; i < 16; ++i) {
+      std::string order = Checkout(customer_);
+      absl::MutexLock lock(&mu);
+      orders.push_back(std::move(order));
+    }
+  });
+  {
+    absl::MutexLock lock(&mu);
+    auto some = [&] { return orders.size() >= 5; };
+    mu.Await(absl::Condition(&some));
+  }
+  const absl::Status restarted = cosec_->Restart(SIGKILL);
+  customers.join();
+  ASSERT_TRUE(restarted.ok()) << restarted;
+  // Replies the killed process had fetched come back after the ack wait (30 s).
+  for (const std::string& order : orders) {
+    ASSERT_EQ(WaitFor(order, {"ready", "rejected"}, absl::Seconds(60)), "ready") << order;
+    ASSERT_TRUE(mall_->WaitForInvoice(order, absl::Seconds(10)).ok());
+    ASSERT_TRUE(mall_->PayInvoice(order).ok());
+  }
+  for (const std::string& order : orders) {
+    EXPECT_EQ(WaitFor(order, {"completed"}), "completed");
+    EXPECT_EQ(WaitForSaga(order, "completed"), "completed");
+    // Each command once: the saga's state and its next command are committed together.
+    std::map<std::string, int> per_name;
+    for (const char* channel :
+         {"CUSTOMERS_COMMANDS mallbots.customers.commands",
+          "DEPOT_COMMANDS mallbots.depot.commands", "PAYMENTS_COMMANDS mallbots.payments.commands",
+          "ORDERING_COMMANDS mallbots.ordering.commands"}) {
+      const std::vector<std::string> parts = absl::StrSplit(channel, ' ');
+      for (const messaging::Message& m : SagaMessages(parts[0], parts[1], order)) {
+        ++per_name[m.name];
+      }
+    }
+    EXPECT_EQ(per_name, (std::map<std::string, int>{{"customersapi.AuthorizeCustomer", 1},
+                                                    {"depotapi.CreateShoppingListCommand", 1},
+                                                    {"paymentsapi.ConfirmPayment", 1},
+                                                    {"depotapi.InitiateShoppingCommand", 1},
+                                                    {"ordersapi.ApproveOrder", 1}}))
+        << order;
+  }
+  const auto events = Messages("ORDERING", "mallbots.ordering.events.Order");
+  for (const std::string& order : orders) {
+    EXPECT_EQ(Count(events, "ordersapi.OrderApproved", order), 1u);
+    EXPECT_EQ(Count(events, "ordersapi.OrderCompleted", order), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace mallbots
