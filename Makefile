@@ -14,12 +14,13 @@ export CCACHE_MAXSIZE ?= 5G
 
 STACK := deploy/local/stack.sh
 
-.PHONY: help deps configure build up down status logs test test-unit test-integration bench clean
+.PHONY: help deps configure build up down status logs order test test-unit test-integration bench clean
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
 	@echo "make test    install packages, build and run every test (unit + integration)"
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
+	@echo "make order   one new order through the running stack, basket to completed and paid"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
 deps:
@@ -31,8 +32,14 @@ configure: deps
 build: configure
 	cmake --build --preset $(PRESET)
 
+# BOTS=0: no robots (a client drives depot itself).
+BOTS ?= 3
 up: build
-	@bash $(STACK) up
+	@BOTS=$(BOTS) bash $(STACK) up
+
+# One new order through the running stack, from a basket to completed and paid (tools/shopper).
+order:
+	@set -a && . $${MALLBOTS_HOME:-.mallbots}/stack.env && set +a && $(BUILD_DIR)/tools/shopper/shopper
 
 down:
 	@WIPE=$(WIPE) bash $(STACK) down

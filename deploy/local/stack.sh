@@ -6,7 +6,8 @@
 #
 # Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
 # (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
-# default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory.
+# default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory; BOTS (how many
+# robots shop, default 3, 0 for none) and BOT_STOP_TIME (their time at each stop, default 500ms).
 #
 # As root, PostgreSQL runs as the postgres user, which must be able to enter its directory. When
 # it cannot enter the default state directory (a checkout under /root, say), PostgreSQL's
@@ -216,6 +217,18 @@ $(tail -n 5 "$LOGS/$svc.log" 2>/dev/null)"
   done
 }
 
+bots_up() {  # the robots: BOTS of them (default 3; 0: none), BOT_STOP_TIME at each stop
+  local bin="$BIN_DIR/tools/bots/bots" count=${BOTS:-3}
+  [ "$count" != 0 ] && [ -x "$bin" ] || return 0
+  local pid; pid=$(pidfile_pid "$RUN/bots.pid")
+  if alive "$pid" "$bin"; then log "bots already running (pid $pid)"; return; fi
+  local depot_port; depot_port=$(. "$ROOT/deploy/local/service-env.sh" depot && echo "$GRPC_PORT")
+  LOG_LEVEL=${LOG_LEVEL:-INFO} nohup "$bin" --depot="127.0.0.1:$depot_port" --bots="$count" \
+    --bot-stop-time="${BOT_STOP_TIME:-500ms}" >>"$LOGS/bots.log" 2>&1 </dev/null &
+  echo $! >"$RUN/bots.pid"
+  log "$count bots shopping (${BOT_STOP_TIME:-500ms} a stop; log $LOGS/bots.log)"
+}
+
 stop_pid() {  # stop_pid NAME PID PATTERN
   local name=$1 pid=$2 pattern=$3
   alive "$pid" "$pattern" || return 0
@@ -234,12 +247,14 @@ cmd_up() {
   nats_up
   write_env
   services_up
+  bots_up
   log "up: postgres 127.0.0.1:$PG_PORT, nats 127.0.0.1:$NATS_PORT"
   if [ -L "$HOME_DIR/pg" ]; then log "state: $HOME_DIR (PostgreSQL data in $PGDATA)"
   else log "state: $HOME_DIR"; fi
 }
 
 cmd_down() {
+  stop_pid bots "$(pidfile_pid "$RUN/bots.pid")" "/tools/bots/bots"; rm -f "$RUN/bots.pid"
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
     local svc=${SERVICES[$i]}
     stop_pid "$svc" "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc"; rm -f "$RUN/$svc.pid"
@@ -276,6 +291,7 @@ cmd_status() {
     [ -f "$RUN/$svc.pid" ] || continue
     show "$svc" "$(pidfile_pid "$RUN/$svc.pid")" "/services/$svc/$svc" ""
   done
+  [ -f "$RUN/bots.pid" ] && show bots "$(pidfile_pid "$RUN/bots.pid")" "/tools/bots/bots" ""
   return $rc
 }
 

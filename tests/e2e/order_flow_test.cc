@@ -6,7 +6,9 @@
 // finishes every one of them, no command applied twice.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -499,6 +501,54 @@ TEST_F(OrderFlowTest, CosecKilledInTheMiddleOfSagasFinishesEveryOneOfThem) {
     EXPECT_EQ(Count(events, "ordersapi.OrderApproved", order), 1u);
     EXPECT_EQ(Count(events, "ordersapi.OrderCompleted", order), 1u);
   }
+}
+
+TEST_F(OrderFlowTest, MallctlPaysTheInvoiceAndTellsTheOrdersStory) {
+  // The state directory `make up` writes, pointing at this suite's processes.
+  testing::TempDir home("e2e-mallctl");
+  {
+    std::ofstream env(home.path() + "/stack.env");
+    env << "MALLBOTS_NATS_URL=" << testing::SharedStackNats().url() << "\n"
+        << "MALLBOTS_NATS_ADMIN_USER=admin\n"
+        << "MALLBOTS_NATS_ADMIN_PASSWORD=" << testing::SharedStackNats().Password("admin") << "\n"
+        << "MALLBOTS_GRPC_PAYMENTS=" << payments_->grpc_target() << "\n"
+        << "MALLBOTS_ADMIN_COSEC=127.0.0.1:" << cosec_->admin_port() << "\n";
+  }
+  chmod((home.path() + "/stack.env").c_str(), 0600);
+  auto mallctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), std::getenv("MALLCTL_BIN"));
+    args.push_back("--state-dir=" + home.path());
+    absl::StatusOr<std::string> out = testing::CommandOutput(args);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : "";
+  };
+  const std::string order = Checkout(customer_);
+  ASSERT_EQ(WaitFor(order, {"ready", "rejected"}), "ready");
+  ASSERT_TRUE(mall_->WaitForInvoice(order, absl::Seconds(10)).ok());
+  mallctl({"pay", order});
+  EXPECT_EQ(WaitFor(order, {"completed"}), "completed");
+
+  const std::string story = mallctl({"saga", "show", order});
+  EXPECT_THAT(story, ::testing::HasSubstr("saga cosec.CreateOrder " + order + ": completed"));
+  EXPECT_THAT(story, ::testing::HasSubstr("command ordersapi.ApproveOrder"));
+  EXPECT_THAT(story, ::testing::HasSubstr("reply depotapi.CreatedShoppingListReply SUCCESS"));
+  EXPECT_THAT(mallctl({"saga", "list", "--status=completed"}), ::testing::HasSubstr(order));
+
+  // Its messages across every stream, in the order they were stored.
+  const std::string followed = mallctl({"follow", order, "--timeout=1s"});
+  std::vector<std::string> names;
+  for (absl::string_view line : absl::StrSplit(followed, '\n', absl::SkipEmpty())) {
+    const size_t at = line.find("\"name\":\"");
+    if (at != absl::string_view::npos) {
+      const size_t from = at + 8;
+      names.emplace_back(line.substr(from, line.find('"', from) - from));
+    }
+  }
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.front(), "basketsapi.BasketStarted");
+  EXPECT_EQ(names.back(), "ordersapi.OrderCompleted");
+  EXPECT_THAT(names, Contains("depotapi.ShoppingListCompleted"));
+  EXPECT_THAT(names, Contains("paymentsapi.InvoicePaid"));
 }
 
 }  // namespace

@@ -31,8 +31,26 @@ struct TailArgs {
   bool from_start = false;
   int64_t count = 0;                                  // stop after this many messages (0: never)
   absl::Duration timeout = absl::InfiniteDuration();  // stop after this long
+  std::string mentioning;  // only the messages whose JSON line contains it (empty: all)
+  bool in_order = false;   // the stored messages of every stream in the order they were stored
 };
 int Tail(const Endpoints& nats, const TailArgs& args);
+
+// saga list [--status S] [--stuck] | saga show ID, through cosec's admin API at `address`.
+struct SagaArgs {
+  std::string address;
+  std::string admin_token;
+  absl::Duration timeout = absl::Seconds(10);
+  std::string id;      // show this one; empty: list
+  std::string status;  // list: only this status
+  bool stuck = false;  // list: only the stuck ones
+  int limit = 50;
+};
+int Sagas(const SagaArgs& args);
+
+// follow ID: every stored and new message whose envelope or payload mentions ID (an order's
+// events, the saga's commands and replies), as tail prints them.
+int Follow(const Endpoints& nats, const std::string& id, absl::Duration timeout);
 
 // dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
 int DeadLetters(const Endpoints& nats, const std::vector<std::string>& args);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/mallctl/catalog.h"
 #include "tools/mallctl/commands.h"
@@ -28,6 +29,15 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
       Calls the service's admin API (adminpb.AdminService on its admin port: GetInfo, GetOutbox,
       ListProcessed, ListDeadOutbox, ResendDeadOutbox, DiscardDeadOutbox), what only its
       database holds. Without a method, lists them.
+  mallctl saga list [--status S] [--stuck] | saga show <order-id>
+      The CreateOrder sagas cosec coordinates (its admin API): their state, current step and the
+      command each waits for, which are stuck (past a step deadline), and one saga's story:
+      every command, reply, deadline and retry with its time from the start.
+  mallctl pay <order-id>
+      Pays the order's invoice (payments PayInvoice): the order then completes.
+  mallctl follow <order-id> [--timeout D]
+      Every message about the order, from the start of the streams and then as they come: its
+      events, the saga's commands and replies, the list's and the invoice's events.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
@@ -49,8 +59,8 @@ struct Args {
 // Flags take `--name value` or `--name=value`; --from-start takes none.
 bool Parse(int argc, char** argv, Args& out) {
   static const std::vector<std::string> kValued = {
-      "state-dir",          "addr",    "nats-url", "nats-user",
-      "nats-password-file", "timeout", "count",    "admin-token-file"};
+      "state-dir", "addr",  "nats-url",         "nats-user", "nats-password-file",
+      "timeout",   "count", "admin-token-file", "status"};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (!absl::StartsWith(a, "--") || a.size() == 2) {
@@ -64,7 +74,7 @@ bool Parse(int argc, char** argv, Args& out) {
       value = a.substr(eq + 1);
       a = a.substr(0, eq);
     }
-    if (a == "from-start" || a == "help") {
+    if (a == "from-start" || a == "help" || a == "stuck") {
       out.flags[a] = "true";
       continue;
     }
@@ -217,6 +227,70 @@ int main(int argc, char** argv) {
     std::optional<mallctl::Endpoints> e = NatsEndpoints(a);
     if (!e) return mallctl::kExitUsage;
     return mallctl::Tail(*e, tail);
+  }
+  if (command == "saga") {
+    const bool list = rest.size() == 1 && rest[0] == "list";
+    const bool show = rest.size() == 2 && rest[0] == "show";
+    if (!list && !show) {
+      std::cerr << "usage: mallctl saga list [--status S] [--stuck] | saga show <order-id>\n";
+      return mallctl::kExitUsage;
+    }
+    mallctl::SagaArgs saga{.address = Flag(a, "addr"),
+                           .id = show ? rest[1] : "",
+                           .status = Flag(a, "status"),
+                           .stuck = a.flags.count("stuck") > 0};
+    if (timeout > absl::ZeroDuration()) saga.timeout = timeout;
+    if (const std::string file = Flag(a, "admin-token-file"); !file.empty()) {
+      std::ifstream in(file);
+      if (!in || !std::getline(in, saga.admin_token)) {
+        std::cerr << "--admin-token-file: cannot read " << file << "\n";
+        return mallctl::kExitUsage;
+      }
+    }
+    if (saga.address.empty()) {
+      absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+      if (!e.ok()) {
+        std::cerr << e.status().message() << "\n";
+        return mallctl::kExitUsage;
+      }
+      auto it = e->admin.find("cosec");
+      if (it == e->admin.end()) {
+        std::cerr << "no admin address for cosec in stack.env: pass --addr host:port\n";
+        return mallctl::kExitUsage;
+      }
+      saga.address = it->second;
+    }
+    return mallctl::Sagas(saga);
+  }
+  if (command == "pay") {
+    if (rest.size() != 1) {
+      std::cerr << "usage: mallctl pay <order-id>\n";
+      return mallctl::kExitUsage;
+    }
+    mallctl::CallArgs call{.service = "payments",
+                           .method = "PayInvoice",
+                           .request_json = absl::StrCat("{\"id\":\"", rest[0], "\"}"),
+                           .address = Flag(a, "addr")};
+    if (timeout > absl::ZeroDuration()) call.timeout = timeout;
+    if (call.address.empty()) {
+      absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+      if (!e.ok()) {
+        std::cerr << e.status().message() << "\n";
+        return mallctl::kExitUsage;
+      }
+      call.address = e->grpc["payments"];
+    }
+    return mallctl::Call(call);
+  }
+  if (command == "follow") {
+    if (rest.size() != 1) {
+      std::cerr << "usage: mallctl follow <order-id> [--timeout D]\n";
+      return mallctl::kExitUsage;
+    }
+    std::optional<mallctl::Endpoints> e = NatsEndpoints(a);
+    if (!e) return mallctl::kExitUsage;
+    return mallctl::Follow(*e, rest[0],
+                           timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration());
   }
   if (command == "dlq") {
     std::optional<mallctl::Endpoints> e = NatsEndpoints(a);

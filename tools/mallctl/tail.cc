@@ -1,5 +1,6 @@
 // mallctl tail: one ordered (ephemeral, unacknowledged) consumer per stream whose subjects meet
 // the pattern; every message printed as a JSON line as it arrives.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -20,6 +21,11 @@ struct Printer {
   absl::Mutex mu;
   int64_t printed ABSL_GUARDED_BY(mu) = 0;
   int64_t limit = 0;
+  std::string mentioning;  // only the lines that contain it (empty: every line)
+  // While set, lines are kept (with their stored time) instead of printed: the stored messages of
+  // every stream, printed in the order they were stored once the replay is in.
+  bool holding ABSL_GUARDED_BY(mu) = false;
+  std::vector<std::pair<int64_t, std::string>> held ABSL_GUARDED_BY(mu);
 };
 
 void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
@@ -29,14 +35,24 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) 
   if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) return;  // flow control, heartbeats
   const std::string line = ToJson(
       DescribeMessage(meta->Stream, meta->Sequence.Stream, meta->Timestamp, msg.get(), false));
+  const int64_t stored_ns = meta->Timestamp;
   jsMsgMetaData_Destroy(meta);
+  if (!printer->mentioning.empty() && line.find(printer->mentioning) == std::string::npos) return;
   absl::MutexLock lock(&printer->mu);
+  if (printer->holding) {
+    printer->held.emplace_back(stored_ns, line);
+    return;
+  }
   if (printer->limit > 0 && printer->printed >= printer->limit) return;
   std::cout << line << std::endl;
   ++printer->printed;
 }
 
 }  // namespace
+
+int Follow(const Endpoints& nats, const std::string& id, absl::Duration timeout) {
+  return Tail(nats, {.from_start = true, .timeout = timeout, .mentioning = id, .in_order = true});
+}
 
 int Tail(const Endpoints& nats, const TailArgs& args) {
   auto conn = eda::messaging::Connection::Connect({.url = nats.nats_url,
@@ -62,6 +78,11 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
   // still be printing through it.
   Printer& printer = *new Printer;
   printer.limit = args.count;
+  printer.mentioning = args.mentioning;
+  if (args.in_order) {
+    absl::MutexLock lock(&printer.mu);
+    printer.holding = true;
+  }
   std::vector<NatsSubPtr> subs;
   for (int i = 0; i < list->Count; ++i) {
     const jsStreamConfig* cfg = list->List[i]->Config;
@@ -91,6 +112,17 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
   if (subs.empty()) {
     std::cerr << "no stream holds subjects matching " << args.pattern << "\n";
     return kExitFailed;
+  }
+  if (args.in_order) {
+    // The stored messages come at once; what comes after the pause is printed as it comes.
+    absl::SleepFor(absl::Milliseconds(500));
+    absl::MutexLock lock(&printer.mu);
+    std::sort(printer.held.begin(), printer.held.end());
+    for (const auto& [stored_ns, line] : printer.held) std::cout << line << "\n";
+    std::cout << std::flush;
+    printer.printed += static_cast<int64_t>(printer.held.size());
+    printer.held.clear();
+    printer.holding = false;
   }
   bool complete = false;
   {
