@@ -5,11 +5,13 @@
 // Each service that handles commands adds a row to CommandHandlers() (its binary's variable, the
 // subject its commands arrive on, and a command it answers, with success or failure); each that
 // consumes events adds a row to EventConsumers() (an event whose effects add up, and the query
-// that reads the sum); and its binary to this test's CMake properties.
+// that reads the sum); and its binary to this test's CMake properties. The saga's coordinator
+// (cosec) has a test of its own: every saga still finishes, each of its commands sent once.
 #include <atomic>
 #include <functional>
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -264,6 +266,124 @@ TEST_P(ConsumerKilledTest, EveryEventHasItsEffectOnceThroughAKillMidBatch) {
 
 INSTANTIATE_TEST_SUITE_P(EventConsumers, ConsumerKilledTest, ::testing::ValuesIn(EventConsumers()),
                          [](const auto& param_info) { return param_info.param.service; });
+
+// cosec killed in the middle of sagas: the test plays every participant (answers each command
+// once, as the command adapter does) while orders keep coming. Every saga completes, and each
+// step's command was sent exactly once: the saga's state and its next command are committed
+// together, and a redelivered reply finds the step already moved on.
+TEST(SagaCoordinatorKilledTest, EverySagaCompletesWithEachCommandOnceThroughAKillMidBatch) {
+  auto nats = testing::ConnectAsAdmin(testing::SharedStackNats());
+  ASSERT_TRUE(nats.ok()) << nats.status();
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"CUSTOMERS_COMMANDS", "mallbots.customers.commands"},
+      {"DEPOT_COMMANDS", "mallbots.depot.commands"},
+      {"PAYMENTS_COMMANDS", "mallbots.payments.commands"},
+      {"ORDERING_COMMANDS", "mallbots.ordering.commands"}};
+  ASSERT_TRUE(messaging::EnsureStream(
+                  (*nats)->js(), {.name = "ORDERING", .subjects = {"mallbots.ordering.events.>"}})
+                  .ok());
+  for (const auto& [stream, subject] : commands) {
+    ASSERT_TRUE(
+        messaging::EnsureStream((*nats)->js(), {.name = stream, .subjects = {subject}}).ok());
+  }
+  auto cosec = testing::ServiceUnderTest::Start("COSEC_BIN", "cosec");
+  ASSERT_TRUE(cosec.ok()) << cosec.status();
+  const std::string tag = RandomHex(4);
+  auto publish = [&](const messaging::Message& m) {
+    return testing::PublishRaw(**nats, m.subject, messaging::EncodeEnvelope(m),
+                               {{"Nats-Msg-Id", m.id}});
+  };
+
+  // The participants: each command of ours answered once, success.
+  std::set<std::string> answered;
+  std::map<std::string, std::map<std::string, int>> sent_per_saga;  // saga -> name -> count
+  auto answer = [&] {
+    sent_per_saga.clear();
+    for (const auto& [stream, subject] : commands) {
+      auto messages = testing::StreamMessages(**nats, stream, subject);
+      if (!messages.ok()) continue;
+      for (const messaging::Message& c : *messages) {
+        auto saga = c.metadata.find(messaging::kCommandSagaId);
+        if (saga == c.metadata.end() || !absl::StartsWith(saga->second, tag)) continue;
+        ++sent_per_saga[saga->second][c.name];
+        if (!answered.insert(c.id).second) continue;
+        messaging::Message r{
+            .id = NewUuid(), .name = "am.Success", .subject = kReplies, .occurred_at = absl::Now()};
+        if (c.name == "depotapi.CreateShoppingListCommand") {
+          depotpb::CreatedShoppingList created;
+          created.set_id(NewUuid());
+          r.name = "depotapi.CreatedShoppingListReply";
+          r.payload = created.SerializeAsString();
+        }
+        for (const auto& [key, value] : c.metadata) {
+          if (absl::StartsWith(key, "COMMAND_")) r.metadata["REPLY_" + key.substr(8)] = value;
+        }
+        r.metadata[messaging::kReplyOutcome] = "SUCCESS";
+        if (!publish(r).ok()) answered.erase(c.id);
+      }
+    }
+  };
+  auto completed = [&]() -> int64_t {
+    auto conn = pg::Connection::Open((*cosec)->dsn());
+    if (!conn.ok()) return -1;
+    auto r =
+        conn->Exec("SELECT count(*) FROM saga_instances WHERE status = 'completed' AND id LIKE $1",
+                   {tag + "%"});
+    return r.ok() ? r->Int(0, 0).value_or(-1) : -1;
+  };
+
+  std::atomic<int> orders{0};
+  std::jthread customers([&](std::stop_token token) {
+    while (!token.stop_requested() && orders.load() < 60) {
+      orderingpb::OrderCreated created;
+      created.set_id(absl::StrCat(tag, "-", orders.load()));
+      created.set_customer_id(NewUuid());
+      created.set_payment_id(NewUuid());
+      auto* item = created.add_items();
+      item->set_product_id(NewUuid());
+      item->set_store_id(NewUuid());
+      item->set_price(1);
+      item->set_quantity(1);
+      if (publish({.id = NewUuid(),
+                   .name = "ordersapi.OrderCreated",
+                   .subject = "mallbots.ordering.events.Order",
+                   .payload = created.SerializeAsString(),
+                   .occurred_at = absl::Now()})
+              .ok()) {
+        ++orders;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        answer();
+        return completed() >= 10;
+      },
+      absl::Seconds(20)))
+      << (*cosec)->LogTail();
+  ASSERT_TRUE((*cosec)->Restart(SIGKILL).ok()) << (*cosec)->LogTail();
+  customers.join();
+  // Replies the killed process had fetched come back after the 30 s ack wait.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        answer();
+        return completed() >= orders.load();
+      },
+      absl::Seconds(90)))
+      << completed() << " of " << orders.load() << " sagas completed\n"
+      << (*cosec)->LogTail();
+  answer();
+  int repeated = 0;
+  for (const auto& [saga, names] : sent_per_saga) {
+    for (const auto& [name, n] : names) repeated += n - 1;
+    EXPECT_EQ(names.size(), 5u) << saga;
+  }
+  std::printf("cosec killed: %d sagas, %lld completed, %d commands sent twice\n", orders.load(),
+              static_cast<long long>(completed()), repeated);
+  EXPECT_EQ(repeated, 0);
+  EXPECT_EQ(static_cast<int>(sent_per_saga.size()), orders.load());
+}
 
 }  // namespace
 }  // namespace eda
