@@ -148,6 +148,8 @@ void ServiceUnderTest::Stop(int signal) {
   process_.reset();
 }
 
+pid_t ServiceUnderTest::pid() const { return process_ != nullptr ? process_->pid() : -1; }
+
 void ServiceUnderTest::Signal(int signal) {
   if (process_ != nullptr) ::kill(process_->pid(), signal);
 }

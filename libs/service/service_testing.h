@@ -49,6 +49,7 @@ class ServiceUnderTest final {
   // to answer its messages), SIGCONT lets it go on.
   void Signal(int signal);
 
+  pid_t pid() const;  // -1 while stopped
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
   int admin_port() const { return admin_port_; }

@@ -206,6 +206,19 @@ TEST_F(OrderingServiceTest, TheWholeLifeOfAnOrderThroughItsCommandsAndEvents) {
   EXPECT_EQ(done[0].second.customer_id(), kCustomer);
 }
 
+// The saga makes the list available before it approves the order: a robot can finish first.
+TEST_F(OrderingServiceTest, AListCompletedBeforeTheApprovalReadiesTheOrderOnceApproved) {
+  const std::string id = Create();
+  depotpb::ShoppingListCompleted completed;
+  completed.set_id(eda::NewUuid());
+  completed.set_order_id(id);
+  Publish("mallbots.depot.events.ShoppingList", "depotapi.ShoppingListCompleted", completed);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(Get(id).status(), "pending");
+  ASSERT_EQ(Approve(id), "am.Success");
+  EXPECT_TRUE(WaitForStatus(id, "ready"));
+}
+
 TEST_F(OrderingServiceTest, RejectingAPendingOrderPublishesOrderRejected) {
   const std::string id = Create();
   ASSERT_EQ(Reject(id), "am.Success");

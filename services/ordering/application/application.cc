@@ -1,5 +1,6 @@
 #include "services/ordering/application/application.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/common/ids.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/validation.h"
@@ -75,6 +76,17 @@ absl::Status ApproveOrder(Ports& p, const std::string& id, std::string shopping_
 absl::Status ReadyOrder(Ports& p, const std::string& id) {
   EDA_RETURN_IF_ERROR(CheckId(id));
   return Change(p.orders, id, [](domain::Order& o) { return o.Ready(); });
+}
+
+absl::Status ReadyShoppedOrder(Ports& p, const std::string& id) {
+  EDA_RETURN_IF_ERROR(CheckId(id));
+  return Change(p.orders, id, [&](domain::Order& o) -> absl::Status {
+    if (o.StatusName() == "pending") {
+      return absl::UnavailableError(
+          absl::StrCat("order ", id, " is not approved yet: readied once the saga approves it"));
+    }
+    return o.Ready();
+  });
 }
 
 absl::Status CompleteOrder(Ports& p, const std::string& id, std::string invoice_id) {

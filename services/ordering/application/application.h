@@ -36,6 +36,10 @@ absl::Status CancelOrder(Ports& p, const std::string& id);
 absl::Status RejectOrder(Ports& p, const std::string& id);
 absl::Status ApproveOrder(Ports& p, const std::string& id, std::string shopping_id);
 absl::Status ReadyOrder(Ports& p, const std::string& id);
+// The robots completed the order's list. The saga makes the list available before it approves
+// the order, so a quick robot can finish first: a pending order is Unavailable (the event comes
+// back until the saga has approved it). Errors otherwise as ReadyOrder.
+absl::Status ReadyShoppedOrder(Ports& p, const std::string& id);
 absl::Status CompleteOrder(Ports& p, const std::string& id, std::string invoice_id);
 
 }  // namespace ordering::application

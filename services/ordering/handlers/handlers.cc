@@ -58,7 +58,7 @@ eda::outbox::MessageHandler DepotEvents(const UseCases& app) {
   return On<depotpb::ShoppingListCompleted>(
       app, "depotapi.ShoppingListCompleted",
       [](app::Ports& p, const depotpb::ShoppingListCompleted& e) {
-        return app::ReadyOrder(p, e.order_id());
+        return app::ReadyShoppedOrder(p, e.order_id());
       });
 }
 
