@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -233,8 +234,34 @@ std::unique_ptr<Runtime> Runtime::StartOrExit(const std::string& default_name, i
   return *std::move(runtime);
 }
 
+namespace {
+
+// Acknowledges the messages whose names are not in `names` at once; hands the others to `inner`.
+messaging::BatchHandler OnlyNamed(std::vector<std::string> names, messaging::BatchHandler inner) {
+  if (names.empty()) return inner;
+  return [names = std::set<std::string>(names.begin(), names.end()),
+          inner = std::move(inner)](const std::vector<messaging::Delivery>& batch) {
+    std::vector<messaging::Outcome> outcomes(batch.size(), messaging::Outcome::Ack());
+    std::vector<messaging::Delivery> taken;
+    std::vector<size_t> at;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (names.count(batch[i].message.name) == 0) continue;
+      taken.push_back(batch[i]);
+      at.push_back(i);
+    }
+    if (taken.empty()) return outcomes;
+    std::vector<messaging::Outcome> handled = inner(taken);
+    for (size_t j = 0; j < at.size() && j < handled.size(); ++j) {
+      outcomes[at[j]] = std::move(handled[j]);
+    }
+    return outcomes;
+  };
+}
+
+}  // namespace
+
 absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler handler,
-                              int workers) {
+                              ConsumeOptions options) {
   handler =
       CountReceived(metrics_, settings_.name,
                     CheckReplyChannel(settings_.name, topology_.ReplyChannelsOf(settings_.name),
@@ -247,9 +274,11 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
             *nats_,
             {.service = settings_.name,
              .consumer = spec,
-             .workers = workers,
+             .workers = options.workers,
              .ready = [this] { return db_health_->healthy(); }},
-            outbox::TransactionalHandler(*pool_, durable, std::move(handler), spec.max_deliver),
+            OnlyNamed(std::move(options.names),
+                      outbox::TransactionalHandler(*pool_, durable, std::move(handler),
+                                                   spec.max_deliver)),
             metrics_));
     consumers_.push_back(std::move(consumer));
     return absl::OkStatus();
@@ -265,8 +294,8 @@ Peer Runtime::OpenPeerOrExit(const std::string& name) const {
 }
 
 void Runtime::ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
-                            int workers) {
-  if (absl::Status s = Consume(durable, std::move(handler), workers); !s.ok()) {
+                            ConsumeOptions options) {
+  if (absl::Status s = Consume(durable, std::move(handler), std::move(options)); !s.ok()) {
     ExitAfterFailedStart(s);
   }
 }

@@ -74,6 +74,17 @@ struct Settings {
                                        const std::function<void(Config&)>& own_settings = nullptr);
 };
 
+// How Runtime::Consume handles a durable's messages.
+struct ConsumeOptions {
+  // Pull subscriptions handling the durable's messages side by side (each a batch at a time,
+  // in a transaction of its own). More than one only where no two messages of one aggregate
+  // can be in flight at once, or the handler orders them itself.
+  int workers = 1;
+  // The message names the handler takes (spec §3.4, "message names accepted"); any other is
+  // acknowledged at once, with no transaction and no inbox row. Empty: every name.
+  std::vector<std::string> names;
+};
+
 class Runtime final {
  public:
   // Everything up to (not including) serving: pool + migrations, NATS + streams, relay, ops port.
@@ -103,10 +114,12 @@ class Runtime final {
   // Starts consuming one of the service's durables (as declared in the topology), each message
   // handled in a unit of work with its inbox row. Errors: NotFound for a durable the topology
   // does not give this service; NATS errors.
-  absl::Status Consume(const std::string& durable, outbox::MessageHandler handler, int workers = 1);
+  absl::Status Consume(const std::string& durable, outbox::MessageHandler handler,
+                       ConsumeOptions options = {});
 
   // Consume for a service's main(): on failure it logs the reason and exits the process (1).
-  void ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler, int workers = 1);
+  void ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
+                     ConsumeOptions options = {});
 
   // Serves gRPC until SIGTERM/SIGINT (eda::ShutdownSignal), then shuts down in order: not ready,
   // drain, gRPC stop, consumers drained, relay stopped, connections closed. Returns the exit

@@ -5,6 +5,7 @@
 #include "libs/service/runtime.h"
 #include "services/cosec/handlers/handlers.h"
 #include "services/cosec/saga/create_order.h"
+#include "services/ordering/api/messages.h"
 
 int main(int argc, char** argv) {
   eda::saga::Options options;
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
     options.retry_max = c.Duration("SAGA_RETRY_MAX", options.retry_max);
   });
   cosec::handlers::CreateOrder saga(cosec::CreateOrderSaga(), options, rt->pool(), &rt->metrics());
-  rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga));
+  rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga),
+                    {.names = {ordering::api::kOrderCreated}});
   rt->ConsumeOrExit("cosec-replies", saga.ReplyHandler());
   saga.StartSweeper();
   return rt->Serve({});

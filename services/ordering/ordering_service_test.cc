@@ -12,6 +12,7 @@
 #include "libs/common/ids.h"
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/streams.h"
+#include "libs/pg/connection.h"
 #include "libs/service/service_fixture.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
@@ -244,6 +245,12 @@ TEST_F(OrderingServiceTest, ACheckedOutBasketBecomesOneOrderWithTheBasketsId) {
   item.set_product_name("Drum");
   item.set_price(40);
   item.set_quantity(2);
+  // An event of the basket it does not act on: acked, with no transaction nor inbox row.
+  basketspb::BasketStarted started;
+  started.set_id(checkout.id());
+  started.set_customer_id(kCustomer);
+  const std::string started_id = eda::NewUuid();
+  Publish("mallbots.baskets.events.Basket", "basketsapi.BasketStarted", started, {}, started_id);
   Publish("mallbots.baskets.events.Basket", "basketsapi.BasketCheckedOut", checkout);
   // The same checkout again under another message id.
   Publish("mallbots.baskets.events.Basket", "basketsapi.BasketCheckedOut", checkout);
@@ -265,6 +272,11 @@ TEST_F(OrderingServiceTest, ACheckedOutBasketBecomesOneOrderWithTheBasketsId) {
       Events<orderingpb::OrderCreated>("ORDERING", kEvents, "ordersapi.OrderCreated", checkout.id())
           .size(),
       1u);
+  auto conn = eda::pg::Connection::Open(service_->dsn());
+  ASSERT_TRUE(conn.ok());
+  auto inbox = conn->Exec("SELECT count(*) FROM inbox WHERE id = $1", {started_id});
+  ASSERT_TRUE(inbox.ok());
+  EXPECT_EQ(*inbox->Int(0, 0), 0);
 }
 
 TEST_F(OrderingServiceTest, CompleteOrderByRpcKeepsTheInvoice) {
