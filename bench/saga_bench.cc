@@ -335,7 +335,7 @@ int main(int argc, char** argv) {
   testing::TempDir bots_dir("bench-bots");
   auto bots = testing::Process::Start(
       {absl::StrCat(BIN_DIR, "/tools/bots/bots"), "--depot=" + services["depot"]->grpc_target(),
-       "--bots=8", "--bot-stop-time=0s", "--bot-poll=10ms", "--log-level=ERROR"},
+       "--bots=8", "--bot-stop-time=0s", "--bot-poll=100ms", "--log-level=ERROR"},
       {.log_file = bots_dir.path() + "/bots.log"});
   if (!bots.ok()) return Fail(bots.status());
 
@@ -414,7 +414,27 @@ int main(int argc, char** argv) {
   if (!raw.ok()) return Fail(raw.status());
   std::printf("raw PostgreSQL: %.0f commits/s (4 clients, p50 %.2f ms)\n", raw->commits_per_s,
               raw->p50_ms);
+  const absl::Time low_start = absl::Now();
   const Run low = run(5, absl::Seconds(10), "low", false);
+  // Where a saga's time goes at low load: each step from its command to its reply (cosec's
+  // outbox, the relay, JetStream, the participant's consumer and commit, back the same way).
+  if (auto conn = pg::Connection::Open(services["cosec"]->dsn()); conn.ok()) {
+    auto steps = conn->Exec(
+        "SELECT step, step_name, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), "
+        "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) FROM (SELECT step, step_name, event, "
+        "extract(epoch from at - lag(at) OVER (PARTITION BY saga_id ORDER BY seq)) * 1000 AS ms "
+        "FROM saga_history WHERE at >= to_timestamp($1)) x WHERE event = 'reply' "
+        "GROUP BY step, step_name ORDER BY step",
+        {absl::ToDoubleSeconds(low_start - absl::UnixEpoch())});
+    if (steps.ok()) {
+      std::printf("  saga steps at low load, command to reply (p50 / p99 ms):");
+      for (int i = 0; i < steps->rows(); ++i) {
+        std::printf(" %s %.1f/%.1f", std::string(steps->Text(i, 1)).c_str(),
+                    steps->Double(i, 2).value_or(0), steps->Double(i, 3).value_or(0));
+      }
+      std::printf("\n");
+    }
+  }
   const Run mid = run(40, absl::Seconds(8), "middle", true);
 
   // Rising rates; CPU by process over the best run.
