@@ -268,18 +268,17 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
                                       std::move(handler)));
   for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
     if (spec.durable != durable) continue;
-    EDA_ASSIGN_OR_RETURN(
-        std::unique_ptr<messaging::PullConsumer> consumer,
-        messaging::PullConsumer::Start(
-            *nats_,
-            {.service = settings_.name,
-             .consumer = spec,
-             .workers = options.workers,
-             .ready = [this] { return db_health_->healthy(); }},
-            OnlyNamed(std::move(options.names),
-                      outbox::TransactionalHandler(*pool_, durable, std::move(handler),
-                                                   spec.max_deliver)),
-            metrics_));
+    EDA_ASSIGN_OR_RETURN(std::unique_ptr<messaging::PullConsumer> consumer,
+                         messaging::PullConsumer::Start(
+                             *nats_,
+                             {.service = settings_.name,
+                              .consumer = spec,
+                              .workers = options.workers,
+                              .ready = [this] { return db_health_->healthy(); }},
+                             OnlyNamed(std::move(options.names),
+                                       outbox::TransactionalHandler(
+                                           *pool_, durable, std::move(handler), spec.max_deliver)),
+                             metrics_));
     consumers_.push_back(std::move(consumer));
     return absl::OkStatus();
   }

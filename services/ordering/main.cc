@@ -4,10 +4,10 @@
 #include "libs/service/runtime.h"
 #include "services/baskets/api/messages.h"
 #include "services/depot/api/messages.h"
-#include "services/payments/api/messages.h"
 #include "services/ordering/grpc/server.h"
 #include "services/ordering/handlers/handlers.h"
 #include "services/ordering/postgres/adapters.h"
+#include "services/payments/api/messages.h"
 
 int main(int argc, char** argv) {
   auto rt =
