@@ -15,7 +15,7 @@
 // cluster (pg_stat_database) in the middle run. The raw PostgreSQL commit rate is measured in the
 // same run, before and after.
 //
-//   make bench     (or: build/release/bench/saga_bench [--rates=50,100,150])
+//   make bench     (or: build/release/bench/saga_bench [--rates=60,100,150])
 #include <grpcpp/grpcpp.h>
 #include <nats/nats.h>
 #include <unistd.h>

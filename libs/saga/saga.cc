@@ -203,8 +203,12 @@ absl::Status Engine::HandleReply(outbox::UnitOfWork& uow, const messaging::Messa
   Record(uow, s, "reply", reply.name, reply.id, outcome.empty() ? "FAILURE" : outcome, error);
   if (!s.compensating) {
     const ErasedStep& step = steps_[s.step];
+    // A failed step did nothing to undo: compensation starts with the step before it. A step
+    // that succeeded with a reply the saga cannot use is undone too.
+    int undo_from = s.step - 1;
     if (step.on_reply) {
       if (absl::Status handled = step.on_reply(s.data, reply); !handled.ok()) {
+        if (success) undo_from = s.step;
         success = false;
         error = absl::StrCat("reply not understood: ", handled.message());
       }
@@ -212,9 +216,8 @@ absl::Status Engine::HandleReply(outbox::UnitOfWork& uow, const messaging::Messa
     if (success) {
       EDA_RETURN_IF_ERROR(Advance(uow, s, s.step + 1, now));
     } else {
-      // The failed step did nothing to undo: compensation starts with the step before it.
-      EDA_RETURN_IF_ERROR(BeginCompensating(uow, s, s.step - 1,
-                                            absl::StrCat(s.step_name, " failed: ", error), now));
+      EDA_RETURN_IF_ERROR(
+          BeginCompensating(uow, s, undo_from, absl::StrCat(s.step_name, " failed: ", error), now));
     }
   } else if (success) {
     EDA_RETURN_IF_ERROR(Advance(uow, s, s.step - 1, now));
@@ -279,14 +282,18 @@ void Engine::StartSweeper() {
         mu_.AwaitWithTimeout(absl::Condition(&stop), options_.sweep_interval);
         if (stopping_) return;
       }
-      absl::StatusOr<int> moved = Sweep();
-      if (!moved.ok()) {
-        LOG_WARN() << "saga sweep failed" << KV("saga", name_) << KV("error", moved.status());
-      } else if (*moved == options_.sweep_batch) {
-        continue;  // more may be due
-      }
-      if (metrics_ != nullptr && absl::Now() - last_gauges >= absl::Seconds(5)) {
-        if (absl::Status s = UpdateGauges(); s.ok()) last_gauges = absl::Now();
+      // A full batch: more may be due, swept at once.
+      absl::StatusOr<int> moved = options_.sweep_batch;
+      while (moved.ok() && *moved == options_.sweep_batch) {
+        moved = Sweep();
+        if (!moved.ok()) {
+          LOG_WARN() << "saga sweep failed" << KV("saga", name_) << KV("error", moved.status());
+        }
+        if (metrics_ != nullptr && absl::Now() - last_gauges >= absl::Seconds(5)) {
+          if (absl::Status s = UpdateGauges(); s.ok()) last_gauges = absl::Now();
+        }
+        absl::MutexLock lock(&mu_);
+        if (stopping_) return;
       }
     }
   });

@@ -22,8 +22,9 @@
 //   (and recorded in the history);
 // - a step whose reply does not come before the step deadline fails, and the saga compensates,
 //   starting with the timed-out step's own compensation (its command may still succeed late);
-// - a compensation that fails or goes unanswered is sent again with back-off until it succeeds;
-//   a saga whose current step has run past its deadline counts as stuck (metric, inspection).
+// - a compensation that fails is sent again with back-off (retry_initial doubling up to
+//   retry_max), one that goes unanswered again at each step deadline, until it succeeds; a saga
+//   whose current step has run past its deadline counts as stuck (metric, inspection).
 #pragma once
 
 #include <functional>
@@ -106,7 +107,8 @@ class Engine final {
   Engine& operator=(const Engine&) = delete;
 
   // Starts saga `id` in the caller's unit of work: its first command is sent with the commit.
-  // Returns false (and changes nothing) when saga `id` exists already.
+  // Returns false when saga `id` exists already (its history records the attempt; nothing else
+  // changes).
   absl::StatusOr<bool> Start(outbox::UnitOfWork& uow, const std::string& id, std::string data);
   // Applies a reply (see the rules above). Errors: only the database's (the reply is retried).
   absl::Status HandleReply(outbox::UnitOfWork& uow, const messaging::Message& reply);

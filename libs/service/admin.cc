@@ -233,7 +233,8 @@ namespace {
 
 // The columns of a SagaSummary from saga_instances (libs/saga).
 constexpr char kSagaSummary[] =
-    "SELECT name, id, status, step, step_name, command_name AS waiting_for, attempts, "
+    "SELECT name, id, status, step, step_name, "
+    "CASE WHEN command_id <> '' THEN command_name ELSE '' END AS waiting_for, attempts, "
     "COALESCE(step_due < now(), false) AS stuck, last_error, "
     "extract(epoch from created_at)::float8 AS created_at, "
     "extract(epoch from updated_at)::float8 AS updated_at, "

@@ -81,7 +81,8 @@ struct ConsumeOptions {
   // can be in flight at once, or the handler orders them itself.
   int workers = 1;
   // The message names the handler takes (spec §3.4, "message names accepted"); any other is
-  // acknowledged at once, with no transaction and no inbox row. Empty: every name.
+  // acknowledged at once, with no transaction and no inbox row. Empty: every name. Not with an
+  // outbox::InOrder handler: it must see every numbered message of an aggregate.
   std::vector<std::string> names;
 };
 

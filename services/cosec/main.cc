@@ -10,9 +10,13 @@
 int main(int argc, char** argv) {
   eda::saga::Options options;
   auto rt = eda::service::Runtime::StartOrExit("cosec", argc, argv, {}, [&](eda::Config& c) {
-    options.step_deadline = c.Duration("SAGA_STEP_DEADLINE", options.step_deadline);
-    options.retry_initial = c.Duration("SAGA_RETRY_INITIAL", options.retry_initial);
-    options.retry_max = c.Duration("SAGA_RETRY_MAX", options.retry_max);
+    auto positive = [&c](const char* name, absl::Duration& value) {
+      value = c.Duration(name, value);
+      if (value <= absl::ZeroDuration()) c.Invalid(name, "must be a positive duration");
+    };
+    positive("SAGA_STEP_DEADLINE", options.step_deadline);
+    positive("SAGA_RETRY_INITIAL", options.retry_initial);
+    positive("SAGA_RETRY_MAX", options.retry_max);
   });
   cosec::handlers::CreateOrder saga(cosec::CreateOrderSaga(), options, rt->pool(), &rt->metrics());
   rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga),

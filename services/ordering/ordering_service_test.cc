@@ -183,7 +183,6 @@ TEST_F(OrderingServiceTest, TheWholeLifeOfAnOrderThroughItsCommandsAndEvents) {
       Events<orderingpb::OrderApproved>("ORDERING", kEvents, "ordersapi.OrderApproved", id).size(),
       1u);
   EXPECT_EQ(Approve(id), "am.Failure");
-  EXPECT_EQ(Reject(id), "am.Failure");
 
   depotpb::ShoppingListCompleted completed;
   completed.set_id(eda::NewUuid());
@@ -213,11 +212,40 @@ TEST_F(OrderingServiceTest, AListCompletedBeforeTheApprovalReadiesTheOrderOnceAp
   depotpb::ShoppingListCompleted completed;
   completed.set_id(eda::NewUuid());
   completed.set_order_id(id);
+  const double waits_before = service_->Metric(
+      "messaging_consumer_waits_total{consumer=\"ordering-depot\","
+      "name=\"depotapi.ShoppingListCompleted\"}");
   Publish("mallbots.depot.events.ShoppingList", "depotapi.ShoppingListCompleted", completed);
-  absl::SleepFor(absl::Milliseconds(300));
+  // The event came and was put back to wait for the approval.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return service_->Metric(
+                   "messaging_consumer_waits_total{consumer=\"ordering-depot\","
+                   "name=\"depotapi.ShoppingListCompleted\"}") > waits_before;
+      },
+      absl::Seconds(10)));
   EXPECT_EQ(Get(id).status(), "pending");
   ASSERT_EQ(Approve(id), "am.Success");
   EXPECT_TRUE(WaitForStatus(id, "ready"));
+}
+
+// The saga rejected the order while a robot shopped its list: the order stays rejected.
+TEST_F(OrderingServiceTest, AListCompletedForARejectedOrderLeavesItRejected) {
+  const std::string id = Create();
+  ASSERT_EQ(Approve(id), "am.Success");
+  ASSERT_EQ(Reject(id), "am.Success");  // the compensation of an approval that came too late
+  EXPECT_EQ(Get(id).status(), "rejected");
+  const std::string handled =
+      "messaging_consumer_handled_total{consumer=\"ordering-depot\","
+      "name=\"depotapi.ShoppingListCompleted\"}";
+  const double before = service_->Metric(handled);
+  depotpb::ShoppingListCompleted completed;
+  completed.set_id(eda::NewUuid());
+  completed.set_order_id(id);
+  Publish("mallbots.depot.events.ShoppingList", "depotapi.ShoppingListCompleted", completed);
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return service_->Metric(handled) > before; }, absl::Seconds(10)));
+  EXPECT_EQ(Get(id).status(), "rejected");
 }
 
 TEST_F(OrderingServiceTest, RejectingAPendingOrderPublishesOrderRejected) {

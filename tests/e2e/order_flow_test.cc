@@ -40,6 +40,20 @@ using ::testing::Contains;
 // default otherwise: a killed cosec's unacknowledged replies come back after the 30 s ack wait).
 constexpr char kShortStepDeadline[] = "--saga-step-deadline=3s";
 
+// Freezes a process (SIGSTOP) for its scope: it goes on (SIGCONT) whatever the test does.
+class Frozen final {
+ public:
+  explicit Frozen(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
+  ~Frozen() { Thaw(); }
+  void Thaw() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_;
+};
+
 class OrderFlowTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -239,6 +253,7 @@ class OrderFlowTest : public ::testing::Test {
   static inline Mall* mall_ = nullptr;
   Store store_;
   std::string customer_;
+  std::string order_;
 };
 
 TEST_F(OrderFlowTest, ABasketBecomesACompletedPaidOrderWithTheRobotsShopping) {
@@ -353,13 +368,14 @@ TEST_F(OrderFlowTest, AFailedInitiateReleasesThePaymentCancelsTheListAndRejectsT
   ASSERT_TRUE(mall_->AddItem(order, Lines()[0]).ok());
   auto payment = mall_->AuthorizePayment(customer_, 100);
   ASSERT_TRUE(payment.ok());
-  payments_->Signal(SIGSTOP);
-  ASSERT_TRUE(mall_->CheckoutBasket(order, *payment).ok());
-  const std::string list = ShoppingListOf(order);
-  ASSERT_FALSE(list.empty());
-  absl::Status canceled = mall_->CancelShoppingList(list);
-  payments_->Signal(SIGCONT);
-  ASSERT_TRUE(canceled.ok()) << canceled;
+  std::string list;
+  {
+    Frozen payments(payments_->pid());
+    ASSERT_TRUE(mall_->CheckoutBasket(order, *payment).ok());
+    list = ShoppingListOf(order);
+    ASSERT_FALSE(list.empty());
+    ASSERT_TRUE(mall_->CancelShoppingList(list).ok());
+  }
   EXPECT_EQ(WaitFor(order, {"rejected", "approved"}), "rejected");
   EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
   EXPECT_THAT(
@@ -373,13 +389,16 @@ TEST_F(OrderFlowTest, AFailedInitiateReleasesThePaymentCancelsTheListAndRejectsT
 }
 
 TEST_F(OrderFlowTest, AnApprovalRefusedForACancelledOrderUndoesEverything) {
-  // Depot is held while the customer cancels the pending order.
-  depot_->Signal(SIGSTOP);
-  const std::string order = Checkout(customer_);
-  absl::Status cancelled = absl::UnknownError("not tried");
-  if (!WaitFor(order, {"pending"}).empty()) cancelled = mall_->CancelOrder(order);
-  depot_->Signal(SIGCONT);
-  ASSERT_TRUE(cancelled.ok()) << cancelled;
+  // No robot may shop the list here; depot is held while the customer cancels the pending order.
+  Frozen robots(bots_->pid());
+  {
+    Frozen depot(depot_->pid());
+    const std::string placed = Checkout(customer_);
+    ASSERT_EQ(WaitFor(placed, {"pending"}), "pending");
+    ASSERT_TRUE(mall_->CancelOrder(placed).ok());
+    order_ = placed;
+  }
+  const std::string order = order_;
   EXPECT_EQ(WaitForSaga(order, "compensated"), "compensated");
   EXPECT_THAT(
       Commands(order),
@@ -431,16 +450,20 @@ TEST_F(OrderFlowTest, AReplyThatComesTwiceChangesNothing) {
 }
 
 TEST_F(OrderFlowTest, AReplyAfterItsStepsDeadlineIsIgnoredAndTheOrderRejected) {
-  ASSERT_TRUE(cosec_->Restart(SIGTERM, {kShortStepDeadline}).ok());
-  const std::string basket = *mall_->StartBasket(customer_);
-  ASSERT_TRUE(mall_->AddItem(basket, Lines()[0]).ok());
+  auto basket = mall_->StartBasket(customer_);
+  ASSERT_TRUE(basket.ok()) << basket.status();
+  const std::string order = *basket;
+  ASSERT_TRUE(mall_->AddItem(order, Lines()[0]).ok());
   auto payment = mall_->AuthorizePayment(customer_, 100);
   ASSERT_TRUE(payment.ok());
-  customers_->Signal(SIGSTOP);  // the authorization comes after the deadline
-  const bool checked_out = mall_->CheckoutBasket(basket, *payment).ok();
-  const std::string order = basket;
-  const std::string saga = WaitForSaga(order, "compensated");
-  customers_->Signal(SIGCONT);
+  ASSERT_TRUE(cosec_->Restart(SIGTERM, {kShortStepDeadline}).ok());
+  bool checked_out = false;
+  std::string saga;
+  {
+    Frozen customers(customers_->pid());  // the authorization comes after the deadline
+    checked_out = mall_->CheckoutBasket(order, *payment).ok();
+    saga = WaitForSaga(order, "compensated");
+  }
   ASSERT_TRUE(cosec_->Restart(SIGTERM, {}).ok());
   ASSERT_TRUE(checked_out);
   ASSERT_EQ(saga, "compensated");

@@ -362,8 +362,10 @@ TEST(SagaCoordinatorKilledTest, EverySagaCompletesWithEachCommandOnceThroughAKil
       },
       absl::Seconds(20)))
       << (*cosec)->LogTail();
+  const int64_t in_flight = orders.load() - completed();  // sagas the kill interrupts
   ASSERT_TRUE((*cosec)->Restart(SIGKILL).ok()) << (*cosec)->LogTail();
   customers.join();
+  EXPECT_GT(in_flight, 0);
   // Replies the killed process had fetched come back after the 30 s ack wait.
   EXPECT_TRUE(testing::WaitUntil(
       [&] {

@@ -64,16 +64,17 @@ void Run(const Settings& settings, DepotService::Stub& depot, const std::string&
     depotpb::CompleteShoppingListRequest complete;
     complete.set_id(list.id());
     depotpb::CompleteShoppingListResponse completed;
+    // Depot unreachable: tried again until a shutdown (the list stays the bot's, assigned).
     while (true) {
       s = Call([&](grpc::ClientContext& ctx) {
         return depot.CompleteShoppingList(&ctx, complete, &completed);
       });
       const auto code = s.error_code();
       if (s.ok() ||
-          (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::DEADLINE_EXCEEDED)) {
+          (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::DEADLINE_EXCEEDED) ||
+          shutdown.WaitFor(settings.poll)) {
         break;
       }
-      absl::SleepFor(settings.poll);
     }
     if (s.ok()) {
       LOG_INFO() << "delivered" << eda::KV("bot", bot) << eda::KV("list", list.id())

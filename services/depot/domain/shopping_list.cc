@@ -88,6 +88,10 @@ absl::Status ShoppingList::Cancel(bool repeat_ok) {
     case ShoppingListState::CANCELED:
       if (repeat_ok) return absl::OkStatus();
       return Refused("canceled");
+    case ShoppingListState::COMPLETED:
+      // The saga's compensation comes after a robot shopped: nothing is left to cancel.
+      if (repeat_ok) return absl::OkStatus();
+      return Refused("canceled");
     default:
       return Refused("canceled");
   }

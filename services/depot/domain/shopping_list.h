@@ -49,8 +49,9 @@ class ShoppingList final : public eda::es::Aggregate<ShoppingListEvent> {
   absl::Status Assign(std::string bot_id);
   // Errors: InvalidArgument "the shopping list cannot be completed".
   absl::Status Complete();
-  // Errors: InvalidArgument "the shopping list cannot be canceled". With `repeat_ok`, a canceled
-  // list is a success (the saga's compensation, retried).
+  // Errors: InvalidArgument "the shopping list cannot be canceled". With `repeat_ok` (the saga's
+  // compensation), a canceled list is a success (retried), and so is a completed one, unchanged
+  // (a robot shopped before the compensation came: nothing is left to cancel).
   absl::Status Cancel(bool repeat_ok = false);
 
   std::string StatusName() const;

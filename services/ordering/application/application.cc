@@ -81,10 +81,14 @@ absl::Status ReadyOrder(Ports& p, const std::string& id) {
 absl::Status ReadyShoppedOrder(Ports& p, const std::string& id) {
   EDA_RETURN_IF_ERROR(CheckId(id));
   return Change(p.orders, id, [&](domain::Order& o) -> absl::Status {
-    if (o.StatusName() == "pending") {
+    const std::string status = o.StatusName();
+    if (status == "pending") {
       return absl::UnavailableError(
           absl::StrCat("order ", id, " is not approved yet: readied once the saga approves it"));
     }
+    // Shopped for an order that was given up meanwhile (the saga compensated while a robot
+    // shopped): nothing to ready.
+    if (status == "rejected" || status == "cancelled") return absl::OkStatus();
     return o.Ready();
   });
 }

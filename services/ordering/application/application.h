@@ -38,7 +38,8 @@ absl::Status ApproveOrder(Ports& p, const std::string& id, std::string shopping_
 absl::Status ReadyOrder(Ports& p, const std::string& id);
 // The robots completed the order's list. The saga makes the list available before it approves
 // the order, so a quick robot can finish first: a pending order is Unavailable (the event comes
-// back until the saga has approved it). Errors otherwise as ReadyOrder.
+// back until the saga has approved it); a rejected or cancelled order stays so (the list was
+// shopped while the saga compensated). Errors otherwise as ReadyOrder.
 absl::Status ReadyShoppedOrder(Ports& p, const std::string& id);
 absl::Status CompleteOrder(Ports& p, const std::string& id, std::string invoice_id);
 

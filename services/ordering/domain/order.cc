@@ -55,7 +55,8 @@ absl::StatusOr<Order> Order::Create(std::string id, std::string customer_id, std
 
 absl::Status Order::Reject() {
   switch (state_.status()) {
-    case OrderState::PENDING: {
+    case OrderState::PENDING:
+    case OrderState::APPROVED: {  // the saga's compensation of an approval that came too late
       OrderRejected rejected;
       rejected.set_customer_id(state_.customer_id());
       rejected.set_payment_id(state_.payment_id());

@@ -45,10 +45,10 @@ TEST(OrderTest, EveryTransitionIsGuarded) {
   ASSERT_TRUE(o.Approve("sl1").ok());
   EXPECT_EQ(o.StatusName(), "approved");
   EXPECT_EQ(o.Approve("sl1").message(), "the order cannot be approved");
-  EXPECT_EQ(o.Reject().message(), "the order cannot be rejected");
   EXPECT_EQ(o.Cancel().message(), "the order cannot be cancelled");
   EXPECT_EQ(o.Complete("i1").message(), "the order cannot be completed");
   ASSERT_TRUE(o.Ready().ok());
+  EXPECT_EQ(o.Reject().message(), "the order cannot be rejected");
   EXPECT_DOUBLE_EQ(std::get<OrderReadied>(o.pending().back()).total(), 5.5);
   const size_t events = o.pending().size();
   ASSERT_TRUE(o.Ready().ok());  // a repeat changes nothing
@@ -59,6 +59,16 @@ TEST(OrderTest, EveryTransitionIsGuarded) {
   ASSERT_TRUE(o.Complete("i1").ok());
   EXPECT_EQ(o.Complete("i2").message(), "the order cannot be completed");
   EXPECT_EQ(o.pending().size(), events + 1);
+}
+
+// The saga compensates a step whose reply came after its deadline, ApproveOrder included: an
+// approved order that is not ready yet can still be rejected.
+TEST(OrderTest, AnApprovedOrderCanBeRejectedUntilItIsReady) {
+  Order o = Pending();
+  ASSERT_TRUE(o.Approve("sl1").ok());
+  ASSERT_TRUE(o.Reject().ok());
+  EXPECT_EQ(o.StatusName(), "rejected");
+  EXPECT_EQ(o.Ready().message(), "the order cannot be readied");
 }
 
 TEST(OrderTest, RejectIsIdempotentAndApproveFailsOnACancelledOrder) {
