@@ -297,7 +297,7 @@ int64_t Commits(const std::string& dsn) {
 int main(int argc, char** argv) {
   ApplyReleaseDefaults();
   log::Init({.service = "bench", .level = log::Level::kError});
-  std::vector<double> rates = {60, 100, 150, 200, 250};
+  std::vector<double> rates = {60, 80, 100, 120, 150, 200};
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (absl::ConsumePrefix(&arg, "--rates=")) {

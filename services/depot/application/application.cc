@@ -103,6 +103,13 @@ absl::StatusOr<depotpb::ShoppingList> GetShoppingList(Ports& p, const std::strin
 
 absl::StatusOr<depotpb::ShoppingList> ClaimShoppingList(Ports& p, std::string bot_id) {
   EDA_RETURN_IF_ERROR(validate::NotBlank(bot_id, "bot id"));
+  // A robot that claims again has lost the answer to its claim (a timeout, a restart): its list
+  // first, so that no list stays assigned to a robot that does not know it has it.
+  EDA_ASSIGN_OR_RETURN(std::optional<std::string> own, p.queries.AssignedTo(bot_id));
+  if (own.has_value()) {
+    EDA_ASSIGN_OR_RETURN(domain::ShoppingList list, p.lists.Load(*own));
+    return ToApi(list);
+  }
   EDA_ASSIGN_OR_RETURN(std::optional<std::string> id, p.queries.LockOldestAvailable());
   if (!id.has_value()) return absl::NotFoundError("no shopping list is available");
   EDA_ASSIGN_OR_RETURN(domain::ShoppingList list, p.lists.Load(*id));

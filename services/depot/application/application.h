@@ -43,6 +43,8 @@ class Lists {
   // The oldest available list, locked for this unit of work and skipped by the others'; nullopt
   // when there is none.
   virtual absl::StatusOr<std::optional<std::string>> LockOldestAvailable() = 0;
+  // The oldest list assigned to `bot_id` and not completed yet, nullopt when it has none.
+  virtual absl::StatusOr<std::optional<std::string>> AssignedTo(const std::string& bot_id) = 0;
 };
 
 struct Ports {

@@ -127,6 +127,13 @@ class Lists final : public application::Lists {
         {});
   }
 
+  absl::StatusOr<std::optional<std::string>> AssignedTo(const std::string& bot_id) override {
+    return Id(
+        "SELECT id FROM shopping_lists WHERE status = 'assigned' AND assigned_bot_id = $1 "
+        "ORDER BY created_at, id LIMIT 1",
+        {bot_id});
+  }
+
  private:
   absl::StatusOr<std::optional<std::string>> Id(const char* sql,
                                                 std::vector<eda::pg::Param> params) {
