@@ -161,6 +161,10 @@ CREATE TABLE saga_history (
 );
 CREATE INDEX saga_history_saga ON saga_history (name, saga_id, seq);
 )sql"},
+      {8, "platform_saga_retention", R"sql(
+-- Finished sagas, by age: the orchestrator prunes them (and their history) after a retention.
+CREATE INDEX saga_instances_finished ON saga_instances (name, updated_at) WHERE done;
+)sql"},
   };
 }
 

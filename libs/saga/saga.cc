@@ -271,10 +271,30 @@ absl::StatusOr<int> Engine::Sweep() {
   return moved;
 }
 
+absl::StatusOr<int> Engine::Prune(int limit) {
+  int pruned = 0;
+  auto prune = [&](outbox::UnitOfWork& uow) -> absl::Status {
+    EDA_ASSIGN_OR_RETURN(
+        pg::Result gone,
+        uow.tx().Exec("WITH gone AS (DELETE FROM saga_instances WHERE (name, id) IN (SELECT name, "
+                      "id FROM saga_instances WHERE name = $1 AND done AND updated_at < now() - "
+                      "make_interval(secs => $2) LIMIT $3) RETURNING id), "
+                      "history AS (DELETE FROM saga_history WHERE name = $1 AND saga_id IN "
+                      "(SELECT id FROM gone)) SELECT count(*) FROM gone",
+                      {name_, absl::ToDoubleSeconds(options_.retention), limit}));
+    EDA_ASSIGN_OR_RETURN(int64_t n, gone.Int(0, 0));
+    pruned = static_cast<int>(n);
+    return absl::OkStatus();
+  };
+  if (absl::Status s = outbox::RunUnitOfWork(pool_, prune); !s.ok()) return s;
+  return pruned;
+}
+
 void Engine::StartSweeper() {
   if (sweeper_ != nullptr) return;
   sweeper_ = std::make_unique<std::thread>([this] {
     absl::Time last_gauges = absl::InfinitePast();
+    absl::Time last_prune = absl::Now();
     while (true) {
       {
         absl::MutexLock lock(&mu_);
@@ -294,6 +314,14 @@ void Engine::StartSweeper() {
         }
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
+      }
+      if (absl::Now() - last_prune >= absl::Minutes(1)) {
+        absl::StatusOr<int> pruned = Prune();
+        if (!pruned.ok()) {
+          LOG_WARN() << "saga pruning failed" << KV("saga", name_) << KV("error", pruned.status());
+        } else if (*pruned < 1000) {
+          last_prune = absl::Now();  // a full chunk: more are due, pruned on the next pass
+        }
       }
     }
   });

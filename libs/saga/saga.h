@@ -87,6 +87,9 @@ struct Options {
   absl::Duration retry_max = absl::Minutes(1);
   absl::Duration sweep_interval = absl::Seconds(1);  // deadlines checked this often
   int sweep_batch = 100;
+  // Finished sagas and their history are deleted this long after they ended (by the sweeper,
+  // every minute, in chunks).
+  absl::Duration retention = absl::Hours(24 * 7);
 };
 
 // The orchestrator's engine, on the data in its serialized form (Orchestrator<Data> is the typed
@@ -114,6 +117,9 @@ class Engine final {
   absl::Status HandleReply(outbox::UnitOfWork& uow, const messaging::Message& reply);
   // One pass over the sagas past a deadline, in its own unit of work: returns how many it moved.
   absl::StatusOr<int> Sweep();
+  // Deletes up to `limit` sagas that finished more than `retention` ago, with their history;
+  // returns how many.
+  absl::StatusOr<int> Prune(int limit = 1000);
   // Runs Sweep every `sweep_interval` on a thread of its own until the engine goes, and keeps the
   // in-flight and stuck gauges up to date.
   void StartSweeper();
@@ -167,6 +173,7 @@ class Orchestrator final {
     };
   }
   absl::StatusOr<int> Sweep() { return engine_.Sweep(); }
+  absl::StatusOr<int> Prune(int limit = 1000) { return engine_.Prune(limit); }
   void StartSweeper() { engine_.StartSweeper(); }
 
  private:

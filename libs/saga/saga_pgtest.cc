@@ -323,5 +323,27 @@ TEST_F(SagaTest, AnUnansweredCompensationIsSentAgainAndTheSagaCountsAsStuck) {
   EXPECT_EQ(Column(id, "status"), "compensated");
 }
 
+TEST_F(SagaTest, FinishedSagasArePrunedWithTheirHistoryAfterTheRetention) {
+  auto saga = NewSaga({.retention = absl::Hours(1)});
+  const std::string done = NewUuid();
+  ASSERT_TRUE(Start(*saga, done));
+  Answer(*saga, false);
+  Answer(*saga, true);
+  ASSERT_EQ(Column(done, "status"), "compensated");
+  const std::string running = NewUuid();
+  ASSERT_TRUE(Start(*saga, running));
+  auto fresh = saga->Prune();
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(*fresh, 0);  // finished within the hour: kept
+  auto conn = pg::Connection::Open(dsn());
+  ASSERT_TRUE(conn->Exec("UPDATE saga_instances SET updated_at = now() - interval '2 hours'").ok());
+  auto pruned = saga->Prune();
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_TRUE(History(done).empty());
+  EXPECT_EQ(Column(running, "status"), "running");  // unfinished sagas stay, however old
+  EXPECT_FALSE(History(running).empty());
+}
+
 }  // namespace
 }  // namespace eda::saga

@@ -114,7 +114,7 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
             absl::StatusCode::kInvalidArgument);
 
   auto versions = pg::Connection::Open(*dsn)->Exec("SELECT count(*) FROM schema_migrations");
-  EXPECT_EQ(*versions->Int(0, 0), 8);  // platform 1 to 7, service 100
+  EXPECT_EQ(*versions->Int(0, 0), 9);  // platform 1 to 8, service 100
 
   // Streams with the topology's limits: the events kept in full, the commands and the shared
   // dead letters (which the service may update, as every consuming service) bounded.

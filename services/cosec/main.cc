@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     positive("SAGA_STEP_DEADLINE", options.step_deadline);
     positive("SAGA_RETRY_INITIAL", options.retry_initial);
     positive("SAGA_RETRY_MAX", options.retry_max);
+    positive("SAGA_RETENTION", options.retention);
   });
   cosec::handlers::CreateOrder saga(cosec::CreateOrderSaga(), options, rt->pool(), &rt->metrics());
   rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga),
