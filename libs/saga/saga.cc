@@ -236,14 +236,15 @@ absl::StatusOr<int> Engine::Sweep() {
   int moved = 0;
   auto sweep = [&](outbox::UnitOfWork& uow) -> absl::Status {
     moved = 0;
+    // Deadlines are set on this process's clock: compared with it too, not the database's.
+    const absl::Time now = absl::Now();
     EDA_ASSIGN_OR_RETURN(
         pg::Result due,
         uow.tx().Exec(absl::StrCat("SELECT ", kColumns,
                                    " FROM saga_instances WHERE name = $1 AND NOT done "
-                                   "AND deadline <= now() ORDER BY deadline LIMIT $2 "
+                                   "AND deadline <= to_timestamp($3) ORDER BY deadline LIMIT $2 "
                                    "FOR UPDATE SKIP LOCKED"),
-                      {name_, options_.sweep_batch}));
-    const absl::Time now = absl::Now();
+                      {name_, options_.sweep_batch, *Epoch(now)}));
     for (int row = 0; row < due.rows(); ++row) {
       EDA_ASSIGN_OR_RETURN(Instance s, Instance::FromRow(due, row));
       if (!s.compensating) {
@@ -330,9 +331,10 @@ void Engine::StartSweeper() {
 absl::Status Engine::UpdateGauges() {
   EDA_ASSIGN_OR_RETURN(pg::Lease conn, pool_.Acquire());
   EDA_ASSIGN_OR_RETURN(pg::Result r,
-                       conn->Exec("SELECT count(*), count(*) FILTER (WHERE step_due < now()) "
-                                  "FROM saga_instances WHERE name = $1 AND NOT done",
-                                  {name_}));
+                       conn->Exec("SELECT count(*), count(*) FILTER (WHERE step_due < "
+                                  "to_timestamp($2)) FROM saga_instances WHERE name = $1 AND "
+                                  "NOT done",
+                                  {name_, *Epoch(absl::Now())}));
   EDA_ASSIGN_OR_RETURN(int64_t in_flight, r.Int(0, 0));
   EDA_ASSIGN_OR_RETURN(int64_t stuck, r.Int(0, 1));
   metrics_->in_flight.Set(static_cast<double>(in_flight));
