@@ -26,6 +26,7 @@ struct Printer {
   // every stream, printed in the order they were stored once the replay is in.
   bool holding ABSL_GUARDED_BY(mu) = false;
   std::vector<std::pair<int64_t, std::string>> held ABSL_GUARDED_BY(mu);
+  absl::Time last_arrival ABSL_GUARDED_BY(mu) = absl::Now();  // of any message, even unprinted
 };
 
 void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
@@ -33,6 +34,10 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) 
   auto* printer = static_cast<Printer*>(closure);
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) return;  // flow control, heartbeats
+  {
+    absl::MutexLock lock(&printer->mu);
+    printer->last_arrival = absl::Now();
+  }
   const std::string line = ToJson(
       DescribeMessage(meta->Stream, meta->Sequence.Stream, meta->Timestamp, msg.get(), false));
   const int64_t stored_ns = meta->Timestamp;
@@ -114,8 +119,17 @@ int Tail(const Endpoints& nats, const TailArgs& args) {
     return kExitFailed;
   }
   if (args.in_order) {
-    // The stored messages come at once; what comes after the pause is printed as it comes.
-    absl::SleepFor(absl::Milliseconds(500));
+    // The stored messages come at once: the replay is in when nothing came for 300 ms (at least
+    // 500 ms after subscribing, at most 30 s). What comes after is printed as it comes.
+    const absl::Time start = absl::Now();
+    while (absl::Now() - start < absl::Seconds(30)) {
+      absl::SleepFor(absl::Milliseconds(100));
+      absl::MutexLock lock(&printer.mu);
+      if (absl::Now() - start >= absl::Milliseconds(500) &&
+          absl::Now() - printer.last_arrival >= absl::Milliseconds(300)) {
+        break;
+      }
+    }
     absl::MutexLock lock(&printer.mu);
     std::sort(printer.held.begin(), printer.held.end());
     for (const auto& [stored_ns, line] : printer.held) std::cout << line << "\n";
