@@ -36,6 +36,31 @@ absl::StatusOr<std::string> SendCommand(UnitOfWork& uow, const Command& command)
   return id;
 }
 
+messaging::Message ReplyTo(const messaging::Message& command, const absl::Status& status,
+                           const std::optional<Reply>& reply) {
+  messaging::Message m;
+  m.id = NewUuid();
+  if (auto channel = command.metadata.find(messaging::kCommandReplyChannel);
+      channel != command.metadata.end()) {
+    m.subject = channel->second;
+  }
+  if (reply.has_value()) {
+    m.name = reply->name;
+    m.payload = reply->payload;
+  } else {
+    m.name = status.ok() ? kSuccessReply : kFailureReply;
+  }
+  for (const auto& [key, value] : command.metadata) {
+    if (absl::StartsWith(key, "COMMAND_") && key != "COMMAND_NAME") {
+      m.metadata[absl::StrCat("REPLY_", key.substr(8))] = value;
+    }
+  }
+  m.metadata[messaging::kReplyOutcome] = status.ok() ? "SUCCESS" : "FAILURE";
+  if (!status.ok()) m.metadata["REPLY_ERROR"] = std::string(status.message());
+  m.occurred_at = absl::Now();
+  return m;
+}
+
 MessageHandler CommandAdapter(CommandHandler handler) {
   return [handler = std::move(handler)](UnitOfWork& uow,
                                         const messaging::Message& command) -> absl::Status {
@@ -55,24 +80,7 @@ MessageHandler CommandAdapter(CommandHandler handler) {
       // Forgets the effects and the messages the handler published before it failed.
       EDA_RETURN_IF_ERROR(uow.RollbackToSavepoint("command"));
     }
-    messaging::Message reply;
-    reply.id = NewUuid();
-    reply.subject = channel->second;
-    if (result.reply.has_value()) {
-      reply.name = result.reply->name;
-      reply.payload = result.reply->payload;
-    } else {
-      reply.name = result.status.ok() ? kSuccessReply : kFailureReply;
-    }
-    for (const auto& [key, value] : command.metadata) {
-      if (absl::StartsWith(key, "COMMAND_") && key != "COMMAND_NAME") {
-        reply.metadata[absl::StrCat("REPLY_", key.substr(8))] = value;
-      }
-    }
-    reply.metadata[messaging::kReplyOutcome] = result.status.ok() ? "SUCCESS" : "FAILURE";
-    if (!result.status.ok()) reply.metadata["REPLY_ERROR"] = std::string(result.status.message());
-    reply.occurred_at = absl::Now();
-    return uow.Publish(std::move(reply));
+    return uow.Publish(ReplyTo(command, result.status, result.reply));
   };
 }
 

@@ -48,6 +48,13 @@ struct CommandResult {
 
 using CommandHandler = std::function<CommandResult(UnitOfWork&, const messaging::Message&)>;
 
+// The reply to `command` as the adapter below sends it: to its COMMAND_REPLY_CHANNEL, named after
+// `reply` (or am.Success / am.Failure by `status`), every COMMAND_* key (but COMMAND_NAME) copied
+// as REPLY_*, REPLY_OUTCOME, and REPLY_ERROR with the status's message on failure. Also for tests
+// that play a participant.
+messaging::Message ReplyTo(const messaging::Message& command, const absl::Status& status,
+                           const std::optional<Reply>& reply = std::nullopt);
+
 // Wraps a command handler as a MessageHandler for TransactionalHandler():
 // - the handler runs inside a savepoint; a business failure rolls back its effects but the
 //   failure reply is still written (REPLY_OUTCOME=FAILURE) and the command is acked;

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
+#include "libs/outbox/commands.h"
 #include "libs/outbox/schema.h"
 #include "libs/pg/migrations.h"
 #include "libs/saga/saga.h"
@@ -98,19 +99,10 @@ class SagaTest : public ::testing::Test {
   // The reply the command adapter would send for `command`.
   static messaging::Message ReplyTo(const messaging::Message& command, bool success,
                                     const std::string& name = "", const std::string& payload = "") {
-    messaging::Message r{.id = NewUuid(),
-                         .name = !name.empty() ? name
-                                 : success     ? "am.Success"
-                                               : "am.Failure",
-                         .subject = "trips.replies",
-                         .payload = payload,
-                         .occurred_at = absl::Now()};
-    for (const auto& [key, value] : command.metadata) {
-      if (key.rfind("COMMAND_", 0) == 0) r.metadata["REPLY_" + key.substr(8)] = value;
-    }
-    r.metadata[messaging::kReplyOutcome] = success ? "SUCCESS" : "FAILURE";
-    if (!success) r.metadata[kReplyError] = "refused";
-    return r;
+    std::optional<outbox::Reply> reply;
+    if (!name.empty()) reply = outbox::Reply{name, payload};
+    return outbox::ReplyTo(command, success ? absl::OkStatus() : absl::AbortedError("refused"),
+                           reply);
   }
 
   void Reply(Orchestrator<TripData>& saga, const messaging::Message& reply) {

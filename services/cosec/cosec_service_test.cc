@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "libs/common/ids.h"
 #include "libs/messaging/streams.h"
+#include "libs/outbox/commands.h"
 #include "libs/saga/saga.h"
 #include "libs/service/service_fixture.h"
 #include "proto/admin/admin_service.grpc.pb.h"
@@ -105,20 +106,16 @@ class CosecServiceTest : public testing::ServiceFixture<grpc::health::v1::Health
   // Answers `command` as a service's command adapter does.
   static void Answer(const messaging::Message& command, bool success, const std::string& name = "",
                      const google::protobuf::Message* payload = nullptr) {
-    std::map<std::string, std::string> metadata;
-    for (const auto& [key, value] : command.metadata) {
-      if (key.rfind("COMMAND_", 0) == 0 && key != "COMMAND_NAME") {
-        metadata["REPLY_" + key.substr(8)] = value;
-      }
+    std::optional<eda::outbox::Reply> reply;
+    if (!name.empty()) {
+      reply = eda::outbox::Reply{name, payload != nullptr ? payload->SerializeAsString() : ""};
     }
-    metadata[messaging::kReplyOutcome] = success ? "SUCCESS" : "FAILURE";
-    if (!success) metadata[eda::saga::kReplyError] = "refused by the test";
-    google::protobuf::Empty empty;
-    Publish(kReplies,
-            !name.empty() ? name
-            : success     ? "am.Success"
-                          : "am.Failure",
-            payload != nullptr ? *payload : empty, metadata);
+    const messaging::Message m = eda::outbox::ReplyTo(
+        command, success ? absl::OkStatus() : absl::FailedPreconditionError("refused by the test"),
+        reply);
+    ASSERT_TRUE(testing::PublishRaw(*nats_, m.subject, messaging::EncodeEnvelope(m),
+                                    {{"Nats-Msg-Id", m.id}})
+                    .ok());
   }
 
   adminpb::GetSagaResponse Saga(const std::string& id) {

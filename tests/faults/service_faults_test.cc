@@ -21,6 +21,7 @@
 #include "libs/common/ids.h"
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/streams.h"
+#include "libs/outbox/commands.h"
 #include "libs/pg/connection.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
@@ -307,18 +308,13 @@ TEST(SagaCoordinatorKilledTest, EverySagaCompletesWithEachCommandOnceThroughAKil
         if (saga == c.metadata.end() || !absl::StartsWith(saga->second, tag)) continue;
         ++sent_per_saga[saga->second][c.name];
         if (!answered.insert(c.id).second) continue;
-        messaging::Message r{
-            .id = NewUuid(), .name = "am.Success", .subject = kReplies, .occurred_at = absl::Now()};
+        std::optional<outbox::Reply> reply;
         if (c.name == "depotapi.CreateShoppingListCommand") {
           depotpb::CreatedShoppingList created;
           created.set_id(NewUuid());
-          r.name = "depotapi.CreatedShoppingListReply";
-          r.payload = created.SerializeAsString();
+          reply = outbox::Reply{"depotapi.CreatedShoppingListReply", created.SerializeAsString()};
         }
-        for (const auto& [key, value] : c.metadata) {
-          if (absl::StartsWith(key, "COMMAND_")) r.metadata["REPLY_" + key.substr(8)] = value;
-        }
-        r.metadata[messaging::kReplyOutcome] = "SUCCESS";
+        const messaging::Message r = outbox::ReplyTo(c, absl::OkStatus(), reply);
         if (!publish(r).ok()) answered.erase(c.id);
       }
     }
