@@ -101,12 +101,15 @@ struct Engine::Metrics {
         in_flight(registry.Gauge("sagas_in_flight", "Sagas not finished.").Add({{"saga", saga}})),
         stuck(registry.Gauge("sagas_stuck", "Sagas whose current step has run past its deadline.")
                   .Add({{"saga", saga}})),
-        step_seconds(registry.Histogram("saga_step_seconds",
-                                        "From a saga's command to its reply, by step.")),
+        step_seconds(registry.Histogram(
+            "saga_step_seconds",
+            "From a saga's command to its reply, by step and kind (action, compensation).")),
         saga_(saga) {}
 
-  void ObserveStep(const std::string& step, double seconds) {
-    step_seconds.Add({{"saga", saga_}, {"step", step}}, obs::MetricsRegistry::LatencyBuckets())
+  void ObserveStep(const std::string& step, bool compensation, double seconds) {
+    step_seconds
+        .Add({{"saga", saga_}, {"step", step}, {"kind", compensation ? "compensation" : "action"}},
+             obs::MetricsRegistry::LatencyBuckets())
         .Observe(seconds);
   }
 
@@ -194,9 +197,10 @@ absl::Status Engine::HandleReply(outbox::UnitOfWork& uow, const messaging::Messa
   }
   const absl::Time now = absl::Now();
   if (metrics_ != nullptr && s.sent_at.has_value()) {
-    uow.AfterCommit(
-        [m = metrics_.get(), step = s.step_name,
-         seconds = absl::ToDoubleSeconds(now - *s.sent_at)] { m->ObserveStep(step, seconds); });
+    uow.AfterCommit([m = metrics_.get(), step = s.step_name, compensation = s.compensating,
+                     seconds = absl::ToDoubleSeconds(now - *s.sent_at)] {
+      m->ObserveStep(step, compensation, seconds);
+    });
   }
   std::string error = MetadataValue(reply, kReplyError);
   bool success = outcome == "SUCCESS";

@@ -184,6 +184,7 @@ TEST_F(SagaTest, RunsEveryStepAndKeepsWhatARepliesCarries) {
                                        "command test.Confirm", "reply am.Success", "completed"));
   EXPECT_EQ(Metric("sagas_started_total{saga=\"test.Trip\"}"), 1);
   EXPECT_EQ(Metric("sagas_completed_total{saga=\"test.Trip\"}"), 1);
+  EXPECT_EQ(Metric("saga_step_seconds_count{kind=\"action\",saga=\"test.Trip\",step=\"Pay\"}"), 1);
 }
 
 TEST_F(SagaTest, AFailedStepCompensatesTheStepsBeforeItButNotItself) {
@@ -200,6 +201,9 @@ TEST_F(SagaTest, AFailedStepCompensatesTheStepsBeforeItButNotItself) {
   EXPECT_EQ(Column(id, "step"), "0");
   EXPECT_EQ(Metric("sagas_failed_total{saga=\"test.Trip\"}"), 1);
   EXPECT_EQ(Metric("sagas_compensated_total{saga=\"test.Trip\"}"), 1);
+  EXPECT_EQ(Metric("saga_step_seconds_count{kind=\"compensation\",saga=\"test.Trip\","
+                   "step=\"Reserve\"}"),
+            1);
 }
 
 TEST_F(SagaTest, AFirstStepThatFailsGoesStraightToTheRejection) {
