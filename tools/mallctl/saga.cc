@@ -22,7 +22,8 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
 }
 
 std::string Age(const google::protobuf::Timestamp& t) {
-  return absl::FormatDuration(absl::Trunc(absl::Now() - ToTime(t), absl::Seconds(1)));
+  const absl::Duration age = absl::Trunc(absl::Now() - ToTime(t), absl::Seconds(1));
+  return age <= absl::ZeroDuration() ? "0s" : absl::FormatDuration(age);
 }
 
 int Failed(const grpc::Status& s) {
