@@ -241,6 +241,9 @@ messaging::BatchHandler OnlyNamed(std::vector<std::string> names, messaging::Bat
   if (names.empty()) return inner;
   return [names = std::set<std::string>(names.begin(), names.end()),
           inner = std::move(inner)](const std::vector<messaging::Delivery>& batch) {
+    const bool all_taken = std::all_of(
+        batch.begin(), batch.end(), [&](const auto& d) { return names.count(d.message.name) > 0; });
+    if (all_taken) return inner(batch);  // no copies on the usual path
     std::vector<messaging::Outcome> outcomes(batch.size(), messaging::Outcome::Ack());
     std::vector<messaging::Delivery> taken;
     std::vector<size_t> at;

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <signal.h>
 
@@ -152,6 +153,11 @@ pid_t ServiceUnderTest::pid() const { return process_ != nullptr ? process_->pid
 
 void ServiceUnderTest::Signal(int signal) {
   if (process_ != nullptr) ::kill(process_->pid(), signal);
+}
+
+std::unique_ptr<adminpb::AdminService::Stub> ServiceUnderTest::AdminStub() const {
+  return adminpb::AdminService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", admin_port_),
+                                                            grpc::InsecureChannelCredentials()));
 }
 
 std::string ServiceUnderTest::grpc_target() const { return absl::StrCat("127.0.0.1:", grpc_port_); }

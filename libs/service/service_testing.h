@@ -15,6 +15,7 @@
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/nats.h"
 #include "libs/testing/harness.h"
+#include "proto/admin/admin_service.grpc.pb.h"
 
 namespace eda::testing {
 
@@ -54,6 +55,8 @@ class ServiceUnderTest final {
   int http_port() const { return http_port_; }
   int admin_port() const { return admin_port_; }
   std::string grpc_target() const;
+  // A client of its admin API (adminpb.AdminService) at its current admin port.
+  std::unique_ptr<adminpb::AdminService::Stub> AdminStub() const;
   // The DSN the service connects with (its own role).
   const std::string& dsn() const { return dsn_; }
   // The last lines of its log (stdout and stderr), for failure messages.

@@ -119,8 +119,7 @@ class CosecServiceTest : public testing::ServiceFixture<grpc::health::v1::Health
   }
 
   adminpb::GetSagaResponse Saga(const std::string& id) {
-    auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", service_->admin_port()), grpc::InsecureChannelCredentials()));
+    auto admin = service_->AdminStub();
     adminpb::GetSagaRequest req;
     req.set_id(id);
     adminpb::GetSagaResponse resp;
@@ -277,8 +276,7 @@ TEST_F(CosecServiceTest, AFailingCompensationIsRetriedUntilItSucceeds) {
 TEST_F(CosecServiceTest, TheAdminApiListsSagasAndRefusesUnknownOnes) {
   const std::string id = CreateOrder();
   Command(kCustomers, id, "customersapi.AuthorizeCustomer");
-  auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", service_->admin_port()), grpc::InsecureChannelCredentials()));
+  auto admin = service_->AdminStub();
   adminpb::ListSagasRequest req;
   req.set_status("running");
   adminpb::ListSagasResponse resp;

@@ -137,8 +137,7 @@ class OrderFlowTest : public ::testing::Test {
   }
 
   static adminpb::GetSagaResponse Saga(const std::string& order) {
-    auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", cosec_->admin_port()), grpc::InsecureChannelCredentials()));
+    auto admin = cosec_->AdminStub();
     adminpb::GetSagaRequest req;
     req.set_id(order);
     adminpb::GetSagaResponse resp;
@@ -322,8 +321,7 @@ TEST_F(OrderFlowTest, AShoppingListThatCannotBeMadeGetsTheOrderRejected) {
       absl::Seconds(10)));
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
-        auto admin = adminpb::AdminService::NewStub(grpc::CreateChannel(
-            absl::StrCat("127.0.0.1:", depot_->admin_port()), grpc::InsecureChannelCredentials()));
+        auto admin = depot_->AdminStub();
         adminpb::ListProcessedRequest req;
         req.set_consumer("depot-products");
         req.set_limit(1000);
