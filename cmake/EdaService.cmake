@@ -2,7 +2,8 @@
 #
 # The targets of one service (services/README.md), called from services/<ctx>/CMakeLists.txt:
 #   <ctx>_api           api/messages.cc: its wire names, for other contexts and tools, with
-#                       <ctx>_api_test (api/messages_test.cc) checking them against the proto
+#                       <ctx>_api_test (api/messages_test.cc) checking them against the proto;
+#                       only the gRPC API's proto for a service without api/ (publishes nothing)
 #   <ctx>_domain        the DOMAIN sources and domain/<ctx>_domain.proto, linking no
 #                       infrastructure (eda_domain_library); DOMAIN_TESTS link only it
 #   <ctx>_lib           the LIB sources (application, postgres, grpc, handlers) and the embedded
@@ -13,12 +14,17 @@ function(eda_service ctx)
   cmake_parse_arguments(ARG "" "" "DOMAIN;DOMAIN_TESTS;LIB;LIB_TESTS" ${ARGN})
   string(TOUPPER ${ctx} CTX)
 
-  add_library(${ctx}_api api/messages.cc)
-  eda_target_warnings(${ctx}_api)
-  target_include_directories(${ctx}_api PUBLIC ${PROJECT_SOURCE_DIR})
-  target_link_libraries(${ctx}_api PUBLIC eda::messaging proto_${ctx})
-  eda_unit_test(${ctx}_api_test api/messages_test.cc)
-  target_link_libraries(${ctx}_api_test PRIVATE ${ctx}_api)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/api/messages.cc)
+    add_library(${ctx}_api api/messages.cc)
+    eda_target_warnings(${ctx}_api)
+    target_include_directories(${ctx}_api PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${ctx}_api PUBLIC eda::messaging proto_${ctx})
+    eda_unit_test(${ctx}_api_test api/messages_test.cc)
+    target_link_libraries(${ctx}_api_test PRIVATE ${ctx}_api)
+  else()  # a service that publishes nothing: its gRPC API only
+    add_library(${ctx}_api INTERFACE)
+    target_link_libraries(${ctx}_api INTERFACE proto_${ctx})
+  endif()
 
   eda_add_proto_library(${ctx}_domain_proto PROTOS services/${ctx}/domain/${ctx}_domain.proto)
   add_library(${ctx}_domain ${ARG_DOMAIN})
