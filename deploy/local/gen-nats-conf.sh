@@ -66,6 +66,11 @@ for svc in $services; do
       # subject against the request, so the durable cannot be widened to other subjects.
       print "$JS.API.CONSUMER.CREATE." c "." $5
       print "$JS.API.CONSUMER.INFO." c; print "$JS.API.CONSUMER.MSG.NEXT." c; print "$JS.ACK." c ".>"
+      # The replay of the same messages from the start for a read-model rebuild (mallctl rebuild):
+      # a durable of its own, made afresh for each rebuild.
+      r = c "-rebuild"
+      print "$JS.API.CONSUMER.CREATE." r "." $5; print "$JS.API.CONSUMER.DELETE." r
+      print "$JS.API.CONSUMER.INFO." r; print "$JS.API.CONSUMER.MSG.NEXT." r; print "$JS.ACK." r ".>"
       consumes = 1
     }
     END {

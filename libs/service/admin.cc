@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/grpcserver/status.h"
+#include "libs/observability/logging.h"
 #include "libs/outbox/relay.h"
 #include "libs/pg/transaction.h"
 #include "libs/service/rows.h"
@@ -52,8 +53,13 @@ grpc::Status Read(pg::Pool& pool, Fn fn) {
 
 }  // namespace
 
-AdminServer::AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology)
-    : options_(std::move(options)), pool_(pool), topology_(topology) {}
+AdminServer::AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology,
+                         messaging::Connection& nats, const std::vector<ReadModel>& read_models)
+    : options_(std::move(options)),
+      pool_(pool),
+      topology_(topology),
+      nats_(nats),
+      read_models_(read_models) {}
 
 grpc::Status AdminServer::Authorize(const grpc::ServerContext& ctx) const {
   if (options_.token.empty()) return grpc::Status::OK;
@@ -304,6 +310,60 @@ grpc::Status AdminServer::GetSaga(grpc::ServerContext* ctx, const adminpb::GetSa
     for (adminpb::SagaEvent& e : events) *resp->add_history() = std::move(e);
     return absl::OkStatus();
   });
+}
+
+grpc::Status AdminServer::ListReadModels(grpc::ServerContext* ctx,
+                                         const adminpb::ListReadModelsRequest*,
+                                         adminpb::ListReadModelsResponse* resp) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  for (const ReadModel& model : read_models_) {
+    adminpb::ReadModel* out = resp->add_read_models();
+    out->set_name(model.name);
+    out->set_table(model.table);
+    out->set_durable(model.durable);
+    for (const messaging::ConsumerSpec& c : topology_.ConsumersOf(options_.service)) {
+      if (c.durable != model.durable) continue;
+      out->set_stream(c.stream);
+      out->set_filter(c.filter_subject);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServer::RebuildReadModel(
+    grpc::ServerContext* ctx, const adminpb::RebuildReadModelRequest* req,
+    grpc::ServerWriter<adminpb::RebuildReadModelProgress>* writer) {
+  if (grpc::Status s = Authorize(*ctx); !s.ok()) return s;
+  const ReadModel* model = nullptr;
+  for (const ReadModel& m : read_models_) {
+    if (m.name == req->read_model()) model = &m;
+  }
+  std::optional<messaging::ConsumerSpec> feed;
+  for (const messaging::ConsumerSpec& c : topology_.ConsumersOf(options_.service)) {
+    if (model != nullptr && c.durable == model->durable) feed = c;
+  }
+  if (model == nullptr || !feed.has_value()) {
+    std::string known;
+    for (const ReadModel& m : read_models_)
+      absl::StrAppend(&known, known.empty() ? "" : ", ", m.name);
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat(options_.service, " has no read model '", req->read_model(),
+                                     "' (it has: ", known.empty() ? "none" : known, ")"));
+  }
+  absl::Status done =
+      eda::service::RebuildReadModel(pool_, nats_, *feed, *model, [&](const RebuildProgress& p) {
+        adminpb::RebuildReadModelProgress out;
+        out.set_phase(p.phase);
+        out.set_applied(p.applied);
+        out.set_total(p.total);
+        writer->Write(out);  // a client gone away does not stop the rebuild
+      });
+  if (!done.ok()) {
+    LOG_ERROR() << "rebuild failed" << eda::log::KV("read_model", model->name)
+                << eda::log::KV("error", done);
+    return grpcserver::ToGrpcStatus(done);
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace eda::service

@@ -7,9 +7,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "libs/messaging/nats.h"
 #include "libs/messaging/streams.h"
 #include "libs/pg/pool.h"
+#include "libs/service/rebuild.h"
 #include "proto/admin/admin_service.grpc.pb.h"
 
 namespace eda::service {
@@ -20,8 +23,9 @@ class AdminServer final : public adminpb::AdminService::Service {
     std::string service;
     std::string token;  // empty: no token required
   };
-  // `pool` and `topology` must outlive the server.
-  AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology);
+  // `pool`, `topology`, `nats` and `read_models` must outlive the server.
+  AdminServer(Options options, pg::Pool& pool, const messaging::Topology& topology,
+              messaging::Connection& nats, const std::vector<ReadModel>& read_models);
 
   grpc::Status GetInfo(grpc::ServerContext* ctx, const adminpb::GetInfoRequest* req,
                        adminpb::GetInfoResponse* resp) override;
@@ -39,6 +43,11 @@ class AdminServer final : public adminpb::AdminService::Service {
                          adminpb::ListSagasResponse* resp) override;
   grpc::Status GetSaga(grpc::ServerContext* ctx, const adminpb::GetSagaRequest* req,
                        adminpb::GetSagaResponse* resp) override;
+  grpc::Status ListReadModels(grpc::ServerContext* ctx, const adminpb::ListReadModelsRequest* req,
+                              adminpb::ListReadModelsResponse* resp) override;
+  grpc::Status RebuildReadModel(
+      grpc::ServerContext* ctx, const adminpb::RebuildReadModelRequest* req,
+      grpc::ServerWriter<adminpb::RebuildReadModelProgress>* writer) override;
 
  private:
   // OK, or UNAUTHENTICATED when a token is required and the call does not carry it.
@@ -47,6 +56,8 @@ class AdminServer final : public adminpb::AdminService::Service {
   const Options options_;
   pg::Pool& pool_;
   const messaging::Topology& topology_;
+  messaging::Connection& nats_;
+  const std::vector<ReadModel>& read_models_;
 };
 
 }  // namespace eda::service

@@ -289,6 +289,21 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
       absl::StrCat("the topology gives ", settings_.name, " no durable consumer named ", durable));
 }
 
+absl::Status Runtime::AddReadModel(ReadModel model) {
+  for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
+    if (spec.durable != model.durable) continue;
+    read_models_.push_back(std::move(model));
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat("read model ", model.name, ": the topology gives ",
+                                          settings_.name, " no durable consumer named ",
+                                          model.durable));
+}
+
+void Runtime::AddReadModelOrExit(ReadModel model) {
+  if (absl::Status s = AddReadModel(std::move(model)); !s.ok()) ExitAfterFailedStart(s);
+}
+
 Peer Runtime::OpenPeerOrExit(const std::string& name) const {
   absl::StatusOr<Peer> peer = OpenPeer(name);
   if (!peer.ok()) ExitAfterFailedStart(peer.status());
@@ -315,7 +330,8 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
     StopWork();
     return 1;
   }
-  AdminServer admin({.service = settings_.name, .token = settings_.admin_token}, *pool_, topology_);
+  AdminServer admin({.service = settings_.name, .token = settings_.admin_token}, *pool_, topology_,
+                    *nats_, read_models_);
   absl::StatusOr<std::unique_ptr<grpcserver::Server>> admin_server = grpcserver::Server::Start(
       {.address = absl::StrCat(settings_.admin_host, ":", settings_.admin_port),
        .shutdown_timeout = settings_.shutdown_timeout},

@@ -37,6 +37,7 @@
 #include "libs/pg/migrations.h"
 #include "libs/pg/pool.h"
 #include "libs/service/peers.h"
+#include "libs/service/rebuild.h"
 
 namespace eda::service {
 
@@ -122,6 +123,12 @@ class Runtime final {
   void ConsumeOrExit(const std::string& durable, outbox::MessageHandler handler,
                      ConsumeOptions options = {});
 
+  // Declares a read model that the admin API can rebuild from its durable's stream (rebuild.h).
+  // Errors: NotFound for a durable the topology does not give this service.
+  absl::Status AddReadModel(ReadModel model);
+  // AddReadModel for a service's main(): on failure it logs the reason and exits the process (1).
+  void AddReadModelOrExit(ReadModel model);
+
   // Serves gRPC until SIGTERM/SIGINT (eda::ShutdownSignal), then shuts down in order: not ready,
   // drain, gRPC stop, consumers drained, relay stopped, connections closed. Returns the exit
   // code for main.
@@ -142,6 +149,7 @@ class Runtime final {
   std::unique_ptr<messaging::Connection> nats_;
   std::unique_ptr<outbox::Relay> relay_;
   std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;
+  std::vector<ReadModel> read_models_;
   std::atomic<bool> serving_{false};  // gRPC is up (readiness)
   std::atomic<int> admin_port_{0};
 };

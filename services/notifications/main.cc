@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   rt->ConsumeOrExit("notification-customers", notifications::handlers::CustomerEvents(app));
   rt->ConsumeOrExit("notification-orders", notifications::handlers::OrderEvents(app),
                     {.names = notifications::handlers::OrderEventNames()});
+  for (eda::service::ReadModel& model : notifications::handlers::ReadModels(app)) {
+    rt->AddReadModelOrExit(std::move(model));
+  }
   notifications::grpc_api::NotificationsServer grpc(app);
   return rt->Serve({{&grpc, "notificationspb.NotificationsService"}});
 }

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   rt->ConsumeOrExit("search-stores", search::handlers::StoreEvents(app));
   rt->ConsumeOrExit("search-products", search::handlers::ProductEvents(app));
   rt->ConsumeOrExit("search-orders", search::handlers::OrderEvents(app));
+  for (eda::service::ReadModel& model : search::handlers::ReadModels(app)) {
+    rt->AddReadModelOrExit(std::move(model));
+  }
   search::grpc_api::SearchServer grpc(app);
   return rt->Serve({{&grpc, "searchpb.SearchService"}});
 }

@@ -4,7 +4,9 @@
 // every status, GetOrder, and SearchOrders with every filter, pages and their errors.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -328,6 +330,79 @@ TEST_F(SearchServiceTest, BadSearchesAreRefusedNamingTheProblem) {
   q.mutable_filters()->mutable_after()->set_seconds(20);
   q.mutable_filters()->mutable_before()->set_seconds(10);
   EXPECT_EQ(refused(q), "after must be before before");
+}
+
+TEST_F(SearchServiceTest, ACorruptedReadModelIsRebuiltFromTheStreamWhileServing) {
+  const std::string eve = Customer("Eve");
+  std::vector<Product> shop = Store("Shop", {2});
+  std::vector<std::string> orders;
+  for (int i = 0; i < 30; ++i) orders.push_back(Created(eve, {{shop[0], i + 1}}));
+  Event<orderingpb::OrderApproved>(api::kOrderApproved, orders[0]);
+  Event<orderingpb::OrderCanceled>(api::kOrderCanceled, orders[1]);
+  WaitFor(orders[0], "Approved");
+  WaitFor(orders[1], "Canceled");
+  for (const std::string& id : orders)
+    WaitFor(id, id == orders[0] ? "Approved" : id == orders[1] ? "Canceled" : "New");
+  auto conn = eda::pg::Connection::Open(service_->dsn());
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  auto index_names = [&] {
+    auto r = conn->Exec(
+        "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+        "WHERE schemaname = 'public' AND tablename = 'orders'");
+    return r.ok() ? std::string(r->Text(0, 0)) : r.status().ToString();
+  };
+  const std::string indexes = index_names();
+  // Corrupted: a row lost, another with a wrong status and name.
+  ASSERT_TRUE(conn->Exec("DELETE FROM orders WHERE order_id = $1", {orders[5]}).ok());
+  ASSERT_TRUE(conn->Exec("UPDATE orders SET status = 'Lost', customer_name = 'X' "
+                         "WHERE order_id = $1",
+                         {orders[1]})
+                  .ok());
+  searchpb::Order o;
+  EXPECT_EQ(Get(orders[5], &o).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Rebuilt while events keep coming and the service answers.
+  std::atomic<bool> stop{false};
+  std::vector<std::string> during;
+  std::thread writer([&] {
+    while (!stop.load() && during.size() < 200) {
+      during.push_back(Created(eve, {{shop[0], 1}}));
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  absl::StatusOr<std::string> out =
+      testing::CommandOutput({std::getenv("MALLCTL_BIN"), "rebuild", "search", "orders",
+                              "--addr=127.0.0.1:" + std::to_string(service_->admin_port())});
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(out.ok()) << out.status() << "\n" << service_->LogTail();
+  EXPECT_THAT(*out, ::testing::HasSubstr("orders: replaying"));
+  EXPECT_THAT(*out, ::testing::HasSubstr("orders: done"));
+
+  EXPECT_EQ(WaitFor(orders[5], "New").customer_name(), "Eve");
+  EXPECT_EQ(WaitFor(orders[1], "Canceled").customer_name(), "Eve");
+  WaitFor(orders[0], "Approved");
+  for (const std::string& id : during) WaitFor(id, "New");  // nothing that came meanwhile lost
+  EXPECT_EQ(index_names(), indexes);  // the same indexes, under the same names
+  auto count = conn->Exec("SELECT count(*) FROM orders WHERE customer_id = $1", {eve});
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(std::string(count->Text(0, 0)), std::to_string(30 + during.size()));
+
+  // The caches too; and a read model it does not have is named.
+  ASSERT_TRUE(conn->Exec("DELETE FROM customers_cache WHERE id = $1", {eve}).ok());
+  out = testing::CommandOutput({std::getenv("MALLCTL_BIN"), "rebuild", "search", "customers",
+                                "--addr=127.0.0.1:" + std::to_string(service_->admin_port())});
+  ASSERT_TRUE(out.ok()) << out.status();
+  auto cached = conn->Exec("SELECT name FROM customers_cache WHERE id = $1", {eve});
+  ASSERT_TRUE(cached.ok());
+  ASSERT_EQ(cached->rows(), 1);
+  EXPECT_EQ(std::string(cached->Text(0, 0)), "Eve");
+  out = testing::CommandOutput({std::getenv("MALLCTL_BIN"), "rebuild", "search", "nope",
+                                "--addr=127.0.0.1:" + std::to_string(service_->admin_port())});
+  EXPECT_FALSE(out.ok());
+  EXPECT_THAT(out.status().message(),
+              ::testing::HasSubstr("search has no read model 'nope' (it has: orders, customers, "
+                                   "stores, products)"));
 }
 
 }  // namespace

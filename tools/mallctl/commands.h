@@ -48,6 +48,15 @@ struct SagaArgs {
 };
 int Sagas(const SagaArgs& args);
 
+// rebuild SERVICE [READ_MODEL], through the service's admin API at `address`: lists its read
+// models, or rebuilds one, printing its progress.
+struct RebuildArgs {
+  std::string address;
+  std::string admin_token;
+  std::string read_model;  // empty: list them
+};
+int Rebuild(const RebuildArgs& args);
+
 // follow ID: every stored and new message whose envelope or payload mentions ID (an order's
 // events, the saga's commands and replies), as tail prints them.
 int Follow(const Endpoints& nats, const std::string& id, absl::Duration timeout);

@@ -38,6 +38,10 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
   mallctl follow <order-id> [--timeout D]
       Every message about the order, from the start of the streams and then as they come: its
       events, the saga's commands and replies, the list's and the invoice's events.
+  mallctl rebuild <service> [<read-model>]
+      Rebuilds a read model of the service (search orders, the services' caches) from the
+      stream that feeds it, while the service keeps serving, showing its progress. Without a
+      read model, lists the service's.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
@@ -132,6 +136,33 @@ std::optional<mallctl::Endpoints> NatsEndpoints(const Args& a) {
 }
 
 }  // namespace
+
+// The admin API of `service`: --addr, else stack.env's; and the token of --admin-token-file.
+// False (after saying why) when either cannot be had.
+bool AdminAddress(const Args& a, const std::string& service, std::string& address,
+                  std::string& token) {
+  address = Flag(a, "addr");
+  if (const std::string file = Flag(a, "admin-token-file"); !file.empty()) {
+    std::ifstream in(file);
+    if (!in || !std::getline(in, token)) {
+      std::cerr << "--admin-token-file: cannot read " << file << "\n";
+      return false;
+    }
+  }
+  if (!address.empty()) return true;
+  absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+  if (!e.ok()) {
+    std::cerr << e.status().message() << "\n";
+    return false;
+  }
+  auto it = e->admin.find(service);
+  if (it == e->admin.end()) {
+    std::cerr << "no admin address for " << service << " in stack.env: pass --addr host:port\n";
+    return false;
+  }
+  address = it->second;
+  return true;
+}
 
 int main(int argc, char** argv) {
   Args a;
@@ -235,32 +266,23 @@ int main(int argc, char** argv) {
       std::cerr << "usage: mallctl saga list [--status S] [--stuck] | saga show <order-id>\n";
       return mallctl::kExitUsage;
     }
-    mallctl::SagaArgs saga{.address = Flag(a, "addr"),
-                           .id = show ? rest[1] : "",
+    mallctl::SagaArgs saga{.id = show ? rest[1] : "",
                            .status = Flag(a, "status"),
                            .stuck = a.flags.count("stuck") > 0};
     if (timeout > absl::ZeroDuration()) saga.timeout = timeout;
-    if (const std::string file = Flag(a, "admin-token-file"); !file.empty()) {
-      std::ifstream in(file);
-      if (!in || !std::getline(in, saga.admin_token)) {
-        std::cerr << "--admin-token-file: cannot read " << file << "\n";
-        return mallctl::kExitUsage;
-      }
-    }
-    if (saga.address.empty()) {
-      absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
-      if (!e.ok()) {
-        std::cerr << e.status().message() << "\n";
-        return mallctl::kExitUsage;
-      }
-      auto it = e->admin.find("cosec");
-      if (it == e->admin.end()) {
-        std::cerr << "no admin address for cosec in stack.env: pass --addr host:port\n";
-        return mallctl::kExitUsage;
-      }
-      saga.address = it->second;
-    }
+    if (!AdminAddress(a, "cosec", saga.address, saga.admin_token)) return mallctl::kExitUsage;
     return mallctl::Sagas(saga);
+  }
+  if (command == "rebuild") {
+    if (rest.empty() || rest.size() > 2) {
+      std::cerr << "usage: mallctl rebuild <service> [<read-model>]\n";
+      return mallctl::kExitUsage;
+    }
+    mallctl::RebuildArgs rebuild{.read_model = rest.size() == 2 ? rest[1] : ""};
+    if (!AdminAddress(a, rest[0], rebuild.address, rebuild.admin_token)) {
+      return mallctl::kExitUsage;
+    }
+    return mallctl::Rebuild(rebuild);
   }
   if (command == "pay") {
     if (rest.size() != 1) {

@@ -29,29 +29,40 @@ absl::Status Notice(const UseCases& app, UnitOfWork& uow, const Message& m, doma
   });
 }
 
+// The customers cache's updates, in the order given.
+eda::outbox::MessageHandler Customers(const UseCases& app) {
+  return [&app](UnitOfWork& uow, const Message& m) -> absl::Status {
+    if (m.name == customers::api::kCustomerRegistered) {
+      customerspb::CustomerRegistered e;
+      if (absl::Status s = Decode(m, e); !s.ok()) return s;
+      return app.RunIn(uow, [&](app::Ports& p) {
+        p.customers.Registered(e);
+        return absl::OkStatus();
+      });
+    }
+    if (m.name == customers::api::kCustomerSmsChanged) {
+      customerspb::CustomerSmsChanged e;
+      if (absl::Status s = Decode(m, e); !s.ok()) return s;
+      return app.RunIn(uow, [&](app::Ports& p) {
+        p.customers.SmsChanged(e);
+        return absl::OkStatus();
+      });
+    }
+    return absl::OkStatus();  // enabled, disabled: nothing a notice needs
+  };
+}
+
 }  // namespace
 
 eda::outbox::MessageHandler CustomerEvents(const UseCases& app) {
-  return eda::outbox::InOrder(
-      "notification-customers", [&app](UnitOfWork& uow, const Message& m) -> absl::Status {
-        if (m.name == customers::api::kCustomerRegistered) {
-          customerspb::CustomerRegistered e;
-          if (absl::Status s = Decode(m, e); !s.ok()) return s;
-          return app.RunIn(uow, [&](app::Ports& p) {
-            p.customers.Registered(e);
-            return absl::OkStatus();
-          });
-        }
-        if (m.name == customers::api::kCustomerSmsChanged) {
-          customerspb::CustomerSmsChanged e;
-          if (absl::Status s = Decode(m, e); !s.ok()) return s;
-          return app.RunIn(uow, [&](app::Ports& p) {
-            p.customers.SmsChanged(e);
-            return absl::OkStatus();
-          });
-        }
-        return absl::OkStatus();  // enabled, disabled: nothing a notice needs
-      });
+  return eda::outbox::InOrder("notification-customers", Customers(app));
+}
+
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app) {
+  return {{.name = "customers",
+           .table = "customers_cache",
+           .durable = "notification-customers",
+           .apply = Customers(app)}};
 }
 
 eda::outbox::MessageHandler OrderEvents(const UseCases& app) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "libs/outbox/inbox.h"
+#include "libs/service/rebuild.h"
 #include "libs/service/use_cases.h"
 #include "services/notifications/application/application.h"
 
@@ -19,6 +20,8 @@ using UseCases = eda::service::UseCases<application::Ports>;
 // `app` must outlive the handlers.
 eda::outbox::MessageHandler CustomerEvents(const UseCases& app);
 eda::outbox::MessageHandler OrderEvents(const UseCases& app);
+// What `mallctl rebuild notifications customers` rebuilds: the customers cache.
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app);
 // The order events OrderEvents acts on (ConsumeOptions::names).
 std::vector<std::string> OrderEventNames();
 

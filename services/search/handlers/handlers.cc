@@ -44,54 +44,77 @@ Apply Status(const char* status) {
   };
 }
 
-// Applies each message of a name in `by_name` in its aggregate's order; others are acked.
-eda::outbox::MessageHandler Dispatch(const char* durable, const UseCases& app,
-                                     std::map<std::string, Apply> by_name) {
-  return eda::outbox::InOrder(
-      durable, [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
-        auto it = by_name.find(m.name);
-        if (it == by_name.end()) return absl::OkStatus();
-        return app.RunIn(uow, [&](app::Ports& p) { return it->second(p, m); });
-      });
+// Applies each message of a name in `by_name`; others are acked.
+eda::outbox::MessageHandler Dispatch(const UseCases& app, std::map<std::string, Apply> by_name) {
+  return [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
+    auto it = by_name.find(m.name);
+    if (it == by_name.end()) return absl::OkStatus();
+    return app.RunIn(uow, [&](app::Ports& p) { return it->second(p, m); });
+  };
+}
+
+eda::outbox::MessageHandler Customers(const UseCases& app) {
+  return Dispatch(app,
+                  {{customers::api::kCustomerRegistered, To(&app::Names::CustomerRegistered)}});
+}
+
+eda::outbox::MessageHandler Stores(const UseCases& app) {
+  using N = app::Names;
+  return Dispatch(app, {{stores::api::kStoreCreated, To(&N::StoreCreated)},
+                        {stores::api::kStoreRebranded, To(&N::StoreRebranded)}});
+}
+
+eda::outbox::MessageHandler Products(const UseCases& app) {
+  using N = app::Names;
+  return Dispatch(app, {{stores::api::kProductAdded, To(&N::ProductAdded)},
+                        {stores::api::kProductRebranded, To(&N::ProductRebranded)},
+                        {stores::api::kProductRemoved, To(&N::ProductRemoved)}});
+}
+
+eda::outbox::MessageHandler Orders(const UseCases& app) {
+  namespace api = ordering::api;
+  namespace d = domain;
+  return Dispatch(app, {{api::kOrderCreated,
+                         [](app::Ports& p, const Message& m) {
+                           orderingpb::OrderCreated event;
+                           if (absl::Status s = Decode(m, event); !s.ok()) return s;
+                           return app::AddOrder(p, event, m.occurred_at);
+                         }},
+                        {api::kOrderApproved, Status<orderingpb::OrderApproved>(d::kApproved)},
+                        {api::kOrderRejected, Status<orderingpb::OrderRejected>(d::kRejected)},
+                        {api::kOrderReadied, Status<orderingpb::OrderReadied>(d::kReadyForPickup)},
+                        {api::kOrderCanceled, Status<orderingpb::OrderCanceled>(d::kCanceled)},
+                        {api::kOrderCompleted, Status<orderingpb::OrderCompleted>(d::kCompleted)}});
 }
 
 }  // namespace
 
+// Each durable's messages in their aggregate's order.
 eda::outbox::MessageHandler CustomerEvents(const UseCases& app) {
-  return Dispatch("search-customers", app,
-                  {{customers::api::kCustomerRegistered, To(&app::Names::CustomerRegistered)}});
+  return eda::outbox::InOrder("search-customers", Customers(app));
 }
-
 eda::outbox::MessageHandler StoreEvents(const UseCases& app) {
-  using N = app::Names;
-  return Dispatch("search-stores", app,
-                  {{stores::api::kStoreCreated, To(&N::StoreCreated)},
-                   {stores::api::kStoreRebranded, To(&N::StoreRebranded)}});
+  return eda::outbox::InOrder("search-stores", Stores(app));
 }
-
 eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
-  using N = app::Names;
-  return Dispatch("search-products", app,
-                  {{stores::api::kProductAdded, To(&N::ProductAdded)},
-                   {stores::api::kProductRebranded, To(&N::ProductRebranded)},
-                   {stores::api::kProductRemoved, To(&N::ProductRemoved)}});
+  return eda::outbox::InOrder("search-products", Products(app));
+}
+eda::outbox::MessageHandler OrderEvents(const UseCases& app) {
+  return eda::outbox::InOrder("search-orders", Orders(app));
 }
 
-eda::outbox::MessageHandler OrderEvents(const UseCases& app) {
-  namespace api = ordering::api;
-  namespace d = domain;
-  return Dispatch("search-orders", app,
-                  {{api::kOrderCreated,
-                    [](app::Ports& p, const Message& m) {
-                      orderingpb::OrderCreated event;
-                      if (absl::Status s = Decode(m, event); !s.ok()) return s;
-                      return app::AddOrder(p, event, m.occurred_at);
-                    }},
-                   {api::kOrderApproved, Status<orderingpb::OrderApproved>(d::kApproved)},
-                   {api::kOrderRejected, Status<orderingpb::OrderRejected>(d::kRejected)},
-                   {api::kOrderReadied, Status<orderingpb::OrderReadied>(d::kReadyForPickup)},
-                   {api::kOrderCanceled, Status<orderingpb::OrderCanceled>(d::kCanceled)},
-                   {api::kOrderCompleted, Status<orderingpb::OrderCompleted>(d::kCompleted)}});
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app) {
+  return {
+      {.name = "orders", .table = "orders", .durable = "search-orders", .apply = Orders(app)},
+      {.name = "customers",
+       .table = "customers_cache",
+       .durable = "search-customers",
+       .apply = Customers(app)},
+      {.name = "stores", .table = "stores_cache", .durable = "search-stores", .apply = Stores(app)},
+      {.name = "products",
+       .table = "products_cache",
+       .durable = "search-products",
+       .apply = Products(app)}};
 }
 
 }  // namespace search::handlers

@@ -6,7 +6,10 @@
 // Completed set its status).
 #pragma once
 
+#include <vector>
+
 #include "libs/outbox/inbox.h"
+#include "libs/service/rebuild.h"
 #include "libs/service/use_cases.h"
 #include "services/search/application/application.h"
 
@@ -19,5 +22,9 @@ eda::outbox::MessageHandler CustomerEvents(const UseCases& app);
 eda::outbox::MessageHandler StoreEvents(const UseCases& app);
 eda::outbox::MessageHandler ProductEvents(const UseCases& app);
 eda::outbox::MessageHandler OrderEvents(const UseCases& app);
+
+// What `mallctl rebuild search <name>` rebuilds: orders, customers, stores, products (the
+// handlers above without their ordering guard, the replay being in stream order).
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app);
 
 }  // namespace search::handlers
