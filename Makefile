@@ -14,13 +14,16 @@ export CCACHE_MAXSIZE ?= 5G
 
 STACK := deploy/local/stack.sh
 
-.PHONY: help deps configure build up down status logs order test test-unit test-integration bench clean
+.PHONY: help deps configure build up down status logs order loadgen test test-unit test-integration \
+	chaos bench clean
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
 	@echo "make test    install packages, build and run every test (unit + integration)"
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
 	@echo "make order   one new order through the running stack, basket to completed and paid"
+	@echo "make loadgen simulated customers against the running stack, invariants checked (ARGS=...)"
+	@echo "make chaos   the load through service kills and PostgreSQL/NATS restarts (SEED=, ORDERS=)"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
 deps:
@@ -40,6 +43,13 @@ up: build
 # One new order through the running stack, from a basket to completed and paid (tools/shopper).
 order:
 	@set -a && . $${MALLBOTS_HOME:-.mallbots}/stack.env && set +a && $(BUILD_DIR)/tools/shopper/shopper
+
+# Simulated customers against the running stack (tools/loadgen), the business invariants checked
+# at the end: make loadgen ARGS="--customers=8 --orders=500 --seed=42".
+loadgen: configure
+	@cmake --build --preset $(PRESET) --target loadgen >/dev/null
+	@set -a && . $${MALLBOTS_HOME:-.mallbots}/stack.env && set +a && \
+	  $(BUILD_DIR)/tools/loadgen/loadgen --bots-log=$${MALLBOTS_HOME:-.mallbots}/logs/bots.log $(ARGS)
 
 down:
 	@WIPE=$(WIPE) bash $(STACK) down
@@ -63,6 +73,14 @@ test-unit: build
 
 test-integration: build $(NODE_DEPS)
 	ctest --preset $(PRESET) -L integration
+
+# The long chaos run (tests/chaos): ORDERS orders through service kills and PostgreSQL/NATS
+# restarts on servers of its own; SEED replays a run's sequence of faults (printed by every run).
+ORDERS ?= 1000
+SEED ?=
+chaos: configure
+	cmake --build --preset $(PRESET) --target chaos_test
+	CHAOS_ORDERS=$(ORDERS) CHAOS_SEED=$(SEED) ctest --preset $(PRESET) -R '^chaos_test$$' -V
 
 bench:
 	@$(MAKE) --no-print-directory build PRESET=release

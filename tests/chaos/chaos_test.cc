@@ -255,10 +255,16 @@ TEST(ChaosTest, EveryInvariantHoldsThroughKillsAndRestarts) {
   Chaos chaos(mall, seed);
   absl::Notification load_ended;
   options.load_ended = [&load_ended] { load_ended.Notify(); };
-  std::thread faults([&] { chaos.Run(load_ended); });
-  const loadgen::Report report = loadgen::Run(options, mall.endpoints(), std::cerr);
-  if (!load_ended.HasBeenNotified()) load_ended.Notify();
-  faults.join();
+  // The faults come from this thread and the load from another: a process the harness starts
+  // is killed when the thread that started it ends (PR_SET_PDEATHSIG follows the thread), so
+  // whatever is restarted must be started by the thread that lives as long as the test.
+  loadgen::Report report;
+  std::thread load([&] {
+    report = loadgen::Run(options, mall.endpoints(), std::cerr);
+    if (!load_ended.HasBeenNotified()) load_ended.Notify();
+  });
+  chaos.Run(load_ended);
+  load.join();
 
   std::vector<std::string> kinds;
   for (const auto& [kind, n] : chaos.by_kind()) kinds.push_back(absl::StrCat(kind, " x", n));

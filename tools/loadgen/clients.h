@@ -5,12 +5,15 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/service/peers.h"
@@ -65,17 +68,46 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
   return s.status();
 }
 
+// The transient failures seen, by service and code ("stores UNAVAILABLE"). Thread-safe.
+class Failures final {
+ public:
+  void Add(const absl::Status& s) {
+    // PeerClient's messages start "peer <service> at <address> ...".
+    absl::string_view m = s.message();
+    std::string what(absl::StatusCodeToString(s.code()));
+    if (absl::ConsumePrefix(&m, "peer ")) {
+      what = absl::StrCat(m.substr(0, m.find(' ')), " ", what);
+    }
+    absl::MutexLock lock(&mu_);
+    ++total_;
+    ++by_what_[what];
+  }
+  int64_t total() const {
+    absl::MutexLock lock(&mu_);
+    return total_;
+  }
+  std::map<std::string, int64_t> by_what() const {
+    absl::MutexLock lock(&mu_);
+    return by_what_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  int64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int64_t> by_what_ ABSL_GUARDED_BY(mu_);
+};
+
 // Calls `call` again after each transient failure (backing off from 50 ms to 1 s) until it gives
 // another answer or `deadline` passes; returns the last answer. Only for calls that may be
 // repeated as they are: reads, and writes whose repetition the caller has made harmless. Each
-// repetition is counted in `*retries` (may be null).
+// failure followed by a repetition is recorded in `*failures` (may be null).
 template <typename F>
-auto Retry(F&& call, absl::Time deadline, std::atomic<int64_t>* retries) -> decltype(call()) {
+auto Retry(F&& call, absl::Time deadline, Failures* failures) -> decltype(call()) {
   absl::Duration backoff = absl::Milliseconds(50);
   while (true) {
     auto result = call();
     if (!IsTransient(StatusOf(result)) || absl::Now() >= deadline) return result;
-    if (retries != nullptr) retries->fetch_add(1, std::memory_order_relaxed);
+    if (failures != nullptr) failures->Add(StatusOf(result));
     absl::SleepFor(std::min(backoff, std::max(absl::ZeroDuration(), deadline - absl::Now())));
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }

@@ -46,7 +46,7 @@ class Load final {
 
   const Options& options() const { return options_; }
   const Clients& clients() const { return clients_; }
-  std::atomic<int64_t>* retries() { return &retries_; }
+  Failures* failures() { return &failures_; }
   absl::Time start() const { return start_; }
 
   // True once the load is over (its time, its orders, or a stop request); the first call that
@@ -127,7 +127,7 @@ class Load final {
         "p50 %.0f ms  p99 %.0f ms  retries %d",
         absl::ToDoubleSeconds(now - start_), checkouts, rate, by_status_["completed"],
         by_status_["rejected"], by_status_["cancelled"], in_flight_.load(), Percentile(sorted, 50),
-        Percentile(sorted, 99), retries_.load());
+        Percentile(sorted, 99), failures_.total());
   }
 
   // The report of the load (the checks add their findings).
@@ -142,7 +142,8 @@ class Load final {
     r.baskets_cancelled = events_["basket cancelled"];
     r.cancels_too_late = events_["cancel too late"];
     r.failed_visits = events_["visit failed"];
-    r.retries = retries_.load();
+    r.retries = failures_.total();
+    r.failures = failures_.by_what();
     r.load_time = (load_end_ == absl::InfinitePast() ? absl::Now() : load_end_) - start_;
     r.orders_per_s =
         static_cast<double>(r.orders) / std::max(1e-3, absl::ToDoubleSeconds(r.load_time));
@@ -169,7 +170,7 @@ class Load final {
   std::atomic<int64_t> reserved_{0};
   std::atomic<int64_t> checkouts_{0};
   std::atomic<int64_t> in_flight_{0};
-  std::atomic<int64_t> retries_{0};
+  Failures failures_;
 
   absl::Mutex mu_;
   // Guarded by mu_
@@ -211,8 +212,8 @@ class Customer final {
   const T& OneOf(const google::protobuf::RepeatedPtrField<T>& items) {
     return items.Get(Uniform(0, items.size() - 1));
   }
-  void Pause(absl::Duration& backoff) {
-    load_.retries()->fetch_add(1, std::memory_order_relaxed);
+  void Pause(const absl::Status& failure, absl::Duration& backoff) {
+    load_.failures()->Add(failure);
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
@@ -224,7 +225,7 @@ class Customer final {
     req.set_sms_number("555-0100");
     EDA_ASSIGN_OR_RETURN(auto resp,
                          Retry([&] { return c_.customers.Call(&Customers::RegisterCustomer, req); },
-                               load_.VisitDeadline(), load_.retries()));
+                               load_.VisitDeadline(), load_.failures()));
     return resp.id();
   }
 
@@ -242,7 +243,7 @@ class Customer final {
       if (CancelBasket(*basket, until).ok()) load_.Count("basket cancelled");
       return;
     }
-    auto held = Retry([&] { return GetBasket(*basket); }, until, load_.retries());
+    auto held = Retry([&] { return GetBasket(*basket); }, until, load_.failures());
     if (!held.ok()) return Failed();
     if (held->items().empty()) return;  // every product was refused (e.g. removed meanwhile)
     if (!load_.ReserveOrder()) {
@@ -275,7 +276,7 @@ class Customer final {
     std::vector<Pick> picks;
     auto stores =
         Retry([&] { return c_.stores.Call(&Stores::GetStores, storespb::GetStoresRequest()); },
-              until, load_.retries());
+              until, load_.failures());
     if (!stores.ok() || stores->stores().empty()) {
       Failed();
       return picks;
@@ -285,7 +286,7 @@ class Customer final {
       storespb::GetCatalogRequest req;
       req.set_store_id(store.id());
       auto catalog =
-          Retry([&] { return c_.stores.Call(&Stores::GetCatalog, req); }, until, load_.retries());
+          Retry([&] { return c_.stores.Call(&Stores::GetCatalog, req); }, until, load_.failures());
       if (!catalog.ok() || catalog->products().empty()) continue;
       for (int p = Uniform(1, 2); p > 0; --p) {
         const storespb::Product& product = OneOf(catalog->products());
@@ -294,7 +295,7 @@ class Customer final {
               return c_.stores.Call(&Stores::GetProduct,
                                     WithId<storespb::GetProductRequest>(product.id()));
             },
-            until, load_.retries());
+            until, load_.failures());
         if (seen.ok()) picks.push_back({.product_id = product.id(), .quantity = Uniform(1, 4)});
       }
     }
@@ -305,9 +306,9 @@ class Customer final {
   absl::StatusOr<std::string> StartBasket(absl::Time until) {
     basketspb::StartBasketRequest req;
     req.set_customer_id(id_);
-    EDA_ASSIGN_OR_RETURN(
-        auto resp,
-        Retry([&] { return c_.baskets.Call(&Baskets::StartBasket, req); }, until, load_.retries()));
+    EDA_ASSIGN_OR_RETURN(auto resp,
+                         Retry([&] { return c_.baskets.Call(&Baskets::StartBasket, req); }, until,
+                               load_.failures()));
     return resp.id();
   }
 
@@ -326,7 +327,7 @@ class Customer final {
   // Adds a pick to the basket. Adding is not idempotent (it adds to the line): after a lost
   // answer the line is read back, and the item added again only when the line lacks it.
   absl::Status AddItem(const std::string& basket, const Pick& pick, absl::Time until) {
-    auto before = Retry([&] { return GetBasket(basket); }, until, load_.retries());
+    auto before = Retry([&] { return GetBasket(basket); }, until, load_.failures());
     if (!before.ok()) return before.status();
     const int held = QuantityOf(*before, pick.product_id);
     basketspb::AddItemRequest req;
@@ -337,7 +338,7 @@ class Customer final {
     while (true) {
       absl::Status s = c_.baskets.Call(&Baskets::AddItem, req).status();
       if (!IsTransient(s)) return s;
-      auto now = Retry([&] { return GetBasket(basket); }, until, load_.retries());
+      auto now = Retry([&] { return GetBasket(basket); }, until, load_.failures());
       if (!now.ok()) return now.status();
       const int quantity = QuantityOf(*now, pick.product_id);
       if (quantity == held + pick.quantity) return absl::OkStatus();  // it was added
@@ -347,7 +348,7 @@ class Customer final {
                                                 held + pick.quantity));
       }
       if (absl::Now() >= until) return s;
-      Pause(backoff);
+      Pause(s, backoff);
     }
   }
 
@@ -362,7 +363,7 @@ class Customer final {
       if (unknown && absl::IsInvalidArgument(s)) return absl::OkStatus();
       if (!IsTransient(s) || absl::Now() >= until) return s;
       unknown = true;
-      Pause(backoff);
+      Pause(s, backoff);
     }
   }
 
@@ -388,7 +389,7 @@ class Customer final {
     req.set_amount(order.underpaid ? eda::validate::RoundMoney(order.total / 2) : order.total);
     EDA_ASSIGN_OR_RETURN(
         auto resp, Retry([&] { return c_.payments.Call(&Payments::AuthorizePayment, req); }, until,
-                         load_.retries()));
+                         load_.failures()));
     return resp.id();
   }
 
@@ -417,7 +418,7 @@ class Customer final {
         return absl::OkStatus();
       }
       if (absl::Now() >= until) return s;
-      Pause(backoff);
+      Pause(s, backoff);
     }
   }
 
@@ -445,7 +446,7 @@ class Customer final {
         order.status = *status;
         if (!status->empty()) order.checkout_confirmed = true;
       } else {
-        load_.retries()->fetch_add(1, std::memory_order_relaxed);
+        load_.failures()->Add(status.status());
       }
       if (IsFinal(order.status)) {
         order.final_at = absl::Now();
@@ -604,6 +605,11 @@ Report Run(const Options& options, const Endpoints& endpoints, std::ostream& pro
   }
   report.orders_per_s =
       static_cast<double>(report.orders) / std::max(1e-3, absl::ToDoubleSeconds(report.load_time));
+  if (!report.failures.empty()) {
+    progress << "transient failures:";
+    for (const auto& [what, n] : report.failures) progress << " " << what << " x" << n << ";";
+    progress << std::endl;
+  }
   for (const std::string& note : report.notes) progress << "note: " << note << std::endl;
   for (const Violation& v : report.violations) {
     progress << "VIOLATION " << v.invariant << " " << v.id << ": " << v.detail << std::endl;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -93,9 +94,10 @@ struct Report {
   int64_t baskets_cancelled = 0;  // baskets cancelled instead of checked out
   int64_t cancels_too_late = 0;   // CancelOrder refused: the saga had approved the order already
   int64_t retries = 0;            // calls repeated after a transient failure
-  int64_t failed_visits = 0;      // visits given up (a service unreachable for too long)
-  double orders_per_s = 0;        // checkouts per second of the load
-  double p50_ms = 0;              // checkout -> completed, as the customers saw it
+  std::map<std::string, int64_t> failures;  // those failures, by service and code
+  int64_t failed_visits = 0;                // visits given up (a service unreachable for too long)
+  double orders_per_s = 0;                  // checkouts per second of the load
+  double p50_ms = 0;                        // checkout -> completed, as the customers saw it
   double p99_ms = 0;
   absl::Duration load_time;
   std::vector<Violation> violations;
