@@ -14,16 +14,14 @@ export CCACHE_MAXSIZE ?= 5G
 
 STACK := deploy/local/stack.sh
 
-.PHONY: help deps configure build up down status logs order loadgen test test-unit test-integration \
+.PHONY: help deps configure build up down status logs demo order loadgen test test-unit test-integration \
 	chaos bench clean
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
 	@echo "make test    install packages, build and run every test (unit + integration)"
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
-	@echo "make order   one new order through the running stack, basket to completed and paid"
-	@echo "make loadgen simulated customers against the running stack, invariants checked (ARGS=...)"
-	@echo "make chaos   the load through service kills and PostgreSQL/NATS restarts (SEED=, ORDERS=)"
+	@echo "make demo    one new order through the running stack, basket to completed and paid"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
 deps:
@@ -35,14 +33,16 @@ configure: deps
 build: configure
 	cmake --build --preset $(PRESET)
 
-# BOTS=0: no robots (a client drives depot itself).
+# BOTS=0: no robots (the demo does their work itself). DEMO=0: no demo order at the end.
 BOTS ?= 3
+DEMO ?= 1
 up: build
-	@BOTS=$(BOTS) bash $(STACK) up
+	@BOTS=$(BOTS) DEMO=$(DEMO) bash $(STACK) up
 
-# One new order through the running stack, from a basket to completed and paid (tools/shopper).
-order:
-	@set -a && . $${MALLBOTS_HOME:-.mallbots}/stack.env && set +a && $(BUILD_DIR)/tools/shopper/shopper
+# One new order through the running stack, from a basket to completed and paid, step by step
+# (tools/shopper; `order` is its old name).
+demo order:
+	@bash $(STACK) demo
 
 # Simulated customers against the running stack (tools/loadgen), the business invariants checked
 # at the end: make loadgen ARGS="--customers=8 --orders=500 --seed=42".

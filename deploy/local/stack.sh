@@ -2,12 +2,14 @@
 # The local stack: a private PostgreSQL 15 cluster and nats-server with JetStream, both under one
 # state directory, plus the service binaries once they exist.
 #
-#   stack.sh up | down | status | logs
+#   stack.sh up | down | status | logs | demo
 #
 # Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
 # (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
 # default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory; BOTS (how many
-# robots shop, default 3, 0 for none) and BOT_STOP_TIME (their time at each stop, default 500ms).
+# robots shop, default 3, 0 for none) and BOT_STOP_TIME (their time at each stop, default 500ms);
+# DEMO=0 skips the demo order that `up` ends with (`demo` runs it again: one order from a new
+# store to a completed, paid order, each step with its time; without robots it plays one).
 #
 # As root, PostgreSQL runs as the postgres user, which must be able to enter its directory. When
 # it cannot enter the default state directory (a checkout under /root, say), PostgreSQL's
@@ -251,6 +253,23 @@ cmd_up() {
   log "up: postgres 127.0.0.1:$PG_PORT, nats 127.0.0.1:$NATS_PORT"
   if [ -L "$HOME_DIR/pg" ]; then log "state: $HOME_DIR (PostgreSQL data in $PGDATA)"
   else log "state: $HOME_DIR"; fi
+  # The demo needs the services and the shopper built (not there: skipped, e.g. a stack of
+  # PostgreSQL and NATS alone).
+  if [ "${DEMO:-1}" != 0 ] && [ -x "$BIN_DIR/tools/shopper/shopper" ] &&
+    [ -x "$BIN_DIR/services/cosec/cosec" ]; then
+    cmd_demo
+  fi
+}
+
+cmd_demo() {  # one order through the running stack, step by step (tools/shopper)
+  local bin="$BIN_DIR/tools/shopper/shopper" robot=()
+  [ -x "$bin" ] || die "no shopper binary at $bin (make build)"
+  [ -f "$HOME_DIR/stack.env" ] || die "the stack is not up (make up)"
+  # Without robots the demo does their work itself.
+  if ! alive "$(pidfile_pid "$RUN/bots.pid")" "/tools/bots/bots"; then robot=(--play-robot=true); fi
+  log "demo: one order from a new store to a completed, paid order"
+  (set -a && . "$HOME_DIR/stack.env" && set +a && "$bin" "${robot[@]}") ||
+    die "the demo order did not complete (see $LOGS)"
 }
 
 cmd_down() {
@@ -302,8 +321,9 @@ cmd_logs() {
 
 case "${1:-}" in
   up) cmd_up ;;
+  demo) cmd_demo ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs ;;
-  *) echo "usage: $0 up|down|status|logs" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|logs|demo" >&2; exit 2 ;;
 esac

@@ -47,7 +47,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash "$STACK" up
+# The first up ends with the demo order (when the binaries are there), the second skips it.
+bash "$STACK" up | tee "$MALLBOTS_HOME/up.out"
+if [ -x "$MALLBOTS_BIN_DIR/tools/shopper/shopper" ]; then
+  check "up ends with a completed demo order" grep -q "completed and paid" "$MALLBOTS_HOME/up.out"
+  check "the demo played no robot (bots run)" bash -c "! grep -q 'as the robot' '$MALLBOTS_HOME/up.out'"
+fi
 pg_pid=$(head -1 "$MALLBOTS_HOME/pg/data/postmaster.pid")
 nats_pid=$(cat "$MALLBOTS_HOME/run/nats-server.pid")
 check "postgres running" kill -0 "$pg_pid"
@@ -85,7 +90,11 @@ users=$(grep -c 'user: "' "$MALLBOTS_HOME/nats.conf")
 check "nats has 9 service users and admin ($users)" test "$users" -eq 10
 check "stack.env written" grep -q "MALLBOTS_NATS_URL=nats://127.0.0.1:$MALLBOTS_NATS_PORT" "$MALLBOTS_HOME/stack.env"
 
-bash "$STACK" up
+if [ -x "$MALLBOTS_BIN_DIR/tools/shopper/shopper" ]; then
+  check "the demo again, without robots, plays one" bash -c \
+    "kill \$(cat '$MALLBOTS_HOME/run/bots.pid') && sleep 0.5 && bash '$STACK' demo | grep -q 'as the robot'"
+fi
+DEMO=0 bash "$STACK" up
 check "second up reuses postgres" test "$(head -1 "$MALLBOTS_HOME/pg/data/postmaster.pid")" = "$pg_pid"
 check "second up reuses nats-server" test "$(cat "$MALLBOTS_HOME/run/nats-server.pid")" = "$nats_pid"
 

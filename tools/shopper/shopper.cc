@@ -222,9 +222,20 @@ absl::Status Mall::CancelShoppingList(const std::string& id) {
       .status();
 }
 
+absl::Status Mall::ShopAsRobot(const std::string& bot_id) {
+  depotpb::ClaimShoppingListRequest claim;
+  claim.set_bot_id(bot_id);
+  EDA_ASSIGN_OR_RETURN(auto claimed,
+                       depot_.Call(&depotpb::DepotService::Stub::ClaimShoppingList, claim));
+  depotpb::CompleteShoppingListRequest complete;
+  complete.set_id(claimed.shopping_list().id());
+  return depot_.Call(&depotpb::DepotService::Stub::CompleteShoppingList, complete).status();
+}
+
 absl::StatusOr<std::string> RunOrder(Mall& mall, const std::string& customer_id,
                                      const std::vector<Line>& lines, absl::Duration timeout,
-                                     const std::function<void(const OrderStep&)>& report) {
+                                     const std::function<void(const OrderStep&)>& report,
+                                     bool play_robot) {
   absl::Time start = absl::Now();
   auto step = [&](const std::string& name, const std::string& detail) {
     const absl::Time now = absl::Now();
@@ -240,8 +251,10 @@ absl::StatusOr<std::string> RunOrder(Mall& mall, const std::string& customer_id,
     return absl::FailedPreconditionError(absl::StrCat("order ", order, " was ", status));
   }
   step("saga done: order approved", "customer authorized, list created, payment confirmed");
+  if (play_robot) EDA_RETURN_IF_ERROR(mall.ShopAsRobot("demo-robot"));
   EDA_ASSIGN_OR_RETURN(status, mall.WaitForOrder(order, {"ready"}, timeout));
-  step("robots shopped: order ready", "shopping list completed");
+  step(play_robot ? "shopped (as the robot): order ready" : "robots shopped: order ready",
+       "shopping list completed");
   EDA_ASSIGN_OR_RETURN(paymentspb::Invoice invoice, mall.WaitForInvoice(order, timeout));
   step("invoice created", absl::StrCat("amount ", invoice.amount()));
   EDA_RETURN_IF_ERROR(mall.PayInvoice(order));

@@ -94,6 +94,9 @@ class Mall final {
   absl::StatusOr<paymentspb::Payment> Payment(const std::string& payment_id);
   absl::StatusOr<depotpb::ShoppingList> ShoppingList(const std::string& id);
   absl::Status CancelShoppingList(const std::string& id);
+  // Does a robot's work once: claims the oldest available shopping list for `bot_id` and
+  // completes it. Errors: NotFound when no list is available.
+  absl::Status ShopAsRobot(const std::string& bot_id);
 
  private:
   eda::service::PeerClient<storespb::StoresService> stores_;
@@ -106,7 +109,8 @@ class Mall final {
 
 // One order from a new basket to `completed` with its invoice paid: checkout, the saga
 // (`approved`), the robots (`ready`), the payment (`completed`). `report` is told each step and
-// the time it took. The robots must be running (or the caller plays them). Returns the order id.
+// the time it took. The robots must be running, or `play_robot` does their work. Returns the
+// order id.
 struct OrderStep {
   std::string name;
   absl::Duration took;
@@ -114,6 +118,7 @@ struct OrderStep {
 };
 absl::StatusOr<std::string> RunOrder(Mall& mall, const std::string& customer_id,
                                      const std::vector<Line>& lines, absl::Duration timeout,
-                                     const std::function<void(const OrderStep&)>& report);
+                                     const std::function<void(const OrderStep&)>& report,
+                                     bool play_robot = false);
 
 }  // namespace mallbots
