@@ -171,6 +171,9 @@ struct EventConsumerCase {
   std::function<messaging::Message(const std::string& id)> next;
   // SQL reading the sum for aggregate $1 in the service's database.
   std::string sum;
+  // SQL run first in the service's database with $1 = the aggregate id (e.g. a cache row that
+  // spares a peer call); empty: none.
+  std::string setup = "";
 };
 
 void PrintTo(const EventConsumerCase& c, std::ostream* os) { *os << c.service; }
@@ -199,6 +202,51 @@ const std::vector<EventConsumerCase>& EventConsumers() {
                                    .payload = e.SerializeAsString()};
        },
        "SELECT price::bigint FROM products_cache WHERE id = $1"},
+      // A notice per order created for customer `id` (an approval gives none).
+      {"notifications",
+       "NOTIFICATIONS_BIN",
+       {"--rpc-services=CUSTOMERS=127.0.0.1:1"},
+       "notification-orders",
+       {.name = "ORDERING", .subjects = {"mallbots.ordering.events.>"}},
+       "mallbots.ordering.events.Order",
+       [](const std::string& id) {
+         orderingpb::OrderApproved e;
+         e.set_id(NewUuid());
+         e.set_customer_id(id);
+         return messaging::Message{.name = "ordersapi.OrderApproved",
+                                   .payload = e.SerializeAsString()};
+       },
+       [](const std::string& id) {
+         orderingpb::OrderCreated e;
+         e.set_id(NewUuid());
+         e.set_customer_id(id);
+         return messaging::Message{.name = "ordersapi.OrderCreated",
+                                   .payload = e.SerializeAsString()};
+       },
+       "SELECT count(*) FROM notifications WHERE customer_id = $1",
+       "INSERT INTO customers_cache (id, name, sms_number) VALUES ($1, 'Fay', '555-0100')"},
+      // An order in the read model per OrderCreated of customer `id`.
+      {"search",
+       "SEARCH_BIN",
+       {"--rpc-services=CUSTOMERS=127.0.0.1:1,STORES=127.0.0.1:1"},
+       "search-orders",
+       {.name = "ORDERING", .subjects = {"mallbots.ordering.events.>"}},
+       "mallbots.ordering.events.Order",
+       [](const std::string& id) {
+         orderingpb::OrderApproved e;
+         e.set_id(NewUuid());
+         return messaging::Message{.name = "ordersapi.OrderApproved",
+                                   .payload = e.SerializeAsString()};
+       },
+       [](const std::string& id) {
+         orderingpb::OrderCreated e;
+         e.set_id(NewUuid());
+         e.set_customer_id(id);
+         return messaging::Message{.name = "ordersapi.OrderCreated",
+                                   .payload = e.SerializeAsString()};
+       },
+       "SELECT count(*) FROM orders WHERE customer_id = $1",
+       "INSERT INTO customers_cache (id, name) VALUES ($1, 'Gus')"},
   };
   return *cases;
 }
@@ -213,6 +261,11 @@ TEST_P(ConsumerKilledTest, EveryEventHasItsEffectOnceThroughAKillMidBatch) {
   auto service = testing::ServiceUnderTest::Start(c.binary_env, c.service, c.args);
   ASSERT_TRUE(service.ok()) << service.status();
   const std::string id = NewUuid();
+  if (!c.setup.empty()) {
+    auto conn = pg::Connection::Open((*service)->dsn());
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    ASSERT_TRUE(conn->Exec(c.setup, {id}).ok());
+  }
   std::atomic<int> sent{0};
   auto publish = [&](messaging::Message m, int seq) {
     m.id = NewUuid();
