@@ -228,6 +228,9 @@ bots_up() {  # the robots: BOTS of them (default 3; 0: none), BOT_STOP_TIME at e
   LOG_LEVEL=${LOG_LEVEL:-INFO} nohup "$bin" --depot="127.0.0.1:$depot_port" --bots="$count" \
     --bot-stop-time="${BOT_STOP_TIME:-500ms}" >>"$LOGS/bots.log" 2>&1 </dev/null &
   echo $! >"$RUN/bots.pid"
+  # The child is a shell until it has exec'd the robots: wait for that, so that what follows
+  # (the demo) sees them.
+  local i; for ((i = 0; i < 50; i++)); do alive "$!" "$bin" && break; sleep 0.1; done
   log "$count bots shopping (${BOT_STOP_TIME:-500ms} a stop; log $LOGS/bots.log)"
 }
 

@@ -90,6 +90,15 @@ users=$(grep -c 'user: "' "$MALLBOTS_HOME/nats.conf")
 check "nats has 9 service users and admin ($users)" test "$users" -eq 10
 check "stack.env written" grep -q "MALLBOTS_NATS_URL=nats://127.0.0.1:$MALLBOTS_NATS_PORT" "$MALLBOTS_HOME/stack.env"
 
+# A short load-generator run through its command line, every invariant checked (search too).
+if [ -x "$MALLBOTS_BIN_DIR/tools/loadgen/loadgen" ] && [ -x "$MALLBOTS_BIN_DIR/services/search/search" ]; then
+  check "loadgen: 25 orders, every invariant holds" bash -c "set -a && . '$MALLBOTS_HOME/stack.env' \
+    && set +a && '$MALLBOTS_BIN_DIR/tools/loadgen/loadgen' --orders=25 --customers=4 --seed=5 \
+    --bots-log='$MALLBOTS_HOME/logs/bots.log' --report-every=2s >'$MALLBOTS_HOME/loadgen.out' \
+    2>'$MALLBOTS_HOME/loadgen.err' && tail -1 '$MALLBOTS_HOME/loadgen.out' | grep -q '\"violations\":0' \
+    && grep -q 'orders checked' '$MALLBOTS_HOME/loadgen.err'"
+fi
+
 if [ -x "$MALLBOTS_BIN_DIR/tools/shopper/shopper" ]; then
   check "the demo again, without robots, plays one" bash -c \
     "kill \$(cat '$MALLBOTS_HOME/run/bots.pid') && sleep 0.5 && bash '$STACK' demo | grep -q 'as the robot'"

@@ -1,6 +1,7 @@
 // The whole order flow of spec §7 across every service it touches, each started as a real process
 // with its own NATS user and PostgreSQL role as `make up` runs them, the robots included: a basket
-// becomes a completed, paid order; every compensation path of spec §6.2 ends in the right order,
+// becomes a completed, paid order, its customer gets an SMS at each step and search shows it;
+// every compensation path of spec §6.2 ends in the right order,
 // list and payment states; a republished OrderCreated starts no second saga; a reply twice and a
 // reply after its step's deadline change nothing; cosec killed with -9 in the middle of sagas
 // finishes every one of them, no command applied twice.
@@ -13,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -26,6 +28,7 @@
 #include "proto/admin/admin_service.grpc.pb.h"
 #include "proto/depot/depot_api.pb.h"
 #include "proto/ordering/ordering_api.pb.h"
+#include "proto/search/search_service.grpc.pb.h"
 #include "proto/stores/stores_api.pb.h"
 #include "tools/shopper/shopper.h"
 
@@ -68,6 +71,10 @@ class OrderFlowTest : public ::testing::Test {
     payments_ = Start("PAYMENTS_BIN", "payments");
     depot_ = Start("DEPOT_BIN", "depot", {peers});
     cosec_ = Start("COSEC_BIN", "cosec");
+    const std::string customers_peer = "CUSTOMERS=" + customers_->grpc_target();
+    notifications_ =
+        Start("NOTIFICATIONS_BIN", "notifications", {"--rpc-services=" + customers_peer});
+    search_ = Start("SEARCH_BIN", "search", {absl::StrCat(peers, ",", customers_peer)});
     bots_dir_ = new testing::TempDir();
     auto bots =
         testing::Process::Start({std::getenv("BOTS_BIN"), "--depot=" + depot_->grpc_target(),
@@ -100,9 +107,9 @@ class OrderFlowTest : public ::testing::Test {
   }
 
   static std::vector<std::pair<std::string, testing::ServiceUnderTest*>> Services() {
-    return {{"stores", stores_},     {"customers", customers_}, {"baskets", baskets_},
-            {"ordering", ordering_}, {"payments", payments_},   {"depot", depot_},
-            {"cosec", cosec_}};
+    return {{"stores", stores_},     {"customers", customers_},         {"baskets", baskets_},
+            {"ordering", ordering_}, {"payments", payments_},           {"depot", depot_},
+            {"cosec", cosec_},       {"notifications", notifications_}, {"search", search_}};
   }
 
   static testing::ServiceUnderTest* Start(const std::string& env, const std::string& service,
@@ -229,6 +236,45 @@ class OrderFlowTest : public ::testing::Test {
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? p->status() : "";
   }
+  // The notices of the SMS notifications sent about `order` (its log sender's "sms" lines), once
+  // there are `expected` of them or 20 s have passed.
+  static std::vector<std::string> SmsNotices(const std::string& order, size_t expected) {
+    std::vector<std::string> notices;
+    testing::WaitUntil(
+        [&] {
+          notices.clear();
+          for (absl::string_view line : absl::StrSplit(notifications_->LogTail(2000), '\n')) {
+            if (!absl::StrContains(line, "\"sms\"") || !absl::StrContains(line, order)) continue;
+            for (const char* notice :
+                 {"order_created", "order_ready", "order_canceled", "order_completed"}) {
+              if (absl::StrContains(line, absl::StrCat("\"", notice, "\""))) {
+                notices.push_back(notice);
+              }
+            }
+          }
+          return notices.size() >= expected;
+        },
+        absl::Seconds(20));
+    return notices;
+  }
+  // The order as search shows it once its status is `status` (or after 20 s).
+  static searchpb::Order SearchedOrder(const std::string& order, const std::string& status) {
+    auto stub = searchpb::SearchService::NewStub(
+        grpc::CreateChannel(search_->grpc_target(), grpc::InsecureChannelCredentials()));
+    searchpb::GetOrderResponse resp;
+    testing::WaitUntil(
+        [&] {
+          searchpb::GetOrderRequest req;
+          req.set_id(order);
+          grpc::ClientContext ctx;
+          ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+          resp.Clear();
+          return stub->GetOrder(&ctx, req, &resp).ok() && resp.order().status() == status;
+        },
+        absl::Seconds(20));
+    return resp.order();
+  }
+
   static size_t Count(const std::vector<messaging::Message>& messages, const std::string& name,
                       const std::string& id) {
     size_t n = 0;
@@ -247,6 +293,8 @@ class OrderFlowTest : public ::testing::Test {
   static inline testing::ServiceUnderTest* payments_ = nullptr;
   static inline testing::ServiceUnderTest* depot_ = nullptr;
   static inline testing::ServiceUnderTest* cosec_ = nullptr;
+  static inline testing::ServiceUnderTest* notifications_ = nullptr;
+  static inline testing::ServiceUnderTest* search_ = nullptr;
   static inline testing::TempDir* bots_dir_ = nullptr;
   static inline testing::Process* bots_ = nullptr;
   static inline Mall* mall_ = nullptr;
@@ -278,6 +326,16 @@ TEST_F(OrderFlowTest, ABasketBecomesACompletedPaidOrderWithTheRobotsShopping) {
                            "ordersapi.OrderReadied", "ordersapi.OrderCompleted"}) {
     EXPECT_EQ(Count(events, name, *order), 1u) << name;
   }
+  EXPECT_THAT(SmsNotices(*order, 3),
+              ::testing::ElementsAre("order_created", "order_ready", "order_completed"));
+  const searchpb::Order searched = SearchedOrder(*order, "Completed");
+  EXPECT_EQ(searched.status(), "Completed");
+  EXPECT_EQ(searched.customer_id(), customer_);
+  EXPECT_EQ(searched.customer_name(), "Ada");
+  EXPECT_DOUBLE_EQ(searched.total(), 9);
+  ASSERT_EQ(searched.items_size(), 2);
+  EXPECT_FALSE(searched.items(0).store_name().empty());
+  EXPECT_FALSE(searched.items(0).product_name().empty());
 }
 
 TEST_F(OrderFlowTest, AnUnknownCustomerGetsTheOrderRejected) {

@@ -232,7 +232,7 @@ const std::vector<EventConsumerCase>& EventConsumers() {
        "search-orders",
        {.name = "ORDERING", .subjects = {"mallbots.ordering.events.>"}},
        "mallbots.ordering.events.Order",
-       [](const std::string& id) {
+       [](const std::string&) {
          orderingpb::OrderApproved e;
          e.set_id(NewUuid());
          return messaging::Message{.name = "ordersapi.OrderApproved",

@@ -81,8 +81,7 @@ absl::StatusOr<searchpb::Order> GetOrder(Ports& p, const std::string& id) {
   return *std::move(order);
 }
 
-absl::StatusOr<searchpb::SearchOrdersResponse> SearchOrders(
-    Ports& p, const searchpb::SearchOrdersRequest& request) {
+absl::StatusOr<Orders::Query> QueryOf(const searchpb::SearchOrdersRequest& request) {
   const searchpb::SearchOrdersRequest::Filters& f = request.filters();
   Orders::Query q;
   if (!f.customer_id().empty()) {
@@ -121,6 +120,12 @@ absl::StatusOr<searchpb::SearchOrdersResponse> SearchOrders(
   if (!request.next().empty()) {
     EDA_ASSIGN_OR_RETURN(q.from, domain::DecodeCursor(request.next()));
   }
+  return q;
+}
+
+absl::StatusOr<searchpb::SearchOrdersResponse> SearchOrders(
+    Ports& p, const searchpb::SearchOrdersRequest& request) {
+  EDA_ASSIGN_OR_RETURN(Orders::Query q, QueryOf(request));
   // One more than the page: whether a next page exists.
   const int page = q.limit;
   q.limit = page + 1;

@@ -82,5 +82,8 @@ absl::StatusOr<searchpb::Order> GetOrder(Ports& p, const std::string& id);
 // "limit must be between 0 and 100", "next is not a cursor of SearchOrders".
 absl::StatusOr<searchpb::SearchOrdersResponse> SearchOrders(
     Ports& p, const searchpb::SearchOrdersRequest& request);
+// The query SearchOrders runs for `request` (its page size, without the extra row it asks for
+// to know whether a next page exists). Errors: SearchOrders's InvalidArgument.
+absl::StatusOr<Orders::Query> QueryOf(const searchpb::SearchOrdersRequest& request);
 
 }  // namespace search::application

@@ -150,6 +150,43 @@ absl::StatusOr<searchpb::Order> ReadOrder(const eda::pg::Result& r, int row) {
   return order;
 }
 
+}  // namespace
+
+SearchStatement SearchStatementOf(const application::Orders::Query& q, const std::string& table) {
+  std::vector<std::string> where;
+  std::vector<eda::pg::Param> params;
+  auto param = [&](eda::pg::Param p) {
+    params.push_back(std::move(p));
+    return params.size();
+  };
+  if (!q.customer_id.empty())
+    where.push_back(absl::StrCat("customer_id = $", param(q.customer_id)));
+  if (q.after) where.push_back(absl::StrCat("created_at > ", At(param(Micros(*q.after)))));
+  if (q.before) where.push_back(absl::StrCat("created_at < ", At(param(Micros(*q.before)))));
+  if (!q.store_ids.empty()) {
+    where.push_back(absl::StrCat("store_ids && $", param(ArrayLiteral(q.store_ids)), "::text[]"));
+  }
+  if (!q.product_ids.empty()) {
+    where.push_back(
+        absl::StrCat("product_ids && $", param(ArrayLiteral(q.product_ids)), "::text[]"));
+  }
+  if (q.min_total) where.push_back(absl::StrCat("total >= $", param(*q.min_total)));
+  if (q.max_total) where.push_back(absl::StrCat("total <= $", param(*q.max_total)));
+  if (!q.status.empty()) where.push_back(absl::StrCat("status = $", param(q.status)));
+  if (q.from) {
+    const size_t at = param(static_cast<int64_t>(q.from->created_at_micros()));
+    where.push_back(
+        absl::StrCat("(created_at, order_id) < (", At(at), ", $", param(q.from->order_id()), ")"));
+  }
+  std::string sql =
+      absl::StrCat("SELECT ", kColumns, " FROM ", table,
+                   where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
+                   " ORDER BY created_at DESC, order_id DESC LIMIT $", param(q.limit));
+  return {std::move(sql), std::move(params)};
+}
+
+namespace {
+
 class Orders final : public application::Orders {
  public:
   Orders(UnitOfWork& uow, std::string table) : uow_(uow), table_(std::move(table)) {}
@@ -197,35 +234,7 @@ class Orders final : public application::Orders {
   }
 
   absl::StatusOr<std::vector<searchpb::Order>> Search(const Query& q) override {
-    std::vector<std::string> where;
-    std::vector<eda::pg::Param> params;
-    auto param = [&](eda::pg::Param p) {
-      params.push_back(std::move(p));
-      return params.size();
-    };
-    if (!q.customer_id.empty())
-      where.push_back(absl::StrCat("customer_id = $", param(q.customer_id)));
-    if (q.after) where.push_back(absl::StrCat("created_at > ", At(param(Micros(*q.after)))));
-    if (q.before) where.push_back(absl::StrCat("created_at < ", At(param(Micros(*q.before)))));
-    if (!q.store_ids.empty()) {
-      where.push_back(absl::StrCat("store_ids && $", param(ArrayLiteral(q.store_ids)), "::text[]"));
-    }
-    if (!q.product_ids.empty()) {
-      where.push_back(
-          absl::StrCat("product_ids && $", param(ArrayLiteral(q.product_ids)), "::text[]"));
-    }
-    if (q.min_total) where.push_back(absl::StrCat("total >= $", param(*q.min_total)));
-    if (q.max_total) where.push_back(absl::StrCat("total <= $", param(*q.max_total)));
-    if (!q.status.empty()) where.push_back(absl::StrCat("status = $", param(q.status)));
-    if (q.from) {
-      const size_t at = param(static_cast<int64_t>(q.from->created_at_micros()));
-      where.push_back(absl::StrCat("(created_at, order_id) < (", At(at), ", $",
-                                   param(q.from->order_id()), ")"));
-    }
-    const std::string sql =
-        absl::StrCat("SELECT ", kColumns, " FROM ", table_,
-                     where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
-                     " ORDER BY created_at DESC, order_id DESC LIMIT $", param(q.limit));
+    auto [sql, params] = SearchStatementOf(q, table_);
     EDA_ASSIGN_OR_RETURN(eda::pg::Result r, uow_.tx().Exec(sql, std::move(params)));
     std::vector<searchpb::Order> out;
     for (int i = 0; i < r.rows(); ++i) {

@@ -3,8 +3,10 @@
 // their services on a miss), the orders read model, and the factory of the use cases' ports.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "libs/pg/connection.h"
 #include "libs/pg/migrations.h"
 #include "libs/service/peers.h"
 #include "libs/service/use_cases.h"
@@ -14,6 +16,15 @@ namespace search::postgres {
 
 // migrations/*.sql, embedded at build time.
 std::vector<eda::pg::Migration> Migrations();
+
+// The statement the orders read model in `table` runs for a search: its SQL and parameters
+// (exposed so that bench/search_bench can show the plans PostgreSQL chooses for it).
+struct SearchStatement {
+  std::string sql;
+  std::vector<eda::pg::Param> params;
+};
+SearchStatement SearchStatementOf(const application::Orders::Query& query,
+                                  const std::string& table);
 
 // Builds the ports of each unit of work; `customers` and `stores` answer the caches' misses.
 // Thread-safe.
