@@ -64,10 +64,14 @@ absl::Status Seed(pg::Connection& db, int64_t orders) {
       kCustomers, kStores, kProductsPerStore, kStores * kProductsPerStore);
   if (absl::Status s = db.ExecScript(caches); !s.ok()) return s;
   // Each order i: customer c, products p1 and p2 (their stores s1, s2), quantities q1 and q2 at
-  // prices from the product's number.
+  // prices from the product's number, status by st; each from a hash of its own of i, so that they
+  // do not follow one another as residues of i would.
   const std::string insert = absl::StrFormat(
-      "WITH o AS (SELECT i, (i * 7919) %% %d + 1 AS c, (i * 104729) %% %d + 1 AS p1, "
-      "  (i * 15485863) %% %d + 1 AS p2, i %% 3 + 1 AS q1, i %% 2 + 1 AS q2 "
+      "WITH o AS (SELECT i, "
+      "  (hashint8(i * 8 + 1) & 2147483647) %% %d + 1 AS c, "
+      "  (hashint8(i * 8 + 2) & 2147483647) %% %d + 1 AS p1, "
+      "  (hashint8(i * 8 + 3) & 2147483647) %% %d + 1 AS p2, "
+      "  (hashint8(i * 8 + 4) & 2147483647) %% 100 AS st, i %% 3 + 1 AS q1, i %% 2 + 1 AS q2 "
       "  FROM generate_series($1::bigint, $2::bigint) i), "
       "x AS (SELECT o.*, (p1 - 1) / %d + 1 AS s1, (p2 - 1) / %d + 1 AS s2, "
       "  1 + (p1 %% 500) / 10.0 AS price1, 1 + (p2 %% 500) / 10.0 AS price2 FROM o) "
@@ -82,9 +86,9 @@ absl::Status Seed(pg::Connection& db, int64_t orders) {
       "      md5('s' || s2)::uuid::text, 'product_name', 'Product ' || p2, 'store_name', "
       "      'Store ' || s2, 'price', price2, 'quantity', q2)), "
       "  price1 * q1 + price2 * q2, "
-      "  CASE WHEN i %% 100 < 70 THEN 'Completed' WHEN i %% 100 < 80 THEN 'Canceled' "
-      "    WHEN i %% 100 < 88 THEN 'Rejected' WHEN i %% 100 < 92 THEN 'New' "
-      "    WHEN i %% 100 < 96 THEN 'Approved' ELSE 'Ready For Pickup' END, "
+      "  CASE WHEN st < 70 THEN 'Completed' WHEN st < 80 THEN 'Canceled' "
+      "    WHEN st < 88 THEN 'Rejected' WHEN st < 92 THEN 'New' "
+      "    WHEN st < 96 THEN 'Approved' ELSE 'Ready For Pickup' END, "
       "  ARRAY[md5('p' || p1)::uuid::text, md5('p' || p2)::uuid::text], "
       "  CASE WHEN s1 = s2 THEN ARRAY[md5('s' || s1)::uuid::text] "
       "    ELSE ARRAY[md5('s' || s1)::uuid::text, md5('s' || s2)::uuid::text] END, "
@@ -101,7 +105,10 @@ absl::Status Seed(pg::Connection& db, int64_t orders) {
                  static_cast<long long>(orders));
   }
   std::fprintf(stderr, "\n");
-  return db.ExecScript("VACUUM ANALYZE orders; VACUUM ANALYZE customers_cache");
+  for (const char* sql : {"VACUUM ANALYZE orders", "VACUUM ANALYZE customers_cache"}) {
+    if (auto r = db.Exec(sql); !r.ok()) return r.status();
+  }
+  return absl::OkStatus();
 }
 
 double Percentile(std::vector<double> v, double p) {

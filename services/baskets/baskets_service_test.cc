@@ -245,6 +245,30 @@ TEST_F(BasketsServiceTest, TheCatalogFollowsTheStoresEventsAndAsksStoresOnAMiss)
   EXPECT_EQ(Get(id).items(0).product_name(), "Garden pen");
 }
 
+TEST_F(BasketsServiceTest, ACorruptedCatalogIsRebuiltFromTheStoresStreams) {
+  const auto [store, product] = StoreWithProduct("Attic", 4);
+  storespb::IncreaseProductPriceRequest raise;
+  raise.set_id(product);
+  raise.set_price(4.5);
+  storespb::IncreaseProductPriceResponse raised;
+  ASSERT_TRUE(CallStores(&StoresStub::IncreaseProductPrice, raise, &raised).ok());
+  const std::string price_sql =
+      absl::StrCat("SELECT price FROM products_cache WHERE id = '", product, "'");
+  ASSERT_TRUE(testing::WaitUntil([&] { return Query(price_sql) == "4.5000"; }, absl::Seconds(10)));
+  // Corrupted: a wrong price, a store lost.
+  Query(absl::StrCat("UPDATE products_cache SET price = 99 WHERE id = '", product, "'"));
+  Query(absl::StrCat("DELETE FROM stores_cache WHERE id = '", store, "'"));
+  const std::string addr = "--addr=127.0.0.1:" + std::to_string(service_->admin_port());
+  for (const char* model : {"products", "stores"}) {
+    absl::StatusOr<std::string> out =
+        testing::CommandOutput({std::getenv("MALLCTL_BIN"), "rebuild", "baskets", model, addr});
+    ASSERT_TRUE(out.ok()) << out.status() << "\n" << service_->LogTail();
+    EXPECT_THAT(*out, ::testing::HasSubstr(absl::StrCat(model, ": done")));
+  }
+  EXPECT_EQ(Query(price_sql), "4.5000");  // ProductAdded at 4, then the increase of 0.5
+  EXPECT_EQ(Query(absl::StrCat("SELECT name FROM stores_cache WHERE id = '", store, "'")), "Attic");
+}
+
 // [REF-DEFECT] the reference looks the product up first, so a product that left the catalog
 // could not be removed from a basket; and it deleted a line when 1 or fewer would remain.
 TEST_F(BasketsServiceTest, RemoveItemWorksFromTheBasketEvenForAProductThatLeftTheCatalog) {

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
       rt->pool(), baskets::postgres::PortsFactory(rt->OpenPeerOrExit("stores")));
   rt->ConsumeOrExit("baskets-stores", baskets::handlers::StoreEvents(app));
   rt->ConsumeOrExit("baskets-products", baskets::handlers::ProductEvents(app));
+  for (eda::service::ReadModel& model : baskets::handlers::ReadModels(app)) {
+    rt->AddReadModelOrExit(std::move(model));
+  }
   baskets::grpc_api::BasketsServer grpc(app, rt->metrics());
   return rt->Serve({{&grpc, "basketspb.BasketService"}});
 }

@@ -241,6 +241,23 @@ TEST_F(DepotServiceTest, TheCatalogFollowsTheStoresEvents) {
   EXPECT_EQ(s.error_code(), grpc::NOT_FOUND);
   EXPECT_EQ(s.error_message(),
             "building shopping list: product fallback failed: product was not located");
+
+  // Corrupted, then rebuilt from the stores' streams: the rebrand and the removal hold again.
+  Query(absl::StrCat("UPDATE stores_cache SET name = 'Wrong' WHERE id = '", store, "'"));
+  Query(absl::StrCat("INSERT INTO products_cache (id, store_id, name) VALUES ('", products[1],
+                     "', '", store, "', 'Ghost')"));
+  const std::string addr = "--addr=127.0.0.1:" + std::to_string(service_->admin_port());
+  for (const char* model : {"stores", "products"}) {
+    absl::StatusOr<std::string> out =
+        testing::CommandOutput({std::getenv("MALLCTL_BIN"), "rebuild", "depot", model, addr});
+    ASSERT_TRUE(out.ok()) << out.status() << "\n" << service_->LogTail();
+    EXPECT_THAT(*out, ::testing::HasSubstr(absl::StrCat(model, ": done")));
+  }
+  EXPECT_EQ(Query(absl::StrCat("SELECT name FROM stores_cache WHERE id = '", store, "'")),
+            "Flower Power");
+  EXPECT_EQ(
+      Query(absl::StrCat("SELECT count(*) FROM products_cache WHERE id = '", products[1], "'")),
+      "0");
 }
 
 TEST_F(DepotServiceTest, TwoBotsClaimingAtOnceGetDifferentLists) {

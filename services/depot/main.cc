@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
       rt->pool(), depot::postgres::PortsFactory(rt->OpenPeerOrExit("stores")));
   rt->ConsumeOrExit("depot-stores", depot::handlers::StoreEvents(app));
   rt->ConsumeOrExit("depot-products", depot::handlers::ProductEvents(app));
+  for (eda::service::ReadModel& model : depot::handlers::ReadModels(app)) {
+    rt->AddReadModelOrExit(std::move(model));
+  }
   rt->ConsumeOrExit("depot-commands", depot::handlers::Commands(app));
   depot::grpc_api::DepotServer grpc(app);
   return rt->Serve({{&grpc, "depotpb.DepotService"}});

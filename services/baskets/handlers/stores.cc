@@ -29,33 +29,49 @@ Apply To(void (application::Catalog::*update)(const T&)) {
   };
 }
 
-eda::outbox::MessageHandler Dispatch(const char* durable, const UseCases& app,
-                                     std::map<std::string, Apply> by_name) {
-  return eda::outbox::InOrder(
-      durable, [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
-        auto it = by_name.find(m.name);
-        if (it == by_name.end()) return absl::OkStatus();  // not one the catalog keeps
-        return app.RunIn(uow, [&](application::Ports& p) { return it->second(p.catalog, m); });
-      });
+// Applies the messages `by_name` names to the catalog (others without effect); no ordering guard.
+eda::outbox::MessageHandler Dispatch(const UseCases& app, std::map<std::string, Apply> by_name) {
+  return [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
+    auto it = by_name.find(m.name);
+    if (it == by_name.end()) return absl::OkStatus();  // not one the catalog keeps
+    return app.RunIn(uow, [&](application::Ports& p) { return it->second(p.catalog, m); });
+  };
+}
+
+eda::outbox::MessageHandler Stores(const UseCases& app) {
+  using C = application::Catalog;
+  return Dispatch(app, {{stores::api::kStoreCreated, To(&C::StoreCreated)},
+                        {stores::api::kStoreRebranded, To(&C::StoreRebranded)}});
+}
+
+eda::outbox::MessageHandler Products(const UseCases& app) {
+  using C = application::Catalog;
+  return Dispatch(app, {{stores::api::kProductAdded, To(&C::ProductAdded)},
+                        {stores::api::kProductRebranded, To(&C::ProductRebranded)},
+                        {stores::api::kProductPriceIncreased, To(&C::ProductPriceChanged)},
+                        {stores::api::kProductPriceDecreased, To(&C::ProductPriceChanged)},
+                        {stores::api::kProductRemoved, To(&C::ProductRemoved)}});
 }
 
 }  // namespace
 
+// Each durable's messages in their aggregate's order.
 eda::outbox::MessageHandler StoreEvents(const UseCases& app) {
-  using C = application::Catalog;
-  return Dispatch("baskets-stores", app,
-                  {{stores::api::kStoreCreated, To(&C::StoreCreated)},
-                   {stores::api::kStoreRebranded, To(&C::StoreRebranded)}});
+  return eda::outbox::InOrder("baskets-stores", Stores(app));
+}
+eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
+  return eda::outbox::InOrder("baskets-products", Products(app));
 }
 
-eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
-  using C = application::Catalog;
-  return Dispatch("baskets-products", app,
-                  {{stores::api::kProductAdded, To(&C::ProductAdded)},
-                   {stores::api::kProductRebranded, To(&C::ProductRebranded)},
-                   {stores::api::kProductPriceIncreased, To(&C::ProductPriceChanged)},
-                   {stores::api::kProductPriceDecreased, To(&C::ProductPriceChanged)},
-                   {stores::api::kProductRemoved, To(&C::ProductRemoved)}});
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app) {
+  return {{.name = "stores",
+           .table = "stores_cache",
+           .durable = "baskets-stores",
+           .apply = Stores(app)},
+          {.name = "products",
+           .table = "products_cache",
+           .durable = "baskets-products",
+           .apply = Products(app)}};
 }
 
 }  // namespace baskets::handlers

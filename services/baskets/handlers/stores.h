@@ -6,6 +6,7 @@
 #pragma once
 
 #include "libs/outbox/inbox.h"
+#include "libs/service/rebuild.h"
 #include "libs/service/use_cases.h"
 #include "services/baskets/application/application.h"
 
@@ -14,5 +15,8 @@ namespace baskets::handlers {
 // `app` must outlive the handlers.
 eda::outbox::MessageHandler StoreEvents(const eda::service::UseCases<application::Ports>& app);
 eda::outbox::MessageHandler ProductEvents(const eda::service::UseCases<application::Ports>& app);
+// The catalog's tables as read models, rebuilt from the stores' streams (mallctl rebuild baskets).
+std::vector<eda::service::ReadModel> ReadModels(
+    const eda::service::UseCases<application::Ports>& app);
 
 }  // namespace baskets::handlers

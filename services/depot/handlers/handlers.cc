@@ -35,14 +35,13 @@ Apply To(void (app::Catalog::*update)(const T&)) {
   };
 }
 
-eda::outbox::MessageHandler Dispatch(const char* durable, const UseCases& app,
-                                     std::map<std::string, Apply> by_name) {
-  return eda::outbox::InOrder(
-      durable, [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
-        auto it = by_name.find(m.name);
-        if (it == by_name.end()) return absl::OkStatus();
-        return app.RunIn(uow, [&](app::Ports& p) { return it->second(p.catalog, m); });
-      });
+// Applies the messages `by_name` names to the catalog (others without effect); no ordering guard.
+eda::outbox::MessageHandler Dispatch(const UseCases& app, std::map<std::string, Apply> by_name) {
+  return [&app, by_name = std::move(by_name)](UnitOfWork& uow, const Message& m) {
+    auto it = by_name.find(m.name);
+    if (it == by_name.end()) return absl::OkStatus();
+    return app.RunIn(uow, [&](app::Ports& p) { return it->second(p.catalog, m); });
+  };
 }
 
 eda::outbox::CommandResult Create(const UseCases& app, UnitOfWork& uow, const Message& m) {
@@ -60,21 +59,36 @@ eda::outbox::CommandResult Create(const UseCases& app, UnitOfWork& uow, const Me
   return {id.status(), eda::outbox::Reply{api::kCreatedShoppingList, reply.SerializeAsString()}};
 }
 
-}  // namespace
-
-eda::outbox::MessageHandler StoreEvents(const UseCases& app) {
+eda::outbox::MessageHandler Stores(const UseCases& app) {
   using C = app::Catalog;
-  return Dispatch("depot-stores", app,
-                  {{stores::api::kStoreCreated, To(&C::StoreCreated)},
-                   {stores::api::kStoreRebranded, To(&C::StoreRebranded)}});
+  return Dispatch(app, {{stores::api::kStoreCreated, To(&C::StoreCreated)},
+                        {stores::api::kStoreRebranded, To(&C::StoreRebranded)}});
 }
 
-eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
+eda::outbox::MessageHandler Products(const UseCases& app) {
   using C = app::Catalog;
-  return Dispatch("depot-products", app,
-                  {{stores::api::kProductAdded, To(&C::ProductAdded)},
-                   {stores::api::kProductRebranded, To(&C::ProductRebranded)},
-                   {stores::api::kProductRemoved, To(&C::ProductRemoved)}});
+  return Dispatch(app, {{stores::api::kProductAdded, To(&C::ProductAdded)},
+                        {stores::api::kProductRebranded, To(&C::ProductRebranded)},
+                        {stores::api::kProductRemoved, To(&C::ProductRemoved)}});
+}
+
+}  // namespace
+
+// Each durable's messages in their aggregate's order.
+eda::outbox::MessageHandler StoreEvents(const UseCases& app) {
+  return eda::outbox::InOrder("depot-stores", Stores(app));
+}
+eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
+  return eda::outbox::InOrder("depot-products", Products(app));
+}
+
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app) {
+  return {
+      {.name = "stores", .table = "stores_cache", .durable = "depot-stores", .apply = Stores(app)},
+      {.name = "products",
+       .table = "products_cache",
+       .durable = "depot-products",
+       .apply = Products(app)}};
 }
 
 eda::outbox::MessageHandler Commands(const UseCases& app) {

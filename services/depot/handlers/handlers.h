@@ -10,6 +10,7 @@
 #pragma once
 
 #include "libs/outbox/inbox.h"
+#include "libs/service/rebuild.h"
 #include "libs/service/use_cases.h"
 #include "services/depot/application/application.h"
 
@@ -21,5 +22,7 @@ using UseCases = eda::service::UseCases<application::Ports>;
 eda::outbox::MessageHandler StoreEvents(const UseCases& app);
 eda::outbox::MessageHandler ProductEvents(const UseCases& app);
 eda::outbox::MessageHandler Commands(const UseCases& app);
+// The catalog's tables as read models, rebuilt from the stores' streams (mallctl rebuild depot).
+std::vector<eda::service::ReadModel> ReadModels(const UseCases& app);
 
 }  // namespace depot::handlers
