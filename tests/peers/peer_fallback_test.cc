@@ -132,6 +132,30 @@ TEST_F(PeerFallbackTest, AnUnreachablePeerIsUnavailableAndNamed) {
               StartsWith("store fallback failed: peer stores at " + target + " is unreachable"));
 }
 
+TEST_F(PeerFallbackTest, APeerBackAfterALongOutageIsReachedWithinASecondOrTwo) {
+  // gRPC's default reconnect back-off grows to minutes (1 s x 1.6 per attempt): after 20 s down,
+  // the next attempt would come 4-8 s after the peer is back, every call failing meanwhile. Peer
+  // channels try again at most a second apart.
+  ASSERT_FALSE(CreateStore("Before").empty());
+  stores_->Stop();
+  const absl::Time down = absl::Now();
+  while (absl::Now() - down < absl::Seconds(20)) {
+    EXPECT_EQ(client_->Call(&Stores::Stub::GetStores, storespb::GetStoresRequest()).status().code(),
+              absl::StatusCode::kUnavailable);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(stores_->Restart().ok());
+  const absl::Time back = absl::Now();
+  absl::Status last;
+  while (absl::Now() - back < absl::Seconds(15)) {
+    last = client_->Call(&Stores::Stub::GetStores, storespb::GetStoresRequest()).status();
+    if (last.ok()) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(last.ok()) << last;
+  EXPECT_LT(absl::Now() - back, absl::Seconds(3));
+}
+
 TEST_F(PeerFallbackTest, CallsCarryTheCallersTrace) {
   const obs::SpanContext span = obs::SpanContext::NewRoot();
   {

@@ -18,6 +18,7 @@
 #include "libs/common/config.h"
 #include "libs/common/shutdown.h"
 #include "libs/observability/logging.h"
+#include "libs/service/peers.h"
 #include "proto/depot/depot_service.grpc.pb.h"
 
 namespace {
@@ -106,8 +107,9 @@ int main(int argc, char** argv) {
   }
   eda::log::Init(
       {.service = "bots", .level = *eda::log::ParseLevel(level), .json = format == "json"});
+  // A peer's channel: a depot that restarts is reached again within a second.
   auto depot = DepotService::NewStub(
-      grpc::CreateChannel(settings.depot, grpc::InsecureChannelCredentials()));
+      eda::service::Peer("depot", settings.depot, absl::Seconds(5)).channel());
   LOG_INFO() << "bots started" << eda::KV("bots", settings.bots) << eda::KV("depot", settings.depot)
              << eda::KV("stop_time", absl::FormatDuration(settings.stop_time));
   std::vector<std::thread> bots;
