@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "libs/grpcserver/limits.h"
 
 namespace grpc {
 class Server;
@@ -42,6 +44,20 @@ struct ServerOptions {
   absl::Duration drain_delay = absl::ZeroDuration();    // not-ready but still serving, first
   std::string tls_cert_file;                            // both set: TLS; both empty: plaintext
   std::string tls_key_file;
+  // What clients may send and do (limits.h for the calls): a request larger than
+  // `max_message_bytes` is refused with RESOURCE_EXHAUSTED by gRPC; one connection carries at
+  // most `max_concurrent_streams` calls at once (HTTP/2: more wait in the client); the server
+  // pings a connection idle for `keepalive_time` and closes it when no answer comes within
+  // `keepalive_timeout`; a client pinging more often than `keepalive_min_ping_interval` (or with
+  // no call open) is told too_many_pings and disconnected after two such pings.
+  int max_message_bytes = 4 << 20;
+  int max_concurrent_streams = 1000;
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration keepalive_min_ping_interval = absl::Seconds(10);
+  // The limits of the process's API calls (limits.h), set by the server of the service's API;
+  // another server of the process (the admin API) leaves them as they are.
+  std::optional<CallLimits> calls;
 };
 
 struct ServiceEntry {

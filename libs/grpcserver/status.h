@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/common/call_scope.h"
+#include "libs/grpcserver/limits.h"
 
 namespace eda::grpcserver {
 
@@ -76,9 +77,7 @@ inline absl::Time DeadlineOf(const grpc::ServerContext& context) {
 #define EDA_RPC(Server, pkg, Name)                                                       \
   ::grpc::Status Server::Name(::grpc::ServerContext* ctx, const pkg::Name##Request* req, \
                               pkg::Name##Response* resp) {                               \
-    ::eda::CallScope scope(::absl::FromChrono(ctx->deadline()),                          \
-                           [ctx] { return ctx->IsCancelled(); });                        \
-    return Name##Body(req, resp);                                                        \
+    return ::eda::grpcserver::RunCall(ctx, [&] { return Name##Body(req, resp); });       \
   }                                                                                      \
   ::grpc::Status Server::Name##Body([[maybe_unused]] const pkg::Name##Request* req,      \
                                     [[maybe_unused]] pkg::Name##Response* resp)

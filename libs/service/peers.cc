@@ -34,14 +34,17 @@ namespace {
 
 // A peer that restarts is back within seconds, but a channel left alone takes far longer to
 // notice: gRPC's reconnect back-off grows to two minutes, and after a failure the address is
-// resolved again at most every 30 s, a call meanwhile failing at once as UNAVAILABLE. Peers are
-// tried again at most a second apart, and resolved again as often. (The minimum back-off is also
-// each connection attempt's timeout: it stays at gRPC's 20 s.)
+// resolved again at most every 30 s. Peers are tried again at most a second apart and resolved
+// again as often; each channel keeps its connection to itself (not in the process-wide pool,
+// where channels to one address share one connection and its state), so that a new channel
+// (Peer::CallError) starts afresh. (The minimum back-off is also each connection attempt's
+// timeout: it stays at gRPC's 20 s.)
 std::shared_ptr<grpc::Channel> PeerChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 1000);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
@@ -51,7 +54,15 @@ Peer::Peer(std::string name, std::string address, absl::Duration timeout)
     : name_(std::move(name)),
       address_(std::move(address)),
       timeout_(timeout),
-      channel_(PeerChannel(address_)) {}
+      shared_(std::make_shared<Shared>()) {
+  absl::MutexLock lock(&shared_->mu);
+  shared_->channel = PeerChannel(address_);
+}
+
+std::shared_ptr<grpc::Channel> Peer::channel() const {
+  absl::MutexLock lock(&shared_->mu);
+  return shared_->channel;
+}
 
 std::unique_ptr<grpc::ClientContext> Peer::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -65,9 +76,17 @@ std::unique_ptr<grpc::ClientContext> Peer::NewContext() const {
 absl::Status Peer::CallError(const grpc::Status& status) const {
   const std::string where = absl::StrCat("peer ", name_, " at ", address_);
   switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::UNAVAILABLE: {
+      // Not connected (rather than an answer of a connected peer): the next call, on a new channel.
+      absl::MutexLock lock(&shared_->mu);
+      if (absl::Now() - shared_->renewed >= absl::Seconds(1) &&
+          shared_->channel->GetState(false) != GRPC_CHANNEL_READY) {
+        shared_->channel = PeerChannel(address_);
+        shared_->renewed = absl::Now();
+      }
       return absl::UnavailableError(
           absl::StrCat(where, " is unreachable: ", status.error_message()));
+    }
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::DeadlineExceededError(
           absl::StrCat(where, " did not answer within ", absl::FormatDuration(timeout_)));

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/common/status_macros.h"
 #include "libs/outbox/unit_of_work.h"
@@ -37,7 +38,7 @@ namespace eda::service {
 absl::StatusOr<std::map<std::string, std::string>> ParseRpcServices(absl::string_view value);
 
 // A peer service reached over gRPC: its name, address and the deadline of each call. Cheap to
-// copy (the channel is shared); thread-safe.
+// copy (the copies share one channel); thread-safe.
 class Peer final {
  public:
   Peer(std::string name, std::string address, absl::Duration timeout);
@@ -45,7 +46,8 @@ class Peer final {
   const std::string& name() const { return name_; }
   const std::string& address() const { return address_; }
   absl::Duration timeout() const { return timeout_; }
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  // The channel to call it on (a new one after it was found unreachable; see CallError).
+  std::shared_ptr<grpc::Channel> channel() const;
 
   // A client context with the peer's deadline and the calling thread's trace (traceparent).
   std::unique_ptr<grpc::ClientContext> NewContext() const;
@@ -53,14 +55,22 @@ class Peer final {
   // about the request (NotFound, InvalidArgument, FailedPrecondition); Internal "peer <name> at
   // <address> answered <CODE>: ..." for any other answer; Unavailable "peer <name> at <address>
   // is unreachable: ..." or DeadlineExceeded "peer <name> at <address> did not answer within
-  // <timeout>" when it did not answer.
+  // <timeout>" when it did not answer. After Unavailable, the next call goes through a new
+  // channel (at most one a second): a channel that failed to connect waits seconds before it
+  // tries again, whatever its back-off settings, while a new one connects at once.
   absl::Status CallError(const grpc::Status& status) const;
 
  private:
+  struct Shared {
+    absl::Mutex mu;
+    std::shared_ptr<grpc::Channel> channel ABSL_GUARDED_BY(mu);
+    absl::Time renewed ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+  };
+
   std::string name_;
   std::string address_;
   absl::Duration timeout_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::shared_ptr<Shared> shared_;
 };
 
 // Typed calls to a peer of gRPC service S (a generated service class, e.g.
@@ -68,7 +78,7 @@ class Peer final {
 template <typename S>
 class PeerClient final {
  public:
-  explicit PeerClient(Peer peer) : peer_(std::move(peer)), stub_(S::NewStub(peer_.channel())) {}
+  explicit PeerClient(Peer peer) : peer_(std::move(peer)) {}
 
   // Calls `method` (e.g. &storespb::StoresService::Stub::GetStore). Errors: Peer::CallError.
   template <typename Req, typename Resp>
@@ -77,7 +87,8 @@ class PeerClient final {
                             const Req& request) const {
     std::unique_ptr<grpc::ClientContext> ctx = peer_.NewContext();
     Resp response;
-    grpc::Status status = (stub_.get()->*method)(ctx.get(), request, &response);
+    auto stub = S::NewStub(peer_.channel());  // a stub is a few pointers; the channel is shared
+    grpc::Status status = (stub.get()->*method)(ctx.get(), request, &response);
     if (!status.ok()) return peer_.CallError(status);
     return response;
   }
@@ -86,7 +97,6 @@ class PeerClient final {
 
  private:
   Peer peer_;
-  std::unique_ptr<typename S::Stub> stub_;
 };
 
 // A local cache of a peer's entities (kept up to date by its events) with a fallback to the peer

@@ -52,6 +52,21 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
     config.Invalid("RPC_SERVICES", std::string(peers.status().message()));
   }
   s.peer_timeout = config.Duration("PEER_TIMEOUT", absl::Seconds(5));
+  s.rpc_max_message_bytes = static_cast<int>(
+      config.Int("RPC_MAX_MESSAGE_BYTES", s.rpc_max_message_bytes, 1024, INT32_MAX));
+  s.rpc_max_concurrent_streams = static_cast<int>(
+      config.Int("RPC_MAX_CONCURRENT_STREAMS", s.rpc_max_concurrent_streams, 1, INT32_MAX));
+  s.rpc_max_calls = static_cast<int>(config.Int("RPC_MAX_CALLS", s.rpc_max_calls, 1, 1000000));
+  s.rpc_default_deadline = config.Duration("RPC_DEFAULT_DEADLINE", s.rpc_default_deadline);
+  s.rpc_keepalive_time = config.Duration("RPC_KEEPALIVE_TIME", s.rpc_keepalive_time);
+  s.rpc_keepalive_timeout = config.Duration("RPC_KEEPALIVE_TIMEOUT", s.rpc_keepalive_timeout);
+  s.rpc_keepalive_min_ping_interval =
+      config.Duration("RPC_KEEPALIVE_MIN_PING_INTERVAL", s.rpc_keepalive_min_ping_interval);
+  for (auto [name, value] : {std::pair{"RPC_DEFAULT_DEADLINE", s.rpc_default_deadline},
+                             std::pair{"RPC_KEEPALIVE_TIME", s.rpc_keepalive_time},
+                             std::pair{"RPC_KEEPALIVE_TIMEOUT", s.rpc_keepalive_timeout}}) {
+    if (value <= absl::ZeroDuration()) config.Invalid(name, "must be a positive duration");
+  }
   const std::string level_name = config.String("LOG_LEVEL", "INFO");
   const std::string format = config.String("LOG_FORMAT", "json");
   std::optional<log::Level> level = log::ParseLevel(level_name);
@@ -323,7 +338,14 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
        .shutdown_timeout = settings_.shutdown_timeout,
        .drain_delay = settings_.drain_delay,
        .tls_cert_file = settings_.tls_cert_file,
-       .tls_key_file = settings_.tls_key_file},
+       .tls_key_file = settings_.tls_key_file,
+       .max_message_bytes = settings_.rpc_max_message_bytes,
+       .max_concurrent_streams = settings_.rpc_max_concurrent_streams,
+       .keepalive_time = settings_.rpc_keepalive_time,
+       .keepalive_timeout = settings_.rpc_keepalive_timeout,
+       .keepalive_min_ping_interval = settings_.rpc_keepalive_min_ping_interval,
+       .calls = grpcserver::CallLimits{.max_calls = settings_.rpc_max_calls,
+                                       .default_deadline = settings_.rpc_default_deadline}},
       std::move(services), metrics_, ops_.get());
   if (!server.ok()) {
     LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());

@@ -64,6 +64,16 @@ struct Settings {
   std::string admin_token;                              // ADMIN_TOKEN (empty: none required)
   std::map<std::string, std::string> rpc_services;      // RPC_SERVICES (peer -> host:port)
   absl::Duration peer_timeout = absl::Seconds(5);       // PEER_TIMEOUT
+  // The gRPC server's limits (libs/grpcserver/server.h, limits.h): RPC_MAX_MESSAGE_BYTES,
+  // RPC_MAX_CONCURRENT_STREAMS, RPC_MAX_CALLS, RPC_DEFAULT_DEADLINE, RPC_KEEPALIVE_TIME,
+  // RPC_KEEPALIVE_TIMEOUT, RPC_KEEPALIVE_MIN_PING_INTERVAL.
+  int rpc_max_message_bytes = 4 << 20;
+  int rpc_max_concurrent_streams = 1000;
+  int rpc_max_calls = 256;
+  absl::Duration rpc_default_deadline = absl::Seconds(30);
+  absl::Duration rpc_keepalive_time = absl::Minutes(1);
+  absl::Duration rpc_keepalive_timeout = absl::Seconds(20);
+  absl::Duration rpc_keepalive_min_ping_interval = absl::Seconds(10);
 
   // Call first in main: installs the SIGTERM/SIGINT handling (ShutdownSignal) before any thread
   // starts. Reads the environment and flags; also configures logging (LOG_LEVEL, LOG_FORMAT).

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   }
   eda::log::Init(
       {.service = "bots", .level = *eda::log::ParseLevel(level), .json = format == "json"});
-  // A peer's channel: a depot that restarts is reached again within a second.
+  // A peer's channel: tried again at most a second apart when depot is unreachable.
   auto depot = DepotService::NewStub(
       eda::service::Peer("depot", settings.depot, absl::Seconds(5)).channel());
   LOG_INFO() << "bots started" << eda::KV("bots", settings.bots) << eda::KV("depot", settings.depot)
