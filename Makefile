@@ -15,7 +15,7 @@ export CCACHE_MAXSIZE ?= 5G
 STACK := deploy/local/stack.sh
 
 .PHONY: help deps configure build up down status logs demo order loadgen test test-unit test-integration \
-	chaos bench clean
+	chaos fuzz bench clean
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
@@ -81,6 +81,22 @@ SEED ?=
 chaos: configure
 	cmake --build --preset $(PRESET) --target chaos_test
 	CHAOS_ORDERS=$(ORDERS) CHAOS_SEED=$(SEED) ctest --preset $(PRESET) -R '^chaos_test$$' -V
+
+# The fuzz targets (tests/fuzz) with libFuzzer and the sanitizers, in their own tree (build/fuzz),
+# each for FUZZ_SECONDS; what they find grows tests/fuzz/corpus/<target>, which `make test`
+# replays (commit it). A crash stops the run and leaves its input as crash-* in the working
+# directory.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?= envelope_fuzz
+fuzz:
+	@DEPS_EXTRA="clang libclang-rt-14-dev" bash deploy/local/deps.sh
+	@cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz --target $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 bench:
 	@$(MAKE) --no-print-directory build PRESET=release

@@ -11,6 +11,9 @@ packages=(
   postgresql nats-server prometheus
   curl procps iproute2 util-linux clang-format openssl
 )
+# More for one target only (make fuzz: clang and its libFuzzer runtime).
+read -r -a extra <<<"${DEPS_EXTRA:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

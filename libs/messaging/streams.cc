@@ -193,8 +193,9 @@ std::vector<std::string> Topology::PeersOf(const std::string& service) const {
 std::vector<std::string> Topology::ReplyChannelsOf(const std::string& service) const {
   const std::vector<StreamSpec> own = StreamsOwnedBy(service);
   std::vector<std::string> out;
-  for (const auto& [publisher, subject] : publishes) {
-    if (publisher != service) continue;
+  for (const auto& publish : publishes) {
+    if (publish.first != service) continue;
+    const std::string& subject = publish.second;  // a lambda may not capture a binding (clang 14)
     const bool event = std::any_of(own.begin(), own.end(), [&](const StreamSpec& s) {
       return std::any_of(s.subjects.begin(), s.subjects.end(),
                          [&](const std::string& p) { return SubjectMatches(p, subject); });
