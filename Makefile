@@ -22,6 +22,7 @@ help:
 	@echo "make test    install packages, build and run every test (unit + integration)"
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
 	@echo "make demo    one new order through the running stack, basket to completed and paid"
+	@echo "make chaos | fuzz | loadgen   long runs: faults under load, libFuzzer, load on the stack"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
 deps:
