@@ -12,17 +12,27 @@ std::atomic<int> max_calls{CallLimits().max_calls};
 std::atomic<int64_t> default_deadline_ms{absl::ToInt64Milliseconds(CallLimits().default_deadline)};
 std::atomic<int> in_progress{0};
 
-// Holds one of the places for a call in progress while it runs.
+// Holds one of the places for a call in progress while it runs; a call refused holds none.
 class Slot final {
  public:
-  Slot() : taken_(in_progress.fetch_add(1) < max_calls.load()) {}
-  ~Slot() { in_progress.fetch_sub(1); }
+  Slot() {
+    int n = in_progress.load();
+    while (n < max_calls.load()) {
+      if (in_progress.compare_exchange_weak(n, n + 1)) {
+        taken_ = true;
+        return;
+      }
+    }
+  }
+  ~Slot() {
+    if (taken_) in_progress.fetch_sub(1);
+  }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
   bool taken() const { return taken_; }
 
  private:
-  bool taken_;
+  bool taken_ = false;
 };
 
 }  // namespace
@@ -39,12 +49,25 @@ grpc::Status RunCall(grpc::ServerContext* context, absl::FunctionRef<grpc::Statu
                         absl::StrCat("the service is busy: ", max_calls.load(),
                                      " calls in progress, the most it takes at once; try again"));
   }
-  absl::Time deadline = absl::Now() + absl::Milliseconds(default_deadline_ms.load());
-  if (context->deadline() != std::chrono::system_clock::time_point::max()) {
-    deadline = absl::FromChrono(context->deadline());
+  const absl::Duration default_deadline = absl::Milliseconds(default_deadline_ms.load());
+  const bool own = context->deadline() != std::chrono::system_clock::time_point::max();
+  const absl::Time deadline =
+      own ? absl::FromChrono(context->deadline()) : absl::Now() + default_deadline;
+  grpc::Status status;
+  {
+    CallScope scope(deadline, [context] { return context->IsCancelled(); });
+    status = body();
   }
-  CallScope scope(deadline, [context] { return context->IsCancelled(); });
-  return body();
+  // A call that failed once its deadline had passed failed for that (not as the infrastructure's
+  // failure the handler may report).
+  if (!status.ok() && absl::Now() >= deadline) {
+    return grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        own ? "the call's deadline passed"
+            : absl::StrCat("the call's deadline passed (the default of ",
+                           absl::FormatDuration(default_deadline), ": the call carried none)"));
+  }
+  return status;
 }
 
 }  // namespace eda::grpcserver

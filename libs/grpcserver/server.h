@@ -47,9 +47,10 @@ struct ServerOptions {
   // What clients may send and do (limits.h for the calls): a request larger than
   // `max_message_bytes` is refused with RESOURCE_EXHAUSTED by gRPC; one connection carries at
   // most `max_concurrent_streams` calls at once (HTTP/2: more wait in the client); the server
-  // pings a connection idle for `keepalive_time` and closes it when no answer comes within
-  // `keepalive_timeout`; a client pinging more often than `keepalive_min_ping_interval` (or with
-  // no call open) is told too_many_pings and disconnected after two such pings.
+  // pings a connection that has a call open and has been quiet for `keepalive_time`, and closes
+  // it when no answer comes within `keepalive_timeout` (a client gone with calls in progress); a
+  // client pinging more often than `keepalive_min_ping_interval` (or with no call open) is told
+  // too_many_pings and disconnected at its third such ping.
   int max_message_bytes = 4 << 20;
   int max_concurrent_streams = 1000;
   absl::Duration keepalive_time = absl::Minutes(1);

@@ -54,13 +54,6 @@ auto Into(google::protobuf::RepeatedPtrField<T>* field) {
   };
 }
 
-// The call's deadline (InfiniteFuture when it has none).
-inline absl::Time DeadlineOf(const grpc::ServerContext& context) {
-  const std::chrono::system_clock::time_point deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
-  return absl::FromChrono(deadline);
-}
-
 }  // namespace eda::grpcserver
 
 // Declares, in a class deriving from a generated pkg::XService::Service, the handler of its RPC

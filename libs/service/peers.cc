@@ -87,6 +87,8 @@ absl::Status Peer::CallError(const grpc::Status& status) const {
       return absl::UnavailableError(
           absl::StrCat(where, " is unreachable: ", status.error_message()));
     }
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // busy (RPC_MAX_CALLS): worth a retry
+      return absl::UnavailableError(absl::StrCat(where, " is busy: ", status.error_message()));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::DeadlineExceededError(
           absl::StrCat(where, " did not answer within ", absl::FormatDuration(timeout_)));

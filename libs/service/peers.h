@@ -55,9 +55,11 @@ class Peer final {
   // about the request (NotFound, InvalidArgument, FailedPrecondition); Internal "peer <name> at
   // <address> answered <CODE>: ..." for any other answer; Unavailable "peer <name> at <address>
   // is unreachable: ..." or DeadlineExceeded "peer <name> at <address> did not answer within
-  // <timeout>" when it did not answer. After Unavailable, the next call goes through a new
-  // channel (at most one a second): a channel that failed to connect waits seconds before it
-  // tries again, whatever its back-off settings, while a new one connects at once.
+  // <timeout>" when it did not answer; Unavailable "peer <name> at <address> is busy: ..." when
+  // it refused the call for its load (RESOURCE_EXHAUSTED). When it was unreachable and the
+  // channel is not connected, the next call goes through a new channel (at most one a second): a
+  // channel that failed to connect waits seconds before it tries again, whatever its back-off
+  // settings, while a new one connects at once.
   absl::Status CallError(const grpc::Status& status) const;
 
  private:
@@ -87,7 +89,7 @@ class PeerClient final {
                             const Req& request) const {
     std::unique_ptr<grpc::ClientContext> ctx = peer_.NewContext();
     Resp response;
-    auto stub = S::NewStub(peer_.channel());  // a stub is a few pointers; the channel is shared
+    std::shared_ptr<typename S::Stub> stub = Stub();
     grpc::Status status = (stub.get()->*method)(ctx.get(), request, &response);
     if (!status.ok()) return peer_.CallError(status);
     return response;
@@ -96,7 +98,21 @@ class PeerClient final {
   const Peer& peer() const { return peer_; }
 
  private:
+  // The stub of the peer's current channel (made again when the channel is new).
+  std::shared_ptr<typename S::Stub> Stub() const {
+    std::shared_ptr<grpc::Channel> channel = peer_.channel();
+    absl::MutexLock lock(&mu_);
+    if (channel != channel_) {
+      channel_ = channel;
+      stub_ = S::NewStub(channel);
+    }
+    return stub_;
+  }
+
   Peer peer_;
+  mutable absl::Mutex mu_;
+  mutable std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);
+  mutable std::shared_ptr<typename S::Stub> stub_ ABSL_GUARDED_BY(mu_);
 };
 
 // A local cache of a peer's entities (kept up to date by its events) with a fallback to the peer

@@ -62,9 +62,11 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   s.rpc_keepalive_timeout = config.Duration("RPC_KEEPALIVE_TIMEOUT", s.rpc_keepalive_timeout);
   s.rpc_keepalive_min_ping_interval =
       config.Duration("RPC_KEEPALIVE_MIN_PING_INTERVAL", s.rpc_keepalive_min_ping_interval);
-  for (auto [name, value] : {std::pair{"RPC_DEFAULT_DEADLINE", s.rpc_default_deadline},
-                             std::pair{"RPC_KEEPALIVE_TIME", s.rpc_keepalive_time},
-                             std::pair{"RPC_KEEPALIVE_TIMEOUT", s.rpc_keepalive_timeout}}) {
+  for (auto [name, value] :
+       {std::pair{"RPC_DEFAULT_DEADLINE", s.rpc_default_deadline},
+        std::pair{"RPC_KEEPALIVE_TIME", s.rpc_keepalive_time},
+        std::pair{"RPC_KEEPALIVE_TIMEOUT", s.rpc_keepalive_timeout},
+        std::pair{"RPC_KEEPALIVE_MIN_PING_INTERVAL", s.rpc_keepalive_min_ping_interval}}) {
     if (value <= absl::ZeroDuration()) config.Invalid(name, "must be a positive duration");
   }
   const std::string level_name = config.String("LOG_LEVEL", "INFO");

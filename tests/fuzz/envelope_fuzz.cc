@@ -2,8 +2,9 @@
 // the subject (every subject the topology's streams hold, a command and a reply subject
 // included), the rest is the body: it is decoded as an envelope (DecodeEnvelope) and, when that
 // succeeds, its payload as the type its name is registered for in every context's API (the
-// registry every consumer uses), then encoded again and decoded back, which must give the same
-// message. Nothing may crash, hang or trip a sanitizer; undecodable input is an error, no more.
+// registry every consumer uses); the envelope is then encoded again and decoded back, which must
+// give the same id, name and payload. Nothing may crash, hang or trip a sanitizer; undecodable
+// input is an error, no more.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

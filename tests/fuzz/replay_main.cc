@@ -20,8 +20,11 @@ int main(int argc, char** argv) {
       for (const auto& entry : std::filesystem::directory_iterator(arg)) {
         if (entry.is_regular_file()) inputs.push_back(entry.path());
       }
-    } else {
+    } else if (std::filesystem::is_regular_file(arg)) {
       inputs.push_back(arg);
+    } else {
+      std::fprintf(stderr, "replay: %s is neither a corpus directory nor a file\n", argv[i]);
+      return 2;
     }
   }
   if (inputs.empty()) {
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
   }
   for (const std::filesystem::path& path : inputs) {
     std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "replay: cannot read %s\n", path.c_str());
+      return 2;
+    }
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }

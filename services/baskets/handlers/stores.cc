@@ -63,15 +63,13 @@ eda::outbox::MessageHandler ProductEvents(const UseCases& app) {
   return eda::outbox::InOrder("baskets-products", Products(app));
 }
 
+// The stores cache only: a rebuild hands the live consumer back messages it may apply again, and
+// the products cache adds price changes (a delta), which must not be applied twice.
 std::vector<eda::service::ReadModel> ReadModels(const UseCases& app) {
   return {{.name = "stores",
            .table = "stores_cache",
            .durable = "baskets-stores",
-           .apply = Stores(app)},
-          {.name = "products",
-           .table = "products_cache",
-           .durable = "baskets-products",
-           .apply = Products(app)}};
+           .apply = Stores(app)}};
 }
 
 }  // namespace baskets::handlers

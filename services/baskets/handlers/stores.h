@@ -15,7 +15,8 @@ namespace baskets::handlers {
 // `app` must outlive the handlers.
 eda::outbox::MessageHandler StoreEvents(const eda::service::UseCases<application::Ports>& app);
 eda::outbox::MessageHandler ProductEvents(const eda::service::UseCases<application::Ports>& app);
-// The catalog's tables as read models, rebuilt from the stores' streams (mallctl rebuild baskets).
+// The stores cache as a read model, rebuilt from the stores' stream (mallctl rebuild baskets
+// stores); not the products cache, whose price changes are deltas (see stores.cc).
 std::vector<eda::service::ReadModel> ReadModels(
     const eda::service::UseCases<application::Ports>& app);
 
