@@ -87,15 +87,19 @@ chaos: configure
 # each for FUZZ_SECONDS; what they find grows tests/fuzz/corpus/<target>, which `make test`
 # replays (commit it). A crash stops the run and leaves its input as crash-* in the working
 # directory.
+# The service targets (tests/fuzz/service_fuzz.h) start PostgreSQL and nats-server themselves
+# and first write a seed per RPC and consumed message into their corpus (FUZZ_WRITE_SEEDS).
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS ?= envelope_fuzz
+FUZZ_TARGETS ?= envelope_fuzz stores_fuzz customers_fuzz baskets_fuzz depot_fuzz ordering_fuzz \
+	payments_fuzz cosec_fuzz notifications_fuzz search_fuzz
 fuzz:
 	@DEPS_EXTRA="clang libclang-rt-14-dev" bash deploy/local/deps.sh
 	@cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz --target $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
-	  build/fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  EDA_SOURCE_DIR=$(CURDIR) FUZZ_WRITE_SEEDS=tests/fuzz/corpus/$$t \
+	    build/fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    tests/fuzz/corpus/$$t || exit 1; \
 	done
 

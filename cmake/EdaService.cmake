@@ -6,7 +6,8 @@
 #                       only the gRPC API's proto for a service without api/ (publishes nothing)
 #   <ctx>_domain        the DOMAIN sources and domain/<ctx>_domain.proto, linking no
 #                       infrastructure (eda_domain_library); DOMAIN_TESTS link only it
-#   <ctx>_lib           the LIB sources (application, postgres, grpc, handlers) and the embedded
+#   <ctx>_lib           the LIB sources (application, postgres, grpc, handlers), service.cc (its
+#                       Wire(): the service's objects wired to a Runtime) and the embedded
 #                       migrations/ (<ctx>::postgres::Migrations()); LIB_TESTS are unit tests of it
 #   <ctx>               main.cc
 #   <ctx>_service_test  <ctx>_service_test.cc, an integration test with <CTX>_BIN set
@@ -32,7 +33,7 @@ function(eda_service ctx)
   eda_unit_test(${ctx}_domain_test ${ARG_DOMAIN_TESTS})
   target_link_libraries(${ctx}_domain_test PRIVATE ${ctx}_domain)
 
-  add_library(${ctx}_lib ${ARG_LIB})
+  add_library(${ctx}_lib ${ARG_LIB} service.cc)
   eda_target_warnings(${ctx}_lib)
   target_link_libraries(${ctx}_lib PUBLIC ${ctx}_domain ${ctx}_api eda::service eda::eventsourcing)
   eda_embed_migrations(${ctx}_lib ${ctx}::postgres ${CMAKE_CURRENT_SOURCE_DIR}/migrations)

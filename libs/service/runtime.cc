@@ -288,18 +288,19 @@ absl::Status Runtime::Consume(const std::string& durable, outbox::MessageHandler
                                       std::move(handler)));
   for (const messaging::ConsumerSpec& spec : topology_.ConsumersOf(settings_.name)) {
     if (spec.durable != durable) continue;
-    EDA_ASSIGN_OR_RETURN(std::unique_ptr<messaging::PullConsumer> consumer,
-                         messaging::PullConsumer::Start(
-                             *nats_,
-                             {.service = settings_.name,
-                              .consumer = spec,
-                              .workers = options.workers,
-                              .ready = [this] { return db_health_->healthy(); }},
-                             OnlyNamed(std::move(options.names),
-                                       outbox::TransactionalHandler(
-                                           *pool_, durable, std::move(handler), spec.max_deliver)),
-                             metrics_));
+    messaging::BatchHandler batch = OnlyNamed(
+        std::move(options.names),
+        outbox::TransactionalHandler(*pool_, durable, std::move(handler), spec.max_deliver));
+    EDA_ASSIGN_OR_RETURN(
+        std::unique_ptr<messaging::PullConsumer> consumer,
+        messaging::PullConsumer::Start(*nats_,
+                                       {.service = settings_.name,
+                                        .consumer = spec,
+                                        .workers = options.workers,
+                                        .ready = [this] { return db_health_->healthy(); }},
+                                       batch, metrics_));
     consumers_.push_back(std::move(consumer));
+    batch_handlers_[durable] = std::move(batch);
     return absl::OkStatus();
   }
   return absl::NotFoundError(
@@ -334,8 +335,17 @@ void Runtime::ConsumeOrExit(const std::string& durable, outbox::MessageHandler h
   }
 }
 
-int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
-  absl::StatusOr<std::unique_ptr<grpcserver::Server>> server = grpcserver::Server::Start(
+absl::StatusOr<messaging::BatchHandler> Runtime::BatchHandlerOf(const std::string& durable) const {
+  auto it = batch_handlers_.find(durable);
+  if (it == batch_handlers_.end()) {
+    return absl::NotFoundError(absl::StrCat(settings_.name, " does not consume ", durable));
+  }
+  return it->second;
+}
+
+absl::StatusOr<std::unique_ptr<grpcserver::Server>> Runtime::StartGrpc(
+    std::vector<grpcserver::ServiceEntry> services) {
+  return grpcserver::Server::Start(
       {.address = absl::StrCat(settings_.rpc_host, ":", settings_.rpc_port),
        .shutdown_timeout = settings_.shutdown_timeout,
        .drain_delay = settings_.drain_delay,
@@ -349,6 +359,10 @@ int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
        .calls = grpcserver::CallLimits{.max_calls = settings_.rpc_max_calls,
                                        .default_deadline = settings_.rpc_default_deadline}},
       std::move(services), metrics_, ops_.get());
+}
+
+int Runtime::Serve(std::vector<grpcserver::ServiceEntry> services) {
+  absl::StatusOr<std::unique_ptr<grpcserver::Server>> server = StartGrpc(std::move(services));
   if (!server.ok()) {
     LOG_ERROR() << "cannot serve gRPC" << KV("error", server.status());
     StopWork();

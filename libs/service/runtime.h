@@ -97,6 +97,15 @@ struct ConsumeOptions {
   std::vector<std::string> names;
 };
 
+// A service's own objects wired to a started Runtime by its Wire() (services/<ctx>/service.h):
+// use cases built, consumers started, read models declared, and the gRPC services for Serve().
+// `objects` owns what the consumers' handlers and the gRPC services use; it must outlive Serve()
+// (which stops the consumers before it returns).
+struct Wired {
+  std::vector<grpcserver::ServiceEntry> grpc;
+  std::shared_ptr<void> objects;
+};
+
 class Runtime final {
  public:
   // Everything up to (not including) serving: pool + migrations, NATS + streams, relay, ops port.
@@ -139,6 +148,17 @@ class Runtime final {
   // AddReadModel for a service's main(): on failure it logs the reason and exits the process (1).
   void AddReadModelOrExit(ReadModel model);
 
+  // The handler a durable's consumer gives its fetched batches (the name filter, inbox,
+  // transaction and the service's handler, as Consume composed them): for driving a service's
+  // message handling in process without NATS (the fuzz targets). Errors: NotFound for a durable
+  // not consumed.
+  absl::StatusOr<messaging::BatchHandler> BatchHandlerOf(const std::string& durable) const;
+
+  // Starts the gRPC server of the service's API with the configured address, TLS and limits
+  // (what Serve does first; the fuzz targets serve in process with it).
+  absl::StatusOr<std::unique_ptr<grpcserver::Server>> StartGrpc(
+      std::vector<grpcserver::ServiceEntry> services);
+
   // Serves gRPC until SIGTERM/SIGINT (eda::ShutdownSignal), then shuts down in order: not ready,
   // drain, gRPC stop, consumers drained, relay stopped, connections closed. Returns the exit
   // code for main.
@@ -159,6 +179,7 @@ class Runtime final {
   std::unique_ptr<messaging::Connection> nats_;
   std::unique_ptr<outbox::Relay> relay_;
   std::vector<std::unique_ptr<messaging::PullConsumer>> consumers_;
+  std::map<std::string, messaging::BatchHandler> batch_handlers_;  // by durable
   std::vector<ReadModel> read_models_;
   std::atomic<bool> serving_{false};  // gRPC is up (readiness)
   std::atomic<int> admin_port_{0};

@@ -2,10 +2,7 @@
 // (gRPC health and the admin API's ListSagas/GetSaga for inspection); OrderCreated starts a saga,
 // the replies move it, commands go out through the outbox, and a sweeper fails the steps whose
 // replies are overdue and retries failed compensations.
-#include "libs/service/runtime.h"
-#include "services/cosec/handlers/handlers.h"
-#include "services/cosec/saga/create_order.h"
-#include "services/ordering/api/messages.h"
+#include "services/cosec/service.h"
 
 int main(int argc, char** argv) {
   eda::saga::Options options;
@@ -19,10 +16,6 @@ int main(int argc, char** argv) {
     positive("SAGA_RETRY_MAX", options.retry_max);
     positive("SAGA_RETENTION", options.retention);
   });
-  cosec::handlers::CreateOrder saga(cosec::CreateOrderSaga(), options, rt->pool(), &rt->metrics());
-  rt->ConsumeOrExit("cosec-ordering", cosec::handlers::OrderEvents(saga),
-                    {.names = {ordering::api::kOrderCreated}});
-  rt->ConsumeOrExit("cosec-replies", saga.ReplyHandler());
-  saga.StartSweeper();
-  return rt->Serve({});
+  eda::service::Wired service = cosec::Wire(*rt, options);
+  return rt->Serve(service.grpc);
 }

@@ -2,11 +2,13 @@
 // kept from the customers' events (asking the customers service on a miss), and a text message
 // to the customer for each order created, ready, canceled and completed, through the configured
 // sender (NOTIFICATIONS_SENDER=log, the default, or http with NOTIFICATIONS_HTTP_URL).
-#include "libs/service/runtime.h"
-#include "services/notifications/grpc/server.h"
-#include "services/notifications/handlers/handlers.h"
+#include <memory>
+#include <string>
+#include <utility>
+
 #include "services/notifications/postgres/adapters.h"
 #include "services/notifications/senders/senders.h"
+#include "services/notifications/service.h"
 
 int main(int argc, char** argv) {
   std::unique_ptr<notifications::application::Sender> sender;
@@ -28,14 +30,6 @@ int main(int argc, char** argv) {
           c.Invalid("NOTIFICATIONS_HTTP_URL", http.status().message());
         }
       });
-  notifications::grpc_api::NotificationsServer::UseCases app(
-      rt->pool(), notifications::postgres::PortsFactory(rt->OpenPeerOrExit("customers"), *sender));
-  rt->ConsumeOrExit("notification-customers", notifications::handlers::CustomerEvents(app));
-  rt->ConsumeOrExit("notification-orders", notifications::handlers::OrderEvents(app),
-                    {.names = notifications::handlers::OrderEventNames()});
-  for (eda::service::ReadModel& model : notifications::handlers::ReadModels(app)) {
-    rt->AddReadModelOrExit(std::move(model));
-  }
-  notifications::grpc_api::NotificationsServer grpc(app);
-  return rt->Serve({{&grpc, "notificationspb.NotificationsService"}});
+  eda::service::Wired service = notifications::Wire(*rt, std::move(sender));
+  return rt->Serve(service.grpc);
 }

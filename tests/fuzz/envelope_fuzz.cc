@@ -12,34 +12,9 @@
 #include <vector>
 
 #include "libs/messaging/envelope.h"
-#include "libs/messaging/registry.h"
-#include "proto/baskets/baskets_api.pb.h"
-#include "proto/customers/customers_api.pb.h"
-#include "proto/depot/depot_api.pb.h"
-#include "proto/ordering/ordering_api.pb.h"
-#include "proto/payments/payments_api.pb.h"
-#include "proto/stores/stores_api.pb.h"
+#include "tests/fuzz/api_registry.h"
 
 namespace {
-
-const eda::messaging::TypeRegistry& Registry() {
-  static const auto* registry = [] {
-    auto* r = new eda::messaging::TypeRegistry();
-    for (const google::protobuf::FileDescriptor* file :
-         {storespb::StoreCreated::descriptor()->file(),
-          customerspb::CustomerRegistered::descriptor()->file(),
-          basketspb::BasketStarted::descriptor()->file(),
-          orderingpb::OrderCreated::descriptor()->file(),
-          depotpb::ShoppingListCompleted::descriptor()->file(),
-          paymentspb::InvoicePaid::descriptor()->file()}) {
-      r->RegisterAnnotated(file);
-    }
-    r->RegisterEmpty("am.Success");
-    r->RegisterEmpty("am.Failure");
-    return r;
-  }();
-  return *registry;
-}
 
 const std::vector<std::string>& Subjects() {
   static const auto* subjects = new std::vector<std::string>{"mallbots.stores.events.Store",
@@ -66,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   absl::StatusOr<eda::messaging::Message> m = eda::messaging::DecodeEnvelope(subject, body);
   if (!m.ok()) return 0;
-  (void)Registry().Decode(m->name, m->payload);
+  (void)eda::fuzz::ApiRegistry().Decode(m->name, m->payload);
   // What decodes encodes again and decodes to the same message.
   absl::StatusOr<eda::messaging::Message> again =
       eda::messaging::DecodeEnvelope(subject, eda::messaging::EncodeEnvelope(*m));

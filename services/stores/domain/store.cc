@@ -99,8 +99,9 @@ absl::Status Product::Rebrand(std::string name, std::string description) {
 
 absl::Status Product::IncreasePrice(double price) {
   EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  if (!std::isfinite(price)) return validate::Money(price, "product price");  // not a number
   price = validate::RoundMoney(price);
-  if (!std::isfinite(price) || price < state_.price()) {
+  if (price < state_.price()) {
     return absl::InvalidArgumentError("the price change would be a decrease");
   }
   EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));
@@ -112,8 +113,9 @@ absl::Status Product::IncreasePrice(double price) {
 
 absl::Status Product::DecreasePrice(double price) {
   EDA_RETURN_IF_ERROR(CheckNotRemoved());
+  if (!std::isfinite(price)) return validate::Money(price, "product price");  // not a number
   price = validate::RoundMoney(price);
-  if (!std::isfinite(price) || price > state_.price()) {
+  if (price > state_.price()) {
     return absl::InvalidArgumentError("the price change would be an increase");
   }
   EDA_RETURN_IF_ERROR(validate::Money(price, "product price"));

@@ -1,5 +1,7 @@
 #include "services/stores/domain/store.h"
 
+#include <cmath>
+
 #include "gtest/gtest.h"
 
 namespace stores::domain {
@@ -26,6 +28,8 @@ TEST(StoreTest, ParticipationToggles) {
 TEST(ProductTest, PricesMoveByDeltasInTheRightDirection) {
   Product p = *Product::Add("p1", "s1", "Pen", "blue", "SKU1", 10.0);
   EXPECT_EQ(p.IncreasePrice(9.0).message(), "the price change would be a decrease");
+  EXPECT_EQ(p.IncreasePrice(std::nan("")).message(), "the product price must be a number");
+  EXPECT_EQ(p.DecreasePrice(-HUGE_VAL).message(), "the product price must be a number");
   ASSERT_TRUE(p.IncreasePrice(12.5).ok());
   EXPECT_DOUBLE_EQ(std::get<ProductPriceIncreased>(p.pending().back()).delta(), 2.5);
   EXPECT_EQ(p.DecreasePrice(13.0).message(), "the price change would be an increase");
