@@ -84,9 +84,9 @@ chaos: configure
 	CHAOS_ORDERS=$(ORDERS) CHAOS_SEED=$(SEED) ctest --preset $(PRESET) -R '^chaos_test$$' -V
 
 # The fuzz targets (tests/fuzz) with libFuzzer and the sanitizers, in their own tree (build/fuzz),
-# each for FUZZ_SECONDS; what they find grows tests/fuzz/corpus/<target>, which `make test`
-# replays (commit it). A crash stops the run and leaves its input as crash-* in the working
-# directory.
+# each for FUZZ_SECONDS from its corpus tests/fuzz/corpus/<target>; then the inputs it found
+# that add coverage are merged into that corpus, which `make test` replays (commit it). A crash
+# stops the run and leaves its input as crash-* in the working directory.
 # The service targets (tests/fuzz/service_fuzz.h) start PostgreSQL and nats-server themselves
 # and first write a seed per RPC and consumed message into their corpus (FUZZ_WRITE_SEEDS).
 FUZZ_SECONDS ?= 120
@@ -98,9 +98,14 @@ fuzz:
 	cmake --build --preset fuzz --target $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  found=$$(mktemp -d) && \
 	  EDA_SOURCE_DIR=$(CURDIR) FUZZ_WRITE_SEEDS=tests/fuzz/corpus/$$t \
 	    build/fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    tests/fuzz/corpus/$$t || exit 1; \
+	    $$found tests/fuzz/corpus/$$t 2>&1 | grep -Ev '^#[0-9]+.*(NEW|REDUCE|pulse)'; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	  EDA_SOURCE_DIR=$(CURDIR) build/fuzz/tests/fuzz/$$t -merge=1 tests/fuzz/corpus/$$t $$found \
+	    2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' ; \
+	  rm -rf $$found; \
 	done
 
 bench:

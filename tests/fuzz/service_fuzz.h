@@ -12,7 +12,8 @@
 // (name filter, inbox, transaction, the service's handler), without NATS.
 //
 // Findings abort the process (libFuzzer keeps the input): a call answered UNKNOWN or INTERNAL
-// (the server's "unexpected" codes), a call or a message taking longer than 10 s (a hang), a
+// (the server's "unexpected" codes; a body that does not decode as the request must only be
+// refused, as gRPC's decoder does), a call or a message taking longer than 10 s (a hang), a
 // message whose handler failed unexpectedly (retried with Internal or Unknown); and a crash or
 // sanitizer report, as anywhere.
 //
