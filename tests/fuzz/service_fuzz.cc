@@ -220,8 +220,12 @@ ServiceTarget& ServiceTarget::StartOrDie(const std::string& name,
 
 void ServiceTarget::Impl::WriteSeeds(const std::string& dir) const {
   std::filesystem::create_directories(dir);
+  // A seed already there is kept: the same seed encodes differently from run to run (protobuf
+  // map order), and the corpus should not change for nothing.
   auto write = [&dir](const std::string& label, size_t entry, const std::string& body) {
-    std::ofstream out(std::filesystem::path(dir) / FileName(label), std::ios::binary);
+    const std::filesystem::path path = std::filesystem::path(dir) / FileName(label);
+    if (std::filesystem::exists(path)) return;
+    std::ofstream out(path, std::ios::binary);
     out.put(static_cast<char>(entry));
     out << body;
   };
