@@ -7,6 +7,10 @@
 # publish exactly its topology subjects and its dead letters, to use the JetStream API only for its
 # own streams and its own durables (created only with their topology filter subject), and to
 # receive replies only on its own inbox prefix _INBOX_<service>.
+# The owner of a stream also provisions the subscribers' durables on it.
+# One user per subscriber account (`subscriber` lines, password in DIR/nats-<name>.pass), allowed
+# only to read through its durables: consumer info, next messages and acks on them, replies on
+# its inbox prefix _INBOX_<name>; no publishing, no other consumer, no stream or consumer changes.
 # An "admin" user (DIR/nats-admin.pass) may do everything. Prints the configuration on stdout.
 set -euo pipefail
 
@@ -60,6 +64,8 @@ for svc in $services; do
     $1 == "stream" && $2 == s {
       print "$JS.API.STREAM.CREATE." $3; print "$JS.API.STREAM.UPDATE." $3; print "$JS.API.STREAM.INFO." $3
     }
+    $1 == "stream" && $2 == s { owned[$3] = 1 }
+    $1 == "subscriber" { sub_durable[$3 "." $4] = $5 }
     $1 == "consume" && $2 == s {
       c = $4 "." $3
       # Create/update only with the topology filter: the server checks the filter in the API
@@ -74,6 +80,13 @@ for svc in $services; do
       consumes = 1
     }
     END {
+      for (c in sub_durable) {  # c = <durable>.<STREAM>: provisioned by the stream owner
+        split(c, parts, ".")
+        if (parts[2] in owned) {
+          print "$JS.API.CONSUMER.CREATE." parts[2] "." parts[1] "." sub_durable[c]
+          print "$JS.API.CONSUMER.INFO." parts[2] "." parts[1]
+        }
+      }
       if (consumes) {
         # Dead letters: publish its own; ensure the shared streams (their topology limits).
         print "mallbots.deadletter." s ".>"
@@ -89,6 +102,20 @@ for svc in $services; do
   echo "      permissions: {"
   echo "        publish: { allow: [$pub] }"
   echo "        subscribe: { allow: [\"_INBOX_$svc.>\"] }"
+  echo "      } }"
+done
+subscribers=$(awk '$1 == "subscriber" {print $2}' "$topology" | sort -u)
+for name in $subscribers; do
+  pub=$(awk -v n="$name" '
+    $1 == "subscriber" && $2 == n {
+      c = $4 "." $3
+      print "$JS.API.CONSUMER.INFO." c; print "$JS.API.CONSUMER.MSG.NEXT." c; print "$JS.ACK." c ".>"
+    }
+    END { print "$JS.API.INFO" }' "$topology" | sort -u | awk '{printf "%s\"%s\"", (NR > 1 ? ", " : ""), $0}')
+  echo "    { user: \"$name\", password: \"$(secret "$name")\","
+  echo "      permissions: {"
+  echo "        publish: { allow: [$pub] }"
+  echo "        subscribe: { allow: [\"_INBOX_$name.>\"] }"
   echo "      } }"
 done
 echo "  ]"

@@ -180,6 +180,7 @@ write_env() {  # connection settings for tools (mallctl, tests against the stack
     echo "MALLBOTS_NATS_URL=nats://127.0.0.1:$NATS_PORT"
     echo "MALLBOTS_NATS_ADMIN_USER=admin"
     echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
+    echo "MALLBOTS_TOPOLOGY=$TOPOLOGY"
     for svc in "${SERVICES[@]}"; do
       (. "$ROOT/deploy/local/service-env.sh" "$svc"
        echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT"

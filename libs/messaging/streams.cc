@@ -149,6 +149,7 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("topology file ", path, " cannot be read"));
   Topology t;
+  std::vector<int> subscriber_lines;  // for the checks after the whole file is read
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
@@ -175,11 +176,70 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
     } else if (f[0] == "consume" && f.size() == 5) {
       t.consumers.push_back(
           {f[1], ConsumerSpec{.stream = f[3], .durable = f[2], .filter_subject = f[4]}});
+    } else if (f[0] == "subscriber" && f.size() == 5) {
+      t.subscribers.push_back(
+          {f[1], ConsumerSpec{.stream = f[3], .durable = f[2], .filter_subject = f[4]}});
+      subscriber_lines.push_back(n);
     } else {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", n, ": cannot parse '", line, "'"));
     }
   }
+  for (size_t i = 0; i < t.subscribers.size(); ++i) {
+    if (absl::Status s = t.CheckSubscriber(t.subscribers[i]); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", subscriber_lines[i], ": ", s.message()));
+    }
+  }
   return t;
+}
+
+absl::Status Topology::CheckSubscriber(const Subscriber& sub) const {
+  const ConsumerSpec& spec = sub.spec;
+  bool service = sub.name == "admin";
+  for (const Stream& s : streams) service |= s.owner == sub.name;
+  for (const Consumer& c : consumers) service |= c.service == sub.name;
+  for (const auto& publish : publishes) service |= publish.first == sub.name;
+  if (service) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subscriber ", sub.name, ": the name of a service's (or the admin's) user"));
+  }
+  const Stream* stream = nullptr;
+  for (const Stream& s : streams) {
+    if (s.spec.name == spec.stream) stream = &s;
+  }
+  if (stream == nullptr || stream->owner == kShared) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subscriber ", sub.name, ": ", spec.stream, " is no stream of a service"));
+  }
+  const bool inside =
+      std::any_of(stream->spec.subjects.begin(), stream->spec.subjects.end(),
+                  [&](const std::string& p) { return SubjectMatches(p, spec.filter_subject); });
+  if (!inside) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subscriber ", sub.name, ": ", spec.filter_subject, " is not a subject of ", spec.stream));
+  }
+  int taken = 0;
+  for (const Consumer& c : consumers) {
+    taken += c.spec.stream == spec.stream && c.spec.durable == spec.durable;
+  }
+  for (const Subscriber& other : subscribers) {
+    taken += other.spec.stream == spec.stream && other.spec.durable == spec.durable;
+  }
+  if (taken > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("subscriber ", sub.name, ": durable ",
+                                                   spec.durable, " on ", spec.stream, " is taken"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<ConsumerSpec> Topology::SubscriberDurablesOn(const std::string& service) const {
+  std::vector<ConsumerSpec> out;
+  for (const Subscriber& sub : subscribers) {
+    for (const Stream& s : streams) {
+      if (s.owner == service && s.spec.name == sub.spec.stream) out.push_back(sub.spec);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> Topology::PeersOf(const std::string& service) const {

@@ -63,23 +63,37 @@ struct Topology {
     std::string service;
     ConsumerSpec spec;
   };
+  // A subscriber account (`subscriber` lines): a NATS user that may only read through its
+  // durables, which the stream's owner provisions.
+  struct Subscriber {
+    std::string name;
+    ConsumerSpec spec;
+  };
   std::vector<Stream> streams;
   std::vector<std::pair<std::string, std::string>> publishes;  // (service, subject)
   std::vector<Consumer> consumers;
+  std::vector<Subscriber> subscribers;
   std::vector<std::pair<std::string, std::string>> calls;  // (service, peer it calls over gRPC)
 
-  // Errors: NotFound (no file), InvalidArgument naming the line that does not parse.
+  // Errors: NotFound (no file), InvalidArgument naming the line that does not parse, or a
+  // subscriber line naming an unknown stream, a filter outside it, a durable taken on that
+  // stream, or a service's name (or admin) as its account.
   static absl::StatusOr<Topology> Load(const std::string& path);
 
   std::vector<StreamSpec> StreamsOwnedBy(const std::string& service) const;
   // The streams of `stream * ...` lines, or when there is none the default DeadLetterStream().
   std::vector<StreamSpec> SharedStreams() const;
   std::vector<ConsumerSpec> ConsumersOf(const std::string& service) const;
+  // The subscribers' durables on the streams `service` owns (it provisions them).
+  std::vector<ConsumerSpec> SubscriberDurablesOn(const std::string& service) const;
   // The peers `service` calls synchronously (its `call` lines).
   std::vector<std::string> PeersOf(const std::string& service) const;
   // Where `service` may send replies to commands: the reply subjects (a `replies` token, as in
   // mallbots.cosec.replies.CreateOrder) it may publish that none of its own streams takes.
   std::vector<std::string> ReplyChannelsOf(const std::string& service) const;
+
+ private:
+  absl::Status CheckSubscriber(const Subscriber& sub) const;
 };
 
 // The stream holding every service's dead letters (subjects mallbots.deadletter.<service>.>),

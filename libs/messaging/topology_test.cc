@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,6 +32,51 @@ TEST(TopologyTest, ReplyChannelsAreReplySubjectsAServiceMayPublishOutsideItsOwnS
   EXPECT_THAT(topology->ReplyChannelsOf("cosec"), IsEmpty());
   EXPECT_THAT(topology->ReplyChannelsOf("stores"), IsEmpty());
   EXPECT_THAT(topology->ReplyChannelsOf("nobody"), IsEmpty());
+}
+
+TEST(TopologyTest, SubscriberDurablesAreProvisionedByTheStreamsOwner) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/topology.conf";
+  std::ofstream(path) << "stream     ordering ORDERING mallbots.ordering.events.>\n"
+                      << "consume    payments payment-orders ORDERING mallbots.ordering.events.>\n"
+                      << "subscriber analytics analytics-orders ORDERING "
+                         "mallbots.ordering.events.Order  # a comment\n";
+  absl::StatusOr<Topology> topology = Topology::Load(path);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  ASSERT_EQ(topology->subscribers.size(), 1u);
+  EXPECT_EQ(topology->subscribers[0].name, "analytics");
+  std::vector<ConsumerSpec> durables = topology->SubscriberDurablesOn("ordering");
+  ASSERT_EQ(durables.size(), 1u);
+  EXPECT_EQ(durables[0].durable, "analytics-orders");
+  EXPECT_EQ(durables[0].stream, "ORDERING");
+  EXPECT_EQ(durables[0].filter_subject, "mallbots.ordering.events.Order");
+  EXPECT_THAT(topology->SubscriberDurablesOn("payments"), IsEmpty());
+  EXPECT_THAT(topology->ConsumersOf("analytics"), IsEmpty());  // no service of its own
+}
+
+TEST(TopologyTest, BadSubscriberLinesNameTheLineAndTheProblem) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/topology.conf";
+  const std::string head =
+      "stream ordering ORDERING mallbots.ordering.events.>\n"
+      "stream * DEADLETTER mallbots.deadletter.>\n"
+      "consume payments payment-orders ORDERING mallbots.ordering.events.>\n";
+  for (const auto& [line, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"subscriber a a-orders NOPE mallbots.ordering.events.Order", "NOPE is no stream"},
+           {"subscriber a a-dead DEADLETTER mallbots.deadletter.>", "DEADLETTER is no stream"},
+           {"subscriber a a-orders ORDERING mallbots.stores.events.Store",
+            "mallbots.stores.events.Store is not a subject of ORDERING"},
+           {"subscriber a payment-orders ORDERING mallbots.ordering.events.Order",
+            "durable payment-orders on ORDERING is taken"},
+           {"subscriber payments p ORDERING mallbots.ordering.events.Order", "a service's"},
+           {"subscriber admin p ORDERING mallbots.ordering.events.Order", "a service's"},
+           {"subscriber a a-orders ORDERING", "cannot parse"}}) {
+    std::ofstream(path) << head << line << "\n";
+    absl::StatusOr<Topology> topology = Topology::Load(path);
+    ASSERT_FALSE(topology.ok()) << line;
+    EXPECT_THAT(topology.status().message(), HasSubstr(":4: ")) << line;
+    EXPECT_THAT(topology.status().message(), HasSubstr(problem)) << line;
+  }
 }
 
 TEST(TopologyTest, StreamOptionsGiveRetentionLimits) {

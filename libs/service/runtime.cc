@@ -195,6 +195,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
   }
+  // The durables of the subscriber accounts on its streams (they may not create their own).
+  for (const messaging::ConsumerSpec& durable : rt->topology_.SubscriberDurablesOn(settings.name)) {
+    EDA_RETURN_IF_ERROR(messaging::EnsureConsumer(rt->nats_->js(), durable));
+  }
   if (!rt->topology_.ConsumersOf(settings.name).empty()) {
     for (const messaging::StreamSpec& stream : rt->topology_.SharedStreams()) {
       EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));

@@ -134,6 +134,22 @@ TEST_F(OrderingServiceTest, CreateOrderChecksItsInputAndPublishesOrderCreated) {
 }
 
 // [REF-DEFECT] the reference answers an unknown id with an empty order.
+TEST_F(OrderingServiceTest, ItProvisionsTheSubscriberDurablesOnItsStream) {
+  // The topology's `subscriber example-node example-node-orders ORDERING ...` line: the owner of
+  // ORDERING makes the durable (a subscriber account may not), reading from the start.
+  jsConsumerInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  ASSERT_EQ(
+      js_GetConsumerInfo(&info, nats_->js(), "ORDERING", "example-node-orders", nullptr, &jerr),
+      NATS_OK)
+      << jerr;
+  EXPECT_STREQ(info->Config->FilterSubject, "mallbots.ordering.events.Order");
+  EXPECT_EQ(info->Config->AckPolicy, js_AckExplicit);
+  EXPECT_EQ(info->Config->DeliverPolicy, js_DeliverAll);
+  EXPECT_EQ(info->Config->DeliverSubject, nullptr);  // a pull consumer
+  jsConsumerInfo_Destroy(info);
+}
+
 TEST_F(OrderingServiceTest, UnknownOrdersAreNotFound) {
   const std::string unknown = eda::NewUuid();
   grpc::Status s;

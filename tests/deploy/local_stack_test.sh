@@ -87,7 +87,11 @@ for svc in "${SERVICES[@]}"; do
 done
 
 users=$(grep -c 'user: "' "$MALLBOTS_HOME/nats.conf")
-check "nats has 9 service users and admin ($users)" test "$users" -eq 10
+subscribers=$(awk '$1 == "subscriber" {print $2}' "$ROOT/deploy/topology.conf" | sort -u | wc -l)
+check "nats has 9 service users, admin and $subscribers subscriber accounts ($users)" \
+  test "$users" -eq $((10 + subscribers))
+check "a subscriber's password is in the state's secrets" \
+  test -s "$MALLBOTS_HOME/secrets/nats-example-node.pass"
 check "stack.env written" grep -q "MALLBOTS_NATS_URL=nats://127.0.0.1:$MALLBOTS_NATS_PORT" "$MALLBOTS_HOME/stack.env"
 
 # A short load-generator run through its command line, every invariant checked (search too).

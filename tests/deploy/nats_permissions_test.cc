@@ -124,6 +124,31 @@ class NatsPermissionsTest : public ::testing::Test {
         absl::Seconds(5));
   }
 
+  // Fetches one message from `durable` on `stream` as `client`, bound to the durable (it may not
+  // create one), and acks it; "" when none came.
+  static std::string FetchOne(Client& client, const char* stream, const char* durable,
+                              const char* filter) {
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream;
+    so.Consumer = durable;
+    natsSubscription* raw = nullptr;
+    natsStatus s = js_PullSubscribe(&raw, client.js.get(), filter, durable, nullptr, &so, &jerr);
+    NatsSubPtr sub(raw);
+    EXPECT_EQ(s, NATS_OK) << natsStatus_GetText(s) << " jerr=" << jerr;
+    if (s != NATS_OK) return "";
+    natsMsgList list = {nullptr, 0};
+    s = natsSubscription_Fetch(&list, sub.get(), 1, 2000, &jerr);
+    std::string data;
+    if (s == NATS_OK && list.Count == 1) {
+      data.assign(natsMsg_GetData(list.Msgs[0]), natsMsg_GetDataLength(list.Msgs[0]));
+      EXPECT_EQ(natsMsg_AckSync(list.Msgs[0], nullptr, &jerr), NATS_OK);
+    }
+    natsMsgList_Destroy(&list);
+    return data;
+  }
+
   static inline eda::testing::NatsServer* server_ = nullptr;
 };
 
@@ -219,6 +244,67 @@ TEST_F(NatsPermissionsTest, ConsumersAreLimitedToTheServicesDurables) {
     natsMsgList_Destroy(&list);
   }
   EXPECT_TRUE(found);
+}
+
+TEST_F(NatsPermissionsTest, ASubscriberReadsThroughItsDurableOnlyAndResumesIt) {
+  constexpr char kFilter[] = "mallbots.ordering.events.Order";
+  constexpr char kDurable[] = "example-node-orders";
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  // The stream's owner provisions the subscriber's durable, as its runtime does at startup.
+  Client ordering = As("ordering");
+  ASSERT_EQ(AddStream(ordering.js.get(), "ORDERING", "mallbots.ordering.events.>", &jerr), NATS_OK);
+  ASSERT_EQ(AddConsumer(ordering.js.get(), "ORDERING", kDurable, kFilter), NATS_OK);
+  ASSERT_EQ(Publish(ordering.js.get(), kFilter, "order-1"), NATS_OK);
+  ASSERT_EQ(Publish(ordering.js.get(), kFilter, "order-2"), NATS_OK);
+
+  {
+    Client sub = As("example-node");
+    EXPECT_EQ(FetchOne(sub, "ORDERING", kDurable, kFilter), "order-1");
+  }
+  {  // After a restart (a new connection) it goes on where it was: nothing lost, nothing again.
+    Client sub = As("example-node");
+    EXPECT_EQ(FetchOne(sub, "ORDERING", kDurable, kFilter), "order-2");
+  }
+
+  // Everything else is refused, and the stream and the durable stay as they were.
+  const uint64_t messages = StreamMessages("ORDERING");
+  Client sub = As("example-node");
+  EXPECT_NE(Publish(sub.js.get(), kFilter, "forged"), NATS_OK);
+  EXPECT_TRUE(PermissionViolation(sub.conn.get()));
+  EXPECT_NE(AddConsumer(sub.js.get(), "ORDERING", kDurable, kFilter), NATS_OK);
+  EXPECT_NE(AddConsumer(sub.js.get(), "ORDERING", "example-node-mine", kFilter), NATS_OK);
+  EXPECT_NE(js_DeleteConsumer(sub.js.get(), "ORDERING", kDurable, nullptr, &jerr), NATS_OK);
+  jsStreamInfo* si = nullptr;
+  EXPECT_NE(js_GetStreamInfo(&si, sub.js.get(), "ORDERING", nullptr, &jerr), NATS_OK);
+  jsStreamInfo_Destroy(si);
+  EXPECT_NE(js_PurgeStream(sub.js.get(), "ORDERING", nullptr, &jerr), NATS_OK);
+  EXPECT_NE(js_DeleteStream(sub.js.get(), "ORDERING", nullptr, &jerr), NATS_OK);
+  natsMsg* got = nullptr;
+  EXPECT_NE(js_GetMsg(&got, sub.js.get(), "ORDERING", 1, nullptr, &jerr), NATS_OK);
+  natsMsg_Destroy(got);
+  // Another consumer's messages, and the subjects themselves outside JetStream.
+  ASSERT_EQ(AddConsumer(As("payments").js.get(), "ORDERING", "payment-orders", kFilter), NATS_OK);
+  natsMsg* reply = nullptr;
+  EXPECT_NE(natsConnection_RequestString(&reply, sub.conn.get(),
+                                         "$JS.API.CONSUMER.MSG.NEXT.ORDERING.payment-orders",
+                                         "{\"batch\":1}", 1000),
+            NATS_OK);
+  natsMsg_Destroy(reply);
+  Client other = As("example-node");
+  natsSubscription* raw = nullptr;
+  natsConnection_SubscribeSync(&raw, other.conn.get(), "mallbots.ordering.events.>");
+  NatsSubPtr live(raw);
+  natsConnection_Flush(other.conn.get());
+  EXPECT_TRUE(PermissionViolation(other.conn.get()));
+
+  EXPECT_EQ(StreamMessages("ORDERING"), messages);
+  jsConsumerInfo* ci = nullptr;
+  EXPECT_EQ(js_GetConsumerInfo(&ci, As("admin").js.get(), "ORDERING", kDurable, nullptr, &jerr),
+            NATS_OK);
+  if (ci != nullptr) {
+    EXPECT_EQ(ci->Delivered.Stream, 2u);
+  }
+  jsConsumerInfo_Destroy(ci);
 }
 
 TEST_F(NatsPermissionsTest, WrongPasswordAndForeignInboxAreRefused) {

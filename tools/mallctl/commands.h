@@ -64,4 +64,8 @@ int Follow(const Endpoints& nats, const std::string& id, absl::Duration timeout)
 // dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
 int DeadLetters(const Endpoints& nats, const std::vector<std::string>& args);
 
+// subscriber [NAME]: the subscriber accounts of the topology at `e.topology`, or one account's
+// connection settings (URL, user, password file, inbox prefix, durables).
+int Subscribers(const Endpoints& e, const std::string& name);
+
 }  // namespace mallctl

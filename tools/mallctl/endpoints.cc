@@ -50,6 +50,7 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
   std::ifstream in(file);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file, " (run `make up`)"));
   Endpoints e;
+  e.state_dir = dir;
   std::string line;
   while (std::getline(in, line)) {
     const size_t eq = line.find('=');
@@ -61,6 +62,8 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
       e.grpc[absl::AsciiStrToLower(svc)] = value;
     } else if (absl::ConsumePrefix(&svc, "MALLBOTS_ADMIN_")) {
       e.admin[absl::AsciiStrToLower(svc)] = value;
+    } else if (key == "MALLBOTS_TOPOLOGY") {
+      e.topology = value;
     } else if (key == "MALLBOTS_NATS_URL") {
       e.nats_url = value;
     } else if (key == "MALLBOTS_NATS_ADMIN_USER") {

@@ -42,6 +42,9 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
       Rebuilds a read model of the service (search orders, the services' caches) from the
       stream that feeds it, while the service keeps serving, showing its progress. Without a
       read model, lists the service's.
+  mallctl subscriber [<name>]
+      The subscriber accounts of the stack's topology, or one's connection settings: URL, user,
+      password file, inbox prefix and the durables it reads through.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
@@ -313,6 +316,18 @@ int main(int argc, char** argv) {
     if (!e) return mallctl::kExitUsage;
     return mallctl::Follow(*e, rest[0],
                            timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration());
+  }
+  if (command == "subscriber") {
+    if (rest.size() > 1) {
+      std::cerr << "usage: mallctl subscriber [<name>]\n";
+      return mallctl::kExitUsage;
+    }
+    absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
+    if (!e.ok()) {
+      std::cerr << e.status().message() << "\n";
+      return mallctl::kExitUsage;
+    }
+    return mallctl::Subscribers(*e, rest.empty() ? "" : rest[0]);
   }
   if (command == "dlq") {
     std::optional<mallctl::Endpoints> e = NatsEndpoints(a);

@@ -37,6 +37,7 @@ namespace mallctl {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 namespace testing = ::eda::testing;
 namespace messaging = ::eda::messaging;
@@ -493,6 +494,35 @@ TEST_F(MallctlTest, CallsEveryServicesAdminApi) {
   Result nowhere = Mallctl({"admin", "baskets", "GetInfo"});
   EXPECT_EQ(nowhere.rc, 2);
   EXPECT_THAT(nowhere.err, HasSubstr("no admin address for service 'baskets'"));
+}
+
+TEST_F(MallctlTest, PrintsASubscriberAccountsConnectionSettings) {
+  testing::TempDir home("mallctl-subscriber");
+  std::ofstream(home.path() + "/stack.env")
+      << "MALLBOTS_NATS_URL=nats://127.0.0.1:54222\n"
+      << "MALLBOTS_TOPOLOGY=" << testing::SourceDir() << "/deploy/topology.conf\n";
+  chmod((home.path() + "/stack.env").c_str(), 0600);
+
+  Result listed = RunMallctl({"subscriber"}, home.path());
+  EXPECT_EQ(listed.rc, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("example-go\nexample-node\n"));
+
+  Result shown = RunMallctl({"subscriber", "example-node"}, home.path());
+  EXPECT_EQ(shown.rc, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("url       nats://127.0.0.1:54222\n"));
+  EXPECT_THAT(shown.out, HasSubstr("user      example-node\n"));
+  EXPECT_THAT(shown.out, HasSubstr(home.path() + "/secrets/nats-example-node.pass"));
+  EXPECT_THAT(shown.out, HasSubstr("inbox     _INBOX_example-node\n"));
+  EXPECT_THAT(shown.out, HasSubstr("ORDERING   example-node-orders      "
+                                   "mallbots.ordering.events.Order\n"));
+  EXPECT_THAT(shown.out, HasSubstr("PAYMENTS   example-node-invoices    "
+                                   "mallbots.payments.events.Invoice\n"));
+  EXPECT_THAT(shown.out, Not(HasSubstr("example-go-")));
+
+  Result unknown = RunMallctl({"subscriber", "nobody"}, home.path());
+  EXPECT_EQ(unknown.rc, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no subscriber account 'nobody'"));
+  EXPECT_THAT(unknown.err, HasSubstr("it has example-go, example-node"));
 }
 
 TEST_F(MallctlTest, NoDeadLetterStreamMeansNoDeadLetters) {
