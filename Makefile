@@ -98,14 +98,18 @@ fuzz:
 	cmake --build --preset fuzz --target $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  bin=build/fuzz/tests/fuzz/$$t corpus=tests/fuzz/corpus/$$t; \
+	  export EDA_SOURCE_DIR=$(CURDIR); \
+	  FUZZ_WRITE_SEEDS=$$corpus $$bin -runs=0 $$corpus >/dev/null 2>&1 || exit 1; \
 	  found=$$(mktemp -d) && \
-	  EDA_SOURCE_DIR=$(CURDIR) FUZZ_WRITE_SEEDS=tests/fuzz/corpus/$$t \
-	    build/fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    $$found tests/fuzz/corpus/$$t 2>&1 | grep -Ev '^#[0-9]+.*(NEW|REDUCE|pulse)'; \
-	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
-	  EDA_SOURCE_DIR=$(CURDIR) build/fuzz/tests/fuzz/$$t -merge=1 tests/fuzz/corpus/$$t $$found \
-	    2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' ; \
+	  $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 $$found $$corpus \
+	    2>&1 | grep -Ev '^#[0-9]+.*(NEW|REDUCE|pulse)'; \
+	  fuzzed=$${PIPESTATUS[0]}; \
+	  $$bin -merge=1 $$corpus $$found 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files'; \
+	  test $${PIPESTATUS[0]} -eq 0 || { echo "merge failed: the inputs found are in $$found"; \
+	    exit 1; }; \
 	  rm -rf $$found; \
+	  test $$fuzzed -eq 0 || exit 1; \
 	done
 
 bench:

@@ -65,7 +65,7 @@ for svc in $services; do
       print "$JS.API.STREAM.CREATE." $3; print "$JS.API.STREAM.UPDATE." $3; print "$JS.API.STREAM.INFO." $3
     }
     $1 == "stream" && $2 == s { owned[$3] = 1 }
-    $1 == "subscriber" { sub_durable[$3 "." $4] = $5 }
+    $1 == "subscriber" { sub_durable[$3, $4] = $5 }
     $1 == "consume" && $2 == s {
       c = $4 "." $3
       # Create/update only with the topology filter: the server checks the filter in the API
@@ -80,8 +80,8 @@ for svc in $services; do
       consumes = 1
     }
     END {
-      for (c in sub_durable) {  # c = <durable>.<STREAM>: provisioned by the stream owner
-        split(c, parts, ".")
+      for (c in sub_durable) {  # c = (<durable>, <STREAM>): provisioned by the stream owner
+        split(c, parts, SUBSEP)
         if (parts[2] in owned) {
           print "$JS.API.CONSUMER.CREATE." parts[2] "." parts[1] "." sub_durable[c]
           print "$JS.API.CONSUMER.INFO." parts[2] "." parts[1]

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -195,6 +196,16 @@ absl::StatusOr<Topology> Topology::Load(const std::string& path) {
 
 absl::Status Topology::CheckSubscriber(const Subscriber& sub) const {
   const ConsumerSpec& spec = sub.spec;
+  // Names become NATS user names, inbox prefixes and subject tokens.
+  for (const std::string& name : {sub.name, spec.durable}) {
+    const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+    if (!plain) {
+      return absl::InvalidArgumentError(absl::StrCat("subscriber ", sub.name, ": '", name,
+                                                     "' is not made of letters, digits, - and _"));
+    }
+  }
   bool service = sub.name == "admin";
   for (const Stream& s : streams) service |= s.owner == sub.name;
   for (const Consumer& c : consumers) service |= c.service == sub.name;
@@ -219,8 +230,9 @@ absl::Status Topology::CheckSubscriber(const Subscriber& sub) const {
         "subscriber ", sub.name, ": ", spec.filter_subject, " is not a subject of ", spec.stream));
   }
   int taken = 0;
-  for (const Consumer& c : consumers) {
-    taken += c.spec.stream == spec.stream && c.spec.durable == spec.durable;
+  for (const Consumer& c : consumers) {  // a service's durable, or the one its rebuilds make
+    taken += c.spec.stream == spec.stream &&
+             (c.spec.durable == spec.durable || c.spec.durable + "-rebuild" == spec.durable);
   }
   for (const Subscriber& other : subscribers) {
     taken += other.spec.stream == spec.stream && other.spec.durable == spec.durable;

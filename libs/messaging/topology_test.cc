@@ -70,6 +70,11 @@ TEST(TopologyTest, BadSubscriberLinesNameTheLineAndTheProblem) {
             "durable payment-orders on ORDERING is taken"},
            {"subscriber payments p ORDERING mallbots.ordering.events.Order", "a service's"},
            {"subscriber admin p ORDERING mallbots.ordering.events.Order", "a service's"},
+           {"subscriber a payment-orders-rebuild ORDERING mallbots.ordering.events.Order",
+            "durable payment-orders-rebuild on ORDERING is taken"},
+           {"subscriber a.b a-orders ORDERING mallbots.ordering.events.Order",
+            "'a.b' is not made of letters, digits, - and _"},
+           {"subscriber a a.* ORDERING mallbots.ordering.events.Order", "'a.*' is not made of"},
            {"subscriber a a-orders ORDERING", "cannot parse"}}) {
     std::ofstream(path) << head << line << "\n";
     absl::StatusOr<Topology> topology = Topology::Load(path);

@@ -195,9 +195,14 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
   for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
   }
-  // The durables of the subscriber accounts on its streams (they may not create their own).
+  // The durables of the subscriber accounts on its streams (they may not create their own). One
+  // that cannot be made as the topology says (it exists with another filter) is logged: an
+  // outside reader's durable does not stop the service.
   for (const messaging::ConsumerSpec& durable : rt->topology_.SubscriberDurablesOn(settings.name)) {
-    EDA_RETURN_IF_ERROR(messaging::EnsureConsumer(rt->nats_->js(), durable));
+    if (absl::Status s = messaging::EnsureConsumer(rt->nats_->js(), durable); !s.ok()) {
+      LOG_ERROR() << "subscriber durable not provisioned" << KV("durable", durable.durable)
+                  << KV("stream", durable.stream) << KV("error", s);
+    }
   }
   if (!rt->topology_.ConsumersOf(settings.name).empty()) {
     for (const messaging::StreamSpec& stream : rt->topology_.SharedStreams()) {

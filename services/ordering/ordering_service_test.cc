@@ -133,7 +133,6 @@ TEST_F(OrderingServiceTest, CreateOrderChecksItsInputAndPublishesOrderCreated) {
   EXPECT_EQ(events[0].second.items(0).quantity(), 2);
 }
 
-// [REF-DEFECT] the reference answers an unknown id with an empty order.
 TEST_F(OrderingServiceTest, ItProvisionsTheSubscriberDurablesOnItsStream) {
   // The topology's `subscriber example-node example-node-orders ORDERING ...` line: the owner of
   // ORDERING makes the durable (a subscriber account may not), reading from the start.
@@ -150,6 +149,7 @@ TEST_F(OrderingServiceTest, ItProvisionsTheSubscriberDurablesOnItsStream) {
   jsConsumerInfo_Destroy(info);
 }
 
+// [REF-DEFECT] the reference answers an unknown id with an empty order.
 TEST_F(OrderingServiceTest, UnknownOrdersAreNotFound) {
   const std::string unknown = eda::NewUuid();
   grpc::Status s;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "libs/common/ids.h"
 #include "libs/messaging/envelope.h"
 #include "libs/messaging/streams.h"
 #include "libs/observability/logging.h"
@@ -220,12 +221,15 @@ ServiceTarget& ServiceTarget::StartOrDie(const std::string& name,
 
 void ServiceTarget::Impl::WriteSeeds(const std::string& dir) const {
   std::filesystem::create_directories(dir);
-  // A seed already there is kept: the same seed encodes differently from run to run (protobuf
-  // map order), and the corpus should not change for nothing.
+  // A seed already there for the same entry is kept: the same seed encodes differently from run
+  // to run (protobuf map order), and the corpus should not change for nothing. One whose first
+  // byte names another entry (RPCs or durables were added) is written again.
   auto write = [&dir](const std::string& label, size_t entry, const std::string& body) {
     const std::filesystem::path path = std::filesystem::path(dir) / FileName(label);
-    if (std::filesystem::exists(path)) return;
-    std::ofstream out(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary);
+    if (char first = 0; in.get(first) && static_cast<uint8_t>(first) == entry) return;
+    in.close();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.put(static_cast<char>(entry));
     out << body;
   };
@@ -300,6 +304,9 @@ void ServiceTarget::Impl::Call(const Entry& e, const std::string& body) const {
 void ServiceTarget::Impl::Deliver(const Entry& e, const std::string& body) const {
   absl::StatusOr<messaging::Message> m = messaging::DecodeEnvelope(e.subject, body);
   if (!m.ok()) return;  // the consumer dead-letters it before any handler (consumer.cc)
+  // A message id of its own: the inbox would take a second input with an id already handled
+  // for a duplicate, and its handler would not run.
+  m->id = NewUuid();
   const absl::Time start = absl::Now();
   std::vector<messaging::Outcome> outcomes =
       e.handler({{.message = *m, .stream_seq = 1, .stored_at = absl::Now()}});

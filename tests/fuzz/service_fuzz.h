@@ -26,7 +26,8 @@
 //
 // FUZZ_WRITE_SEEDS=<dir>: the first input also writes a seed per entry into <dir> (a request or
 // message with every field set, ids the same UUID throughout), which `make fuzz` does for the
-// corpus it starts from.
+// corpus it starts from (a run of no inputs, `-runs=0`, before fuzzing). Each message is handed
+// over with a new id, so the inbox never takes it for one already handled.
 #pragma once
 
 #include <cstddef>
