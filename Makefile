@@ -61,10 +61,12 @@ status:
 logs:
 	@bash $(STACK) logs
 
-# The npm packages of the third-party client test, reinstalled when the lock file changes.
-NODE_DEPS := tests/thirdparty/node_modules/.package-lock.json
-$(NODE_DEPS): tests/thirdparty/package-lock.json | deps
-	cd tests/thirdparty && npm ci --no-audit --no-fund --loglevel=error
+# The npm packages of the third-party client test and of the Node.js subscriber example, each
+# reinstalled when its lock file changes.
+NODE_DEPS := tests/thirdparty/node_modules/.package-lock.json \
+	examples/subscribers/node/node_modules/.package-lock.json
+%/node_modules/.package-lock.json: %/package-lock.json | deps
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
 test: build $(NODE_DEPS)
 	ctest --preset $(PRESET)

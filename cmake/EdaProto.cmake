@@ -44,27 +44,21 @@ endfunction()
 
 set(EDA_PROTO_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})  # where EdaEmbedDescriptorSet.cmake is
 
-# eda_embed_descriptor_set(<target> <namespace>)
+# eda_public_protos(<out-var>)
 #
-# Adds to <target> a generated source defining `std::string_view <namespace>::DescriptorSet()`:
-# a serialized google.protobuf.FileDescriptorSet of every context's public protos, each preceded
-# by its imports. The contexts are the services deploy/topology.conf names (in its order); the
-# public protos of a context are proto/<context>/<context>_service.proto (its gRPC API) and
-# proto/<context>/<context>_api.proto (its integration messages), where they exist. A tool builds
-# a DescriptorPool from it and so knows every context's services and messages without linking
-# their code.
-function(eda_embed_descriptor_set target namespace)
+# The public protos of every context, in the order deploy/topology.conf names the contexts (its
+# services): proto/<context>/<context>_service.proto (its gRPC API) and
+# proto/<context>/<context>_api.proto (its integration messages), where they exist.
+function(eda_public_protos out)
   set(topology ${PROJECT_SOURCE_DIR}/deploy/topology.conf)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${topology})
-  file(STRINGS ${topology} entries REGEX "^[a-z]+[ \t]+[a-z]")
+  file(STRINGS ${topology} entries REGEX "^(stream|publish|consume|call)[ \t]+[a-z]")
   set(contexts)
   foreach(entry IN LISTS entries)
     string(REGEX MATCH "^[a-z]+[ \t]+([a-z0-9_]+)" _ "${entry}")
     list(APPEND contexts ${CMAKE_MATCH_1})
   endforeach()
   list(REMOVE_DUPLICATES contexts)
-  # Also makes the build configure again when a proto file appears or goes.
-  file(GLOB_RECURSE all_protos CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/proto/*.proto)
   set(protos)
   foreach(context IN LISTS contexts)
     foreach(kind service api)
@@ -75,8 +69,21 @@ function(eda_embed_descriptor_set target namespace)
     endforeach()
   endforeach()
   if(NOT protos)
-    message(FATAL_ERROR "eda_embed_descriptor_set(${target}): no context has a public proto")
+    message(FATAL_ERROR "eda_public_protos: no context has a public proto")
   endif()
+  set(${out} ${protos} PARENT_SCOPE)
+endfunction()
+
+# eda_embed_descriptor_set(<target> <namespace>)
+#
+# Adds to <target> a generated source defining `std::string_view <namespace>::DescriptorSet()`:
+# a serialized google.protobuf.FileDescriptorSet of every context's public protos
+# (eda_public_protos), each preceded by its imports. A tool builds a DescriptorPool from it and so
+# knows every context's services and messages without linking their code.
+function(eda_embed_descriptor_set target namespace)
+  eda_public_protos(protos)
+  # Also makes the build configure again when a proto file appears or goes.
+  file(GLOB_RECURSE all_protos CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/proto/*.proto)
   set(set_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_descriptor_set.pb)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_descriptor_set.cc)
   add_custom_command(

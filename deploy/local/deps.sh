@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev
   postgresql nats-server prometheus
   curl procps iproute2 util-linux clang-format openssl
+  # The Go subscriber example (examples/subscribers/go), built in GOPATH mode.
+  golang-go golang-github-nats-io-go-nats-dev golang-google-protobuf-dev
 )
 # More for one target only (make fuzz: clang and its libFuzzer runtime).
 read -r -a extra <<<"${DEPS_EXTRA:-}"

@@ -1,12 +1,13 @@
 // A client outside C++ fills and checks out a basket through @grpc/grpc-js (our .proto files,
 // loaded with @grpc/proto-loader) and sees the order it becomes: ordersapi.OrderCreated with the
-// basket's id on the ordering stream, read through a durable of its own with nats.js.
+// basket's id on the ordering stream, read with nats.js as the subscriber account example-node
+// (deploy/topology.conf) through its durable example-node-orders.
 //
-// Environment: STORES_ADDR, BASKETS_ADDR (host:port), NATS_URL, optionally NATS_USER /
+// Environment: STORES_ADDR, BASKETS_ADDR (host:port), NATS_URL, NATS_USER (example-node),
 // NATS_PASSWORD.
 //   node --test tests/thirdparty/basket_checkout.test.mjs
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
-import { AckPolicy, DeliverPolicy, connect } from 'nats';
+import { connect } from 'nats';
 import protobuf from 'protobufjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -80,20 +81,11 @@ test('a basket checked out over gRPC becomes an order with its id', async (t) =>
     return true;
   });
 
-  const nc = await connect({ servers: NATS_URL, user: process.env.NATS_USER, pass: process.env.NATS_PASSWORD });
-  const durable = `nodejs-orders-${randomBytes(4).toString('hex')}`;
-  const jsm = await nc.jetstreamManager();
-  await jsm.consumers.add('ORDERING', {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: 'mallbots.ordering.events.Order',
-  });
-  t.after(async () => {
-    await jsm.consumers.delete('ORDERING', durable);
-    await nc.close();
-  });
-  const consumer = await nc.jetstream().consumers.get('ORDERING', durable);
+  // The durable the ordering service provisioned for the account (a subscriber creates none).
+  const user = process.env.NATS_USER;
+  const nc = await connect({ servers: NATS_URL, user, pass: process.env.NATS_PASSWORD, inboxPrefix: `_INBOX_${user}` });
+  t.after(() => nc.close());
+  const consumer = await nc.jetstream().consumers.get('ORDERING', `${user}-orders`);
   let order;
   const deadline = Date.now() + 20000;
   while (!order && Date.now() < deadline) {

@@ -1,12 +1,12 @@
 // A client outside C++: creates a store and a product through @grpc/grpc-js (loading our .proto
 // files with @grpc/proto-loader) and receives storesapi.StoreCreated and storesapi.ProductAdded
-// through a durable consumer of its own with nats.js, decoding the envelope and the payloads with
-// the same .proto files (protobufjs).
+// with nats.js as the subscriber account example-node (deploy/topology.conf), through its durable
+// example-node-stores, decoding the envelope and the payloads with the same .proto files
+// (protobufjs).
 //
-// Environment: STORES_ADDR (host:port), NATS_URL, and optionally NATS_USER / NATS_PASSWORD.
+// Environment: STORES_ADDR (host:port), NATS_URL, NATS_USER (example-node), NATS_PASSWORD.
 //   node --test tests/thirdparty/stores_client.test.mjs
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
-import { AckPolicy, DeliverPolicy, connect } from 'nats';
+import { connect } from 'nats';
 import protobuf from 'protobufjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -68,28 +68,12 @@ async function messageTypes() {
 test('creates a store and a product over gRPC and receives their events from JetStream', async (t) => {
   assert.ok(STORES_ADDR && NATS_URL, 'STORES_ADDR and NATS_URL must be set');
   const types = await messageTypes();
-  const nc = await connect({
-    servers: NATS_URL,
-    user: process.env.NATS_USER,
-    pass: process.env.NATS_PASSWORD,
-  });
-
-  // Our own durable, created before the calls; it starts at the beginning of the stream and the
-  // test picks its own events out by id. It is removed at the end, then the connection closed.
-  const durable = `nodejs-client-${randomBytes(4).toString('hex')}`;
-  const jsm = await nc.jetstreamManager();
-  let consumerCreated = false;
-  t.after(async () => {
-    if (consumerCreated) await jsm.consumers.delete('STORES', durable);
-    await nc.close();
-  });
-  await jsm.consumers.add('STORES', {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: 'mallbots.stores.events.>',
-  });
-  consumerCreated = true;
+  // A subscriber account receives replies on its own inbox prefix only, and reads through the
+  // durable the stream's owner provisioned for it (it may create none): the durable starts at the
+  // beginning of the stream and the test picks its own events out by id.
+  const user = process.env.NATS_USER;
+  const nc = await connect({ servers: NATS_URL, user, pass: process.env.NATS_PASSWORD, inboxPrefix: `_INBOX_${user}` });
+  t.after(() => nc.close());
 
   const client = storesClient();
   t.after(() => client.close());
@@ -109,7 +93,7 @@ test('creates a store and a product over gRPC and receives their events from Jet
     [product.id, 'storesapi.ProductAdded'],
   ]);
   const seen = new Map();
-  const consumer = await nc.jetstream().consumers.get('STORES', durable);
+  const consumer = await nc.jetstream().consumers.get('STORES', `${user}-stores`);
   const deadline = Date.now() + 20000;
   while (seen.size < wanted.size && Date.now() < deadline) {
     const batch = await consumer.fetch({ max_messages: 50, expires: 1000 });

@@ -1,6 +1,7 @@
 // Runs the Node.js client tests (@grpc/grpc-js, @grpc/proto-loader, nats.js) against the real
 // service binaries, PostgreSQL and nats-server started here as `make up` runs them (the
-// nats-server with the stack's users and permissions): stores_client.test.mjs against stores,
+// nats-server with the stack's users and permissions; the clients read the events as the
+// subscriber account example-node): stores_client.test.mjs against stores,
 // basket_checkout.test.mjs against stores, baskets and ordering.
 #include <cstdlib>
 #include <filesystem>
@@ -24,11 +25,12 @@ TEST(ThirdPartyClientTest, NodeClientCallsStoresAndReceivesItsEvents) {
 
   testing::TempDir tmp("thirdparty");
   const std::string log = tmp.path() + "/node.log";
-  // The client reads the events as an operator's tool would: as the NATS admin.
+  // The client reads the events as a subscriber does: as the account example-node of the
+  // topology, through the durable example-node-stores.
   testing::NatsServer& nats = testing::SharedStackNats();
   auto node = testing::Process::Start(
       {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(), "NATS_URL=" + nats.url(),
-       "NATS_USER=admin", "NATS_PASSWORD=" + nats.Password("admin"), "node", "--test",
+       "NATS_USER=example-node", "NATS_PASSWORD=" + nats.Password("example-node"), "node", "--test",
        "--test-reporter=spec", "--test-timeout=60000", dir + "/stores_client.test.mjs"},
       {.log_file = log});
   ASSERT_TRUE(node.ok()) << node.status();
@@ -57,9 +59,9 @@ TEST(ThirdPartyClientTest, NodeClientChecksOutABasketAndSeesTheOrder) {
   testing::NatsServer& nats = testing::SharedStackNats();
   auto node = testing::Process::Start(
       {"/usr/bin/env", "STORES_ADDR=" + (*stores)->grpc_target(),
-       "BASKETS_ADDR=" + (*baskets)->grpc_target(), "NATS_URL=" + nats.url(), "NATS_USER=admin",
-       "NATS_PASSWORD=" + nats.Password("admin"), "node", "--test", "--test-reporter=spec",
-       "--test-timeout=60000", dir + "/basket_checkout.test.mjs"},
+       "BASKETS_ADDR=" + (*baskets)->grpc_target(), "NATS_URL=" + nats.url(),
+       "NATS_USER=example-node", "NATS_PASSWORD=" + nats.Password("example-node"), "node", "--test",
+       "--test-reporter=spec", "--test-timeout=60000", dir + "/basket_checkout.test.mjs"},
       {.log_file = log});
   ASSERT_TRUE(node.ok()) << node.status();
   const int rc = (*node)->Wait();
