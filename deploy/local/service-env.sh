@@ -25,10 +25,10 @@ export RPC_HOST=127.0.0.1 RPC_PORT=$GRPC_PORT
 export WEB_HOST=127.0.0.1 WEB_PORT=$HTTP_PORT
 export ADMIN_HOST=127.0.0.1 ADMIN_PORT
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
-export TOPOLOGY_FILE="$ROOT/deploy/topology.conf"
+export TOPOLOGY_FILE="${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}"
 # The peers the topology's `call` lines give this service, at their local gRPC ports.
 RPC_SERVICES=""
-_calls=$(awk -v s="$_svc" '$1 == "call" && $2 == s { print $3 }' "$ROOT/deploy/topology.conf")
+_calls=$(awk -v s="$_svc" '$1 == "call" && $2 == s { print $3 }' "$TOPOLOGY_FILE")
 for _peer in $_calls; do
   _port=$(( ${MALLBOTS_GRPC_BASE:-59100} + $(_index "$_peer") ))
   RPC_SERVICES="${RPC_SERVICES:+$RPC_SERVICES,}$(echo "$_peer" | tr a-z A-Z)=127.0.0.1:$_port"

@@ -2,14 +2,17 @@
 # The local stack: a private PostgreSQL 15 cluster and nats-server with JetStream, both under one
 # state directory, plus the service binaries once they exist.
 #
-#   stack.sh up | down | status | logs | demo
+#   stack.sh up | down | status | logs | demo | nats-reload
 #
 # Environment: MALLBOTS_HOME (state directory, default <checkout>/.mallbots), MALLBOTS_PG_PORT
 # (default 55432), MALLBOTS_NATS_PORT (default 54222), MALLBOTS_BIN_DIR (service binaries,
 # default <checkout>/build/debug), WIPE=1 with `down` deletes the state directory; BOTS (how many
 # robots shop, default 3, 0 for none) and BOT_STOP_TIME (their time at each stop, default 500ms);
 # DEMO=0 skips the demo order that `up` ends with (`demo` runs it again: one order from a new
-# store to a completed, paid order, each step with its time; without robots it plays one).
+# store to a completed, paid order, each step with its time; without robots it plays one);
+# MALLBOTS_TOPOLOGY (default <checkout>/deploy/topology.conf) the messaging topology the stack
+# runs on. `nats-reload` (and `up` while nats-server runs) applies the topology's accounts to the
+# running nats-server: `mallctl subscriber add` uses it.
 #
 # As root, PostgreSQL runs as the postgres user, which must be able to enter its directory. When
 # it cannot enter the default state directory (a checkout under /root, say), PostgreSQL's
@@ -23,7 +26,9 @@ case $HOME_DIR in /*) ;; *) HOME_DIR=$PWD/$HOME_DIR ;; esac  # the postgres user
 PG_PORT=${MALLBOTS_PG_PORT:-55432}
 NATS_PORT=${MALLBOTS_NATS_PORT:-54222}
 BIN_DIR=${MALLBOTS_BIN_DIR:-$ROOT/build/debug}
-TOPOLOGY=$ROOT/deploy/topology.conf
+TOPOLOGY=${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}
+case $TOPOLOGY in /*) ;; *) TOPOLOGY=$PWD/$TOPOLOGY ;; esac
+export MALLBOTS_TOPOLOGY=$TOPOLOGY  # the services' (service-env.sh)
 PG_BIN=${MALLBOTS_PG_BIN:-/usr/lib/postgresql/15/bin}
 SERVICES=(stores customers baskets ordering payments depot notifications search cosec)
 
@@ -151,11 +156,41 @@ SQL
     -c "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC"
 }
 
+nats_conf() {  # nats_conf FILE: the server's configuration from the topology (users, permissions)
+  (umask 077; bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" \
+    --secrets "$SECRETS" --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$1")
+}
+
+# The configuration written again from the topology; a running server reloads it (SIGHUP) when
+# it changed, and keeps its connections and streams.
+nats_reload() {
+  local pid; pid=$(pidfile_pid "$RUN/nats-server.pid")
+  alive "$pid" "$HOME_DIR/nats.conf" || die "nats-server is not running: make up"
+  nats_conf "$HOME_DIR/nats.conf.new"
+  if cmp -s "$HOME_DIR/nats.conf.new" "$HOME_DIR/nats.conf"; then
+    rm -f "$HOME_DIR/nats.conf.new"
+    return
+  fi
+  reloads() { grep -c "Reloaded server configuration" "$LOGS/nats-server.log" 2>/dev/null || true; }
+  local before; before=$(reloads)
+  mv "$HOME_DIR/nats.conf.new" "$HOME_DIR/nats.conf"
+  kill -HUP "$pid"
+  local deadline=$((SECONDS + 10))
+  until [ "$(reloads)" -gt "${before:-0}" ]; do
+    [ $SECONDS -lt $deadline ] || die "nats-server did not reload its configuration (see $LOGS)"
+    sleep 0.1
+  done
+  log "nats-server reloaded its configuration (the topology's accounts)"
+}
+
 nats_up() {
   local pid; pid=$(pidfile_pid "$RUN/nats-server.pid")
-  if alive "$pid" "$HOME_DIR/nats.conf"; then log "nats-server already running (pid $pid)"; return; fi
-  (umask 077; bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" \
-    --secrets "$SECRETS" --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$HOME_DIR/nats.conf")
+  if alive "$pid" "$HOME_DIR/nats.conf"; then
+    log "nats-server already running (pid $pid)"
+    nats_reload
+    return
+  fi
+  nats_conf "$HOME_DIR/nats.conf"
   log "starting nats-server on 127.0.0.1:$NATS_PORT"
   nohup nats-server -c "$HOME_DIR/nats.conf" >>"$LOGS/nats-server.log" 2>&1 </dev/null &
   pid=$!
@@ -181,6 +216,7 @@ write_env() {  # connection settings for tools (mallctl, tests against the stack
     echo "MALLBOTS_NATS_ADMIN_USER=admin"
     echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
     echo "MALLBOTS_TOPOLOGY=$TOPOLOGY"
+    echo "MALLBOTS_STACK=$ROOT/deploy/local/stack.sh"
     for svc in "${SERVICES[@]}"; do
       (. "$ROOT/deploy/local/service-env.sh" "$svc"
        echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT"
@@ -329,5 +365,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs ;;
-  *) echo "usage: $0 up|down|status|logs|demo" >&2; exit 2 ;;
+  nats-reload) nats_reload ;;
+  *) echo "usage: $0 up|down|status|logs|demo|nats-reload" >&2; exit 2 ;;
 esac

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/messaging/subjects.h"
 
 namespace eda::testing {
 namespace {
@@ -208,9 +209,9 @@ absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connec
     natsMsg* raw = nullptr;
     if (js_GetMsg(&raw, nats.js(), stream.c_str(), seq, nullptr, &jerr) != NATS_OK) continue;
     messaging::NatsMsgPtr msg(raw);
-    if (subject != natsMsg_GetSubject(raw)) continue;
+    if (!messaging::SubjectMatches(subject, natsMsg_GetSubject(raw))) continue;
     absl::StatusOr<messaging::Message> m = messaging::DecodeEnvelope(
-        subject,
+        natsMsg_GetSubject(raw),
         absl::string_view(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw))));
     if (m.ok()) out.push_back(*std::move(m));
   }

@@ -93,8 +93,9 @@ absl::Status PublishRaw(messaging::Connection& nats, const std::string& subject,
                         absl::string_view body,
                         const std::map<std::string, std::string>& headers = {});
 
-// Every message stored on `subject` in `stream`, decoded, oldest first (undecodable ones are
-// skipped). Errors: NotFound when the stream does not exist.
+// Every message stored on `subject` (a subject or a pattern: ">" for all) in `stream`, its
+// envelope decoded, oldest first (undecodable ones are skipped). Errors: NotFound when the stream
+// does not exist.
 absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connection& nats,
                                                                const std::string& stream,
                                                                const std::string& subject);

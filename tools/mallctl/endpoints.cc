@@ -64,6 +64,8 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
       e.admin[absl::AsciiStrToLower(svc)] = value;
     } else if (key == "MALLBOTS_TOPOLOGY") {
       e.topology = value;
+    } else if (key == "MALLBOTS_STACK") {
+      e.stack_script = value;
     } else if (key == "MALLBOTS_NATS_URL") {
       e.nats_url = value;
     } else if (key == "MALLBOTS_NATS_ADMIN_USER") {

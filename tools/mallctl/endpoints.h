@@ -13,6 +13,7 @@ namespace mallctl {
 struct Endpoints {
   std::string state_dir;                     // where stack.env was read (its secrets/ beside it)
   std::string topology;                      // the stack's topology file (MALLBOTS_TOPOLOGY)
+  std::string stack_script;                  // deploy/local/stack.sh (MALLBOTS_STACK)
   std::map<std::string, std::string> grpc;   // service name ("stores") -> host:port
   std::map<std::string, std::string> admin;  // service name -> host:port of its admin API
   std::string nats_url;

@@ -45,6 +45,9 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
   mallctl subscriber [<name>]
       The subscriber accounts of the stack's topology, or one's connection settings: URL, user,
       password file, inbox prefix and the durables it reads through.
+  mallctl subscriber add <name> <durable> <STREAM> <filter>
+      Adds a subscriber account (or a durable to one) to the running local stack: the line in
+      its topology, the NATS user live, the durable provisioned; then prints the settings.
   mallctl dlq list | show SEQ | replay SEQ...|all | discard SEQ...|all
       The dead-letter stream: list entries, show one, publish entries again on their original
       subject (then remove them), or remove them.
@@ -318,8 +321,10 @@ int main(int argc, char** argv) {
                            timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration());
   }
   if (command == "subscriber") {
-    if (rest.size() > 1) {
-      std::cerr << "usage: mallctl subscriber [<name>]\n";
+    const bool add = !rest.empty() && rest[0] == "add";
+    if ((add && rest.size() != 5) || (!add && rest.size() > 1)) {
+      std::cerr << "usage: mallctl subscriber [<name>] | subscriber add <name> <durable> "
+                   "<STREAM> <filter>\n";
       return mallctl::kExitUsage;
     }
     absl::StatusOr<mallctl::Endpoints> e = mallctl::LoadEndpoints(Flag(a, "state-dir"));
@@ -327,6 +332,7 @@ int main(int argc, char** argv) {
       std::cerr << e.status().message() << "\n";
       return mallctl::kExitUsage;
     }
+    if (add) return mallctl::AddSubscriber(*e, {rest.begin() + 1, rest.end()});
     return mallctl::Subscribers(*e, rest.empty() ? "" : rest[0]);
   }
   if (command == "dlq") {

@@ -1,11 +1,20 @@
 // File: subscriber.cc
 // mallctl subscriber: what a subscriber account needs to connect, from the topology and the
-// local stack's state directory.
+// local stack's state directory; and adding one to the running local stack.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <set>
+#include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/messaging/nats.h"
 #include "libs/messaging/streams.h"
 #include "tools/mallctl/commands.h"
 
@@ -52,6 +61,83 @@ int Subscribers(const Endpoints& e, const std::string& name) {
     first = false;
   }
   return 0;
+}
+
+namespace {
+
+// Runs `bash <script> <command>` on the stack of `e` (its state directory and topology); true when
+// it succeeds (its output goes to ours).
+bool RunStack(const Endpoints& e, const std::string& command) {
+  std::cout.flush();
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::setenv("MALLBOTS_HOME", e.state_dir.c_str(), 1);
+    ::setenv("MALLBOTS_TOPOLOGY", e.topology.c_str(), 1);
+    ::execlp("bash", "bash", e.stack_script.c_str(), command.c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+int AddSubscriber(const Endpoints& e, const std::vector<std::string>& args) {
+  if (e.topology.empty() || e.stack_script.empty()) {
+    std::cerr << "the stack's state (stack.env in " << e.state_dir
+              << ") names no topology or stack script: run `make up` first\n";
+    return kExitFailed;
+  }
+  const std::string& name = args[0];
+  const std::string line = absl::StrCat("subscriber  ", absl::StrJoin(args, "  "), "\n");
+  std::ifstream in(e.topology);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string updated = text.str();
+  if (!updated.empty() && updated.back() != '\n') updated += "\n";
+  updated += line;
+  // The topology checks the line (a plain name, a stream of a service, a filter inside it, a
+  // durable not yet taken) before it replaces the file.
+  const std::string candidate = e.topology + ".new";
+  std::ofstream(candidate) << updated;
+  absl::StatusOr<eda::messaging::Topology> topology = eda::messaging::Topology::Load(candidate);
+  if (!topology.ok()) {
+    std::filesystem::remove(candidate);
+    std::cerr << "not added: " << topology.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::error_code ec;
+  std::filesystem::rename(candidate, e.topology, ec);
+  if (ec) {
+    std::cerr << "cannot replace " << e.topology << ": " << ec.message() << "\n";
+    return kExitFailed;
+  }
+  std::cout << "added to " << e.topology << ": " << line;
+  if (!RunStack(e, "nats-reload")) {
+    std::cerr << "the running nats-server did not take the account (see above); the line stays "
+                 "in the topology, `make up` applies it\n";
+    return kExitFailed;
+  }
+  // The durable now, as the admin: the stream's owner provisions it too, at its next start.
+  const eda::messaging::ConsumerSpec* spec = nullptr;
+  for (const auto& sub : topology->subscribers) {
+    if (sub.name == name && sub.spec.durable == args[1]) spec = &sub.spec;
+  }
+  auto conn = eda::messaging::Connection::Connect(
+      {.url = e.nats_url, .user = e.nats_user, .password = e.nats_password, .name = "mallctl"});
+  absl::Status provisioned =
+      conn.ok() ? eda::messaging::EnsureConsumer((*conn)->js(), *spec) : conn.status();
+  if (!provisioned.ok()) {
+    std::cout << "durable " << spec->durable << " not provisioned yet (" << provisioned.message()
+              << "): the owner of " << spec->stream << " provisions it when it starts\n";
+  } else {
+    std::cout << "durable " << spec->durable << " provisioned on " << spec->stream << "\n";
+  }
+  std::cout << "\n";
+  return Subscribers(e, name);
 }
 
 }  // namespace mallctl
