@@ -15,7 +15,7 @@ export CCACHE_MAXSIZE ?= 5G
 STACK := deploy/local/stack.sh
 
 .PHONY: help deps configure build up down status logs demo order loadgen test test-unit test-integration \
-	chaos fuzz bench clean
+	chaos fuzz bench clean docs
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
@@ -23,6 +23,7 @@ help:
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
 	@echo "make demo    one new order through the running stack, basket to completed and paid"
 	@echo "make chaos | fuzz | loadgen   long runs: faults under load, libFuzzer, load on the stack"
+	@echo "make docs    the catalogue: AsyncAPI document, HTML pages of the events and gRPC APIs"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
 deps:
@@ -33,6 +34,11 @@ configure: deps
 
 build: configure
 	cmake --build --preset $(PRESET)
+
+# The catalogue of the public contract (tools/apidocs), also part of every build.
+docs: configure
+	@cmake --build --preset $(PRESET) --target apidocs_docs >/dev/null
+	@echo "$(BUILD_DIR)/docs: asyncapi.yaml events.html grpc.html mallbots.protoset"
 
 # BOTS=0: no robots (the demo does their work itself). DEMO=0: no demo order at the end.
 BOTS ?= 3

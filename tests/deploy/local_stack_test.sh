@@ -125,11 +125,10 @@ if [ -x "$mallctl" ] && [ -x "$follow" ]; then
   check "its durable is provisioned" grep -q "durable audit-orders provisioned on ORDERING" "$MALLBOTS_HOME/sub.out"
   check "its settings are printed" grep -q "inbox     _INBOX_audit" "$MALLBOTS_HOME/sub.out"
   check "nats-server kept running" kill -0 "$nats_pid"
-  check "the account reads an order's event through its durable" env \
-    NATS_URL="nats://127.0.0.1:$MALLBOTS_NATS_PORT" NATS_USER=audit \
-    NATS_PASSWORD="$(cat "$MALLBOTS_HOME/secrets/nats-audit.pass" 2>/dev/null)" \
-    timeout 30 "$follow" --protoset="$MALLBOTS_BIN_DIR/docs/mallbots.protoset" \
-    --journal="$MALLBOTS_HOME/audit.journal" --durables=ORDERING:audit-orders --stop-after=1
+  check "the account reads an order's event through its durable (settings from --env)" bash -c \
+    "eval \"\$('$mallctl' subscriber audit --env)\" && test \"\$NATS_USER\" = audit && \
+    timeout 30 '$follow' --protoset='$MALLBOTS_BIN_DIR/docs/mallbots.protoset' \
+    --journal='$MALLBOTS_HOME/audit.journal' --durables=ORDERING:audit-orders --stop-after=1"
   check "the event is in its journal" grep -q " ordersapi.OrderCreated " "$MALLBOTS_HOME/audit.journal"
   check "a durable already taken is refused" bash -c "! '$mallctl' subscriber add other audit-orders \
     ORDERING mallbots.ordering.events.Order"

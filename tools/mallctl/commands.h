@@ -65,8 +65,9 @@ int Follow(const Endpoints& nats, const std::string& id, absl::Duration timeout)
 int DeadLetters(const Endpoints& nats, const std::vector<std::string>& args);
 
 // subscriber [NAME]: the subscriber accounts of the topology at `e.topology`, or one account's
-// connection settings (URL, user, password file, inbox prefix, durables).
-int Subscribers(const Endpoints& e, const std::string& name);
+// connection settings (URL, user, password file, inbox prefix, durables); with `env`, as shell
+// exports of NATS_URL, NATS_USER and NATS_PASSWORD.
+int Subscribers(const Endpoints& e, const std::string& name, bool env = false);
 // subscriber add NAME DURABLE STREAM FILTER: declares the account in the stack's topology (the
 // line is appended once the topology accepts it), applies it to the running nats-server (the
 // stack's nats-reload), provisions the durable as the admin (the stream's owner also does at its

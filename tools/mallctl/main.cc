@@ -42,9 +42,10 @@ constexpr char kHelp[] = R"(mallctl: call the MallBots services and watch their 
       Rebuilds a read model of the service (search orders, the services' caches) from the
       stream that feeds it, while the service keeps serving, showing its progress. Without a
       read model, lists the service's.
-  mallctl subscriber [<name>]
+  mallctl subscriber [<name> [--env]]
       The subscriber accounts of the stack's topology, or one's connection settings: URL, user,
-      password file, inbox prefix and the durables it reads through.
+      password file, inbox prefix and the durables it reads through. --env prints them as
+      shell exports (NATS_URL, NATS_USER, NATS_PASSWORD) for eval.
   mallctl subscriber add <name> <durable> <STREAM> <filter>
       Adds a subscriber account (or a durable to one) to the running local stack: the line in
       its topology, the NATS user live, the durable provisioned; then prints the settings.
@@ -84,7 +85,7 @@ bool Parse(int argc, char** argv, Args& out) {
       value = a.substr(eq + 1);
       a = a.substr(0, eq);
     }
-    if (a == "from-start" || a == "help" || a == "stuck") {
+    if (a == "from-start" || a == "help" || a == "stuck" || a == "env") {
       out.flags[a] = "true";
       continue;
     }
@@ -333,7 +334,12 @@ int main(int argc, char** argv) {
       return mallctl::kExitUsage;
     }
     if (add) return mallctl::AddSubscriber(*e, {rest.begin() + 1, rest.end()});
-    return mallctl::Subscribers(*e, rest.empty() ? "" : rest[0]);
+    const bool env = !Flag(a, "env").empty();
+    if (env && rest.empty()) {
+      std::cerr << "usage: mallctl subscriber <name> --env\n";
+      return mallctl::kExitUsage;
+    }
+    return mallctl::Subscribers(*e, rest.empty() ? "" : rest[0], env);
   }
   if (command == "dlq") {
     std::optional<mallctl::Endpoints> e = NatsEndpoints(a);

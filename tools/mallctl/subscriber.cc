@@ -20,7 +20,18 @@
 
 namespace mallctl {
 
-int Subscribers(const Endpoints& e, const std::string& name) {
+namespace {
+
+// A word for the shell, in single quotes.
+std::string ShellQuoted(const std::string& word) {
+  std::string out = "'";
+  for (char ch : word) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+}  // namespace
+
+int Subscribers(const Endpoints& e, const std::string& name, bool env) {
   const std::string path = e.topology.empty() ? "deploy/topology.conf" : e.topology;
   absl::StatusOr<eda::messaging::Topology> topology = eda::messaging::Topology::Load(path);
   if (!topology.ok()) {
@@ -45,6 +56,18 @@ int Subscribers(const Endpoints& e, const std::string& name) {
   }
   const std::filesystem::path password =
       std::filesystem::path(e.state_dir) / "secrets" / ("nats-" + name + ".pass");
+  if (env) {
+    std::ifstream in(password);
+    std::string secret;
+    if (!std::getline(in, secret)) {
+      std::cerr << "no password at " << password.string() << ": `make up` makes it\n";
+      return kExitFailed;
+    }
+    std::cout << "export NATS_URL=" << ShellQuoted(e.nats_url) << "\n"
+              << "export NATS_USER=" << ShellQuoted(name) << "\n"
+              << "export NATS_PASSWORD=" << ShellQuoted(secret) << "\n";
+    return 0;
+  }
   std::cout << "subscriber " << name << "\n"
             << "  url       " << e.nats_url << "\n"
             << "  user      " << name << "\n"
