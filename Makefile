@@ -37,7 +37,7 @@ build: configure
 
 # The catalogue of the public contract (tools/apidocs), also part of every build.
 docs: configure
-	@cmake --build --preset $(PRESET) --target apidocs_docs >/dev/null
+	@cmake --build --preset $(PRESET) --target apidocs_docs
 	@echo "$(BUILD_DIR)/docs: asyncapi.yaml events.html grpc.html mallbots.protoset"
 
 # BOTS=0: no robots (the demo does their work itself). DEMO=0: no demo order at the end.

@@ -25,7 +25,8 @@ export RPC_HOST=127.0.0.1 RPC_PORT=$GRPC_PORT
 export WEB_HOST=127.0.0.1 WEB_PORT=$HTTP_PORT
 export ADMIN_HOST=127.0.0.1 ADMIN_PORT
 export LOG_LEVEL=${LOG_LEVEL:-INFO}
-export TOPOLOGY_FILE="${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}"
+# The stack's topology (stack.sh: with its own subscriber accounts), else the checkout's.
+export TOPOLOGY_FILE="${MALLBOTS_STACK_TOPOLOGY:-${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}}"
 # The peers the topology's `call` lines give this service, at their local gRPC ports.
 RPC_SERVICES=""
 _calls=$(awk -v s="$_svc" '$1 == "call" && $2 == s { print $3 }' "$TOPOLOGY_FILE")

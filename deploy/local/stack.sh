@@ -10,9 +10,12 @@
 # robots shop, default 3, 0 for none) and BOT_STOP_TIME (their time at each stop, default 500ms);
 # DEMO=0 skips the demo order that `up` ends with (`demo` runs it again: one order from a new
 # store to a completed, paid order, each step with its time; without robots it plays one);
-# MALLBOTS_TOPOLOGY (default <checkout>/deploy/topology.conf) the messaging topology the stack
-# runs on. `nats-reload` (and `up` while nats-server runs) applies the topology's accounts to the
-# running nats-server: `mallctl subscriber add` uses it.
+# MALLBOTS_TOPOLOGY (default <checkout>/deploy/topology.conf) the messaging topology.
+#
+# The stack runs on <state directory>/topology.conf: that topology followed by the subscriber
+# accounts added to this stack alone (<state directory>/subscribers.conf, which `mallctl
+# subscriber add` appends to), written again by `up` and `nats-reload`. `nats-reload` (and `up`
+# while nats-server runs) applies its accounts to the running nats-server.
 #
 # As root, PostgreSQL runs as the postgres user, which must be able to enter its directory. When
 # it cannot enter the default state directory (a checkout under /root, say), PostgreSQL's
@@ -26,9 +29,11 @@ case $HOME_DIR in /*) ;; *) HOME_DIR=$PWD/$HOME_DIR ;; esac  # the postgres user
 PG_PORT=${MALLBOTS_PG_PORT:-55432}
 NATS_PORT=${MALLBOTS_NATS_PORT:-54222}
 BIN_DIR=${MALLBOTS_BIN_DIR:-$ROOT/build/debug}
-TOPOLOGY=${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}
-case $TOPOLOGY in /*) ;; *) TOPOLOGY=$PWD/$TOPOLOGY ;; esac
-export MALLBOTS_TOPOLOGY=$TOPOLOGY  # the services' (service-env.sh)
+SOURCE_TOPOLOGY=${MALLBOTS_TOPOLOGY:-$ROOT/deploy/topology.conf}
+case $SOURCE_TOPOLOGY in /*) ;; *) SOURCE_TOPOLOGY=$PWD/$SOURCE_TOPOLOGY ;; esac
+TOPOLOGY=$HOME_DIR/topology.conf  # what the stack runs on (compose_topology)
+LOCAL_SUBSCRIBERS=$HOME_DIR/subscribers.conf
+export MALLBOTS_STACK_TOPOLOGY=$TOPOLOGY  # the services' (service-env.sh)
 PG_BIN=${MALLBOTS_PG_BIN:-/usr/lib/postgresql/15/bin}
 SERVICES=(stores customers baskets ordering payments depot notifications search cosec)
 
@@ -156,30 +161,51 @@ SQL
     -c "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC"
 }
 
+compose_topology() {  # the topology followed by this stack's own subscriber accounts
+  {
+    cat "$SOURCE_TOPOLOGY"
+    if [ -s "$LOCAL_SUBSCRIBERS" ]; then
+      printf '\n# Added to this stack alone by mallctl subscriber add (%s):\n' "$LOCAL_SUBSCRIBERS"
+      cat "$LOCAL_SUBSCRIBERS"
+    fi
+  } >"$TOPOLOGY.new"
+  mv "$TOPOLOGY.new" "$TOPOLOGY"
+}
+
 nats_conf() {  # nats_conf FILE: the server's configuration from the topology (users, permissions)
   (umask 077; bash "$ROOT/deploy/local/gen-nats-conf.sh" --topology "$TOPOLOGY" \
     --secrets "$SECRETS" --port "$NATS_PORT" --store "$HOME_DIR/nats" >"$1")
 }
 
 # The configuration written again from the topology; a running server reloads it (SIGHUP) when
-# it changed, and keeps its connections and streams.
+# it changed, and keeps its connections and streams. A configuration the server refuses is taken
+# back (the server goes on with the one it has).
 nats_reload() {
   local pid; pid=$(pidfile_pid "$RUN/nats-server.pid")
   alive "$pid" "$HOME_DIR/nats.conf" || die "nats-server is not running: make up"
+  compose_topology
   nats_conf "$HOME_DIR/nats.conf.new"
   if cmp -s "$HOME_DIR/nats.conf.new" "$HOME_DIR/nats.conf"; then
     rm -f "$HOME_DIR/nats.conf.new"
     return
   fi
-  reloads() { grep -c "Reloaded server configuration" "$LOGS/nats-server.log" 2>/dev/null || true; }
-  local before; before=$(reloads)
+  count() { grep -c "$1" "$LOGS/nats-server.log" 2>/dev/null || true; }
+  local reloads failures
+  reloads=$(count "Reloaded server configuration")
+  failures=$(count "Failed to reload server configuration")
+  cp -p "$HOME_DIR/nats.conf" "$HOME_DIR/nats.conf.old"
   mv "$HOME_DIR/nats.conf.new" "$HOME_DIR/nats.conf"
   kill -HUP "$pid"
   local deadline=$((SECONDS + 10))
-  until [ "$(reloads)" -gt "${before:-0}" ]; do
-    [ $SECONDS -lt $deadline ] || die "nats-server did not reload its configuration (see $LOGS)"
+  until [ "$(count "Reloaded server configuration")" -gt "${reloads:-0}" ]; do
+    if [ "$(count "Failed to reload server configuration")" -gt "${failures:-0}" ] ||
+      [ $SECONDS -ge $deadline ]; then
+      mv "$HOME_DIR/nats.conf.old" "$HOME_DIR/nats.conf"
+      die "nats-server did not take the new configuration: $(grep "reload" "$LOGS/nats-server.log" | tail -n 1)"
+    fi
     sleep 0.1
   done
+  rm -f "$HOME_DIR/nats.conf.old"
   log "nats-server reloaded its configuration (the topology's accounts)"
 }
 
@@ -190,6 +216,7 @@ nats_up() {
     nats_reload
     return
   fi
+  compose_topology
   nats_conf "$HOME_DIR/nats.conf"
   log "starting nats-server on 127.0.0.1:$NATS_PORT"
   nohup nats-server -c "$HOME_DIR/nats.conf" >>"$LOGS/nats-server.log" 2>&1 </dev/null &
@@ -215,8 +242,12 @@ write_env() {  # connection settings for tools (mallctl, tests against the stack
     echo "MALLBOTS_NATS_URL=nats://127.0.0.1:$NATS_PORT"
     echo "MALLBOTS_NATS_ADMIN_USER=admin"
     echo "MALLBOTS_NATS_ADMIN_PASSWORD=$(cat "$SECRETS/nats-admin.pass")"
-    echo "MALLBOTS_TOPOLOGY=$TOPOLOGY"
+    # What `mallctl subscriber add` needs to apply an account to this stack (stack.sh nats-reload).
     echo "MALLBOTS_STACK=$ROOT/deploy/local/stack.sh"
+    echo "MALLBOTS_STACK_HOME=$HOME_DIR"
+    echo "MALLBOTS_STACK_TOPOLOGY=$TOPOLOGY"
+    echo "MALLBOTS_SOURCE_TOPOLOGY=$SOURCE_TOPOLOGY"
+    echo "MALLBOTS_NATS_PORT=$NATS_PORT"
     for svc in "${SERVICES[@]}"; do
       (. "$ROOT/deploy/local/service-env.sh" "$svc"
        echo "MALLBOTS_GRPC_${svc^^}=127.0.0.1:$GRPC_PORT"

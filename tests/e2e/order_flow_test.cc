@@ -92,7 +92,10 @@ class OrderFlowTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (nats_ != nullptr) CheckThePublishedMessagesAreCatalogued();
+    // Over the whole suite only: one case alone publishes too little to mean anything.
+    if (nats_ != nullptr && ::testing::GTEST_FLAG(filter) == "*") {
+      CheckThePublishedMessagesAreCatalogued();
+    }
     const bool failed = ::testing::UnitTest::GetInstance()->failed_test_count() > 0;
     for (auto [name, service] : Services()) {
       if (failed && service != nullptr) {
@@ -122,11 +125,13 @@ class OrderFlowTest : public ::testing::Test {
       }
     }
     ASSERT_GE(published.size(), 20u) << absl::StrJoin(published, "\n");
+    const char* document = std::getenv("ASYNCAPI");
+    ASSERT_TRUE(document != nullptr) << "ASYNCAPI names the generated document (ctest sets it)";
     testing::TempDir dir("catalogued");
     std::ofstream(dir.path() + "/published") << absl::StrJoin(published, "\n") << "\n";
     const absl::Status checked = testing::RunCommand(
         {"/usr/bin/env", "node", testing::SourceDir() + "/tests/catalog/check_published.mjs",
-         std::getenv("ASYNCAPI"), dir.path() + "/published"});
+         document, dir.path() + "/published"});
     EXPECT_TRUE(checked.ok()) << checked;
   }
 

@@ -125,7 +125,10 @@ TEST(YamlTest, QuotesWhatWouldReadAsSomethingElse) {
   doc.Set("number", "3.0.0");
   doc.Set("colon", "a: b");
   doc.Set("quote", "say \"hi\"");
-  doc.Set("lines", "one\ntwo");
+  doc.Set("lines", "one\n  two");
+  doc.Set("indented", "  one\ntwo");  // a literal block would read its indentation from it
+  doc.Set("ending", "one\ntwo\n");    // "|-" would drop the line break
+  doc.Set("control", "one\ntw\to");
   doc.Set("raw", Yaml::Raw("7"));
   Yaml& list = doc.Set("list", Yaml::List());
   list.Add("x");
@@ -138,7 +141,10 @@ TEST(YamlTest, QuotesWhatWouldReadAsSomethingElse) {
             "number: \"3.0.0\"\n"
             "colon: \"a: b\"\n"
             "quote: \"say \\\"hi\\\"\"\n"
-            "lines: |-\n  one\n  two\n"
+            "lines: |-\n  one\n    two\n"
+            "indented: \"  one\\ntwo\"\n"
+            "ending: \"one\\ntwo\\n\"\n"
+            "control: \"one\\ntw\\x09o\"\n"
             "raw: 7\n"
             "list:\n  - x\n  - $ref: why\n"
             "empty: {}\n");

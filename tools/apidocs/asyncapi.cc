@@ -98,9 +98,12 @@ void Reachable(const pb::Descriptor* type, std::vector<const pb::Descriptor*>& o
   if (!seen.insert(type->full_name()).second) return;
   out.push_back(type);
   for (int i = 0; i < type->field_count(); ++i) {
-    const pb::Descriptor* nested = type->field(i)->message_type();
+    const pb::FieldDescriptor* field = type->field(i);
+    const pb::Descriptor* nested = field->is_map()
+                                       ? field->message_type()->map_value()->message_type()
+                                       : field->message_type();
     if (nested == nullptr || nested->full_name() == "google.protobuf.Timestamp" ||
-        nested->full_name() == "google.protobuf.Struct" || nested->options().map_entry()) {
+        nested->full_name() == "google.protobuf.Struct") {
       continue;
     }
     Reachable(nested, out, seen);
@@ -134,8 +137,16 @@ Yaml ObjectSchema(const pb::Descriptor* type) {
   return schema;
 }
 
+// A channel's key: its address with '-' doubled, then '.' as '-' (subjects have no empty
+// tokens, so two addresses never share a key), wildcards spelled out.
 std::string ChannelId(const std::string& address) {
-  return absl::StrReplaceAll(address, {{".", "-"}, {"*", "any"}, {">", "all"}});
+  return absl::StrReplaceAll(absl::StrReplaceAll(address, {{"-", "--"}}),
+                             {{".", "-"}, {"*", "any"}, {">", "all"}});
+}
+
+// "an event", "a command", "a reply".
+std::string WithArticle(Kind kind) {
+  return absl::StrCat(kind == Kind::kEvent ? "an " : "a ", KindName(kind));
 }
 
 std::string Retention(const eda::messaging::StreamSpec& spec) {
@@ -280,8 +291,10 @@ std::string AsyncApiYaml(const Catalogue& catalogue, const DocumentInfo& info) {
       Yaml& m = messages.Set(message->name, Yaml::Map());
       m.Set("name", message->name);
       m.Set("title", message->name);
-      m.Set("summary", absl::StrCat("A ", KindName(message->kind), " on ", message->subject,
-                                    "; payload ", message->type->full_name(), "."));
+      std::string summary = WithArticle(message->kind);
+      summary[0] = 'A';
+      m.Set("summary", absl::StrCat(summary, " on ", message->subject, "; payload ",
+                                    message->type->full_name(), "."));
       if (!message->description.empty()) m.Set("description", message->description);
       m.Set("contentType", "application/x-protobuf");
       m.Set("headers", Yaml::Map())

@@ -29,6 +29,23 @@ bool Plain(const std::string& text) {
   return true;
 }
 
+// Text a literal block ("|-") gives back unchanged: lines of printable characters, the first not
+// indented (the block's indentation is read from it), none with trailing spaces, no line break
+// at either end.
+bool LiteralBlock(const std::string& text) {
+  if (text.empty() || text.front() == '\n' || text.back() == '\n' || text.front() == ' ') {
+    return false;
+  }
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) return false;
+    for (char ch : line) {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c == 0x7f) return false;
+    }
+  }
+  return true;
+}
+
 std::string Quoted(const std::string& text) {
   std::string out = "\"";
   for (char ch : text) {
@@ -36,7 +53,9 @@ std::string Quoted(const std::string& text) {
     if (ch == '"' || ch == '\\') {
       out += '\\';
       out += ch;
-    } else if (c < 0x20) {
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof(buf), "\\x%02x", c);
       out += buf;
@@ -68,6 +87,7 @@ Yaml& Yaml::Add(Yaml value) { return items_.emplace_back(std::move(value)); }
 
 std::string Yaml::Scalar(const std::string& text, int indent) {
   if (text.find('\n') == std::string::npos) return Plain(text) ? text : Quoted(text);
+  if (!LiteralBlock(text)) return Quoted(text);
   // A literal block keeps the lines as they are ("|-": without a final line break).
   std::string out = "|-";
   for (absl::string_view line : absl::StrSplit(text, '\n')) {

@@ -62,10 +62,16 @@ absl::StatusOr<Endpoints> LoadEndpoints(const std::string& state_dir) {
       e.grpc[absl::AsciiStrToLower(svc)] = value;
     } else if (absl::ConsumePrefix(&svc, "MALLBOTS_ADMIN_")) {
       e.admin[absl::AsciiStrToLower(svc)] = value;
-    } else if (key == "MALLBOTS_TOPOLOGY") {
+    } else if (key == "MALLBOTS_STACK_TOPOLOGY") {
       e.topology = value;
     } else if (key == "MALLBOTS_STACK") {
       e.stack_script = value;
+    } else if (key == "MALLBOTS_STACK_HOME") {
+      e.stack_home = value;
+    } else if (key == "MALLBOTS_SOURCE_TOPOLOGY") {
+      e.source_topology = value;
+    } else if (key == "MALLBOTS_NATS_PORT") {
+      e.nats_port = value;
     } else if (key == "MALLBOTS_NATS_URL") {
       e.nats_url = value;
     } else if (key == "MALLBOTS_NATS_ADMIN_USER") {

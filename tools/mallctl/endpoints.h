@@ -11,9 +11,14 @@
 namespace mallctl {
 
 struct Endpoints {
-  std::string state_dir;                     // where stack.env was read (its secrets/ beside it)
-  std::string topology;                      // the stack's topology file (MALLBOTS_TOPOLOGY)
-  std::string stack_script;                  // deploy/local/stack.sh (MALLBOTS_STACK)
+  std::string state_dir;  // where stack.env was read (its secrets/ beside it)
+  std::string topology;   // the topology the stack runs on (MALLBOTS_STACK_TOPOLOGY)
+  // What applying a subscriber account to the running stack takes (stack.sh nats-reload): the
+  // script, the stack's own state directory, the topology it was started from, its NATS port.
+  std::string stack_script;
+  std::string stack_home;
+  std::string source_topology;
+  std::string nats_port;
   std::map<std::string, std::string> grpc;   // service name ("stores") -> host:port
   std::map<std::string, std::string> admin;  // service name -> host:port of its admin API
   std::string nats_url;

@@ -500,7 +500,7 @@ TEST_F(MallctlTest, PrintsASubscriberAccountsConnectionSettings) {
   testing::TempDir home("mallctl-subscriber");
   std::ofstream(home.path() + "/stack.env")
       << "MALLBOTS_NATS_URL=nats://127.0.0.1:54222\n"
-      << "MALLBOTS_TOPOLOGY=" << testing::SourceDir() << "/deploy/topology.conf\n";
+      << "MALLBOTS_STACK_TOPOLOGY=" << testing::SourceDir() << "/deploy/topology.conf\n";
   chmod((home.path() + "/stack.env").c_str(), 0600);
 
   Result listed = RunMallctl({"subscriber"}, home.path());

@@ -88,15 +88,16 @@ int Subscribers(const Endpoints& e, const std::string& name, bool env) {
 
 namespace {
 
-// Runs `bash <script> <command>` on the stack of `e` (its state directory and topology); true when
-// it succeeds (its output goes to ours).
+// Runs `bash <script> <command>` on the stack of `e` (its state directory, source topology and
+// NATS port, as stack.env gives them); true when it succeeds (its output goes to ours).
 bool RunStack(const Endpoints& e, const std::string& command) {
   std::cout.flush();
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
-    ::setenv("MALLBOTS_HOME", e.state_dir.c_str(), 1);
-    ::setenv("MALLBOTS_TOPOLOGY", e.topology.c_str(), 1);
+    ::setenv("MALLBOTS_HOME", e.stack_home.c_str(), 1);
+    ::setenv("MALLBOTS_TOPOLOGY", e.source_topology.c_str(), 1);
+    ::setenv("MALLBOTS_NATS_PORT", e.nats_port.c_str(), 1);
     ::execlp("bash", "bash", e.stack_script.c_str(), command.c_str(), static_cast<char*>(nullptr));
     std::_Exit(127);
   }
@@ -109,39 +110,51 @@ bool RunStack(const Endpoints& e, const std::string& command) {
 }  // namespace
 
 int AddSubscriber(const Endpoints& e, const std::vector<std::string>& args) {
-  if (e.topology.empty() || e.stack_script.empty()) {
+  if (e.topology.empty() || e.stack_script.empty() || e.stack_home.empty() ||
+      e.source_topology.empty() || e.nats_port.empty()) {
     std::cerr << "the stack's state (stack.env in " << e.state_dir
-              << ") names no topology or stack script: run `make up` first\n";
+              << ") does not say how to apply an account: run `make up` (again) first\n";
     return kExitFailed;
   }
   const std::string& name = args[0];
   const std::string line = absl::StrCat("subscriber  ", absl::StrJoin(args, "  "), "\n");
+  // The topology the stack runs on, with the line, must load: a plain name, a stream of a
+  // service, a filter inside it, a durable not yet taken.
   std::ifstream in(e.topology);
   std::stringstream text;
   text << in.rdbuf();
-  std::string updated = text.str();
-  if (!updated.empty() && updated.back() != '\n') updated += "\n";
-  updated += line;
-  // The topology checks the line (a plain name, a stream of a service, a filter inside it, a
-  // durable not yet taken) before it replaces the file.
-  const std::string candidate = e.topology + ".new";
-  std::ofstream(candidate) << updated;
+  std::string candidate_text = text.str();
+  if (!candidate_text.empty() && candidate_text.back() != '\n') candidate_text += "\n";
+  const std::string candidate = e.topology + ".candidate";
+  {
+    std::ofstream out(candidate);
+    out << candidate_text << line;
+    if (!out.flush()) {
+      std::cerr << "cannot write " << candidate << "\n";
+      return kExitFailed;
+    }
+  }
   absl::StatusOr<eda::messaging::Topology> topology = eda::messaging::Topology::Load(candidate);
+  std::filesystem::remove(candidate);
   if (!topology.ok()) {
-    std::filesystem::remove(candidate);
     std::cerr << "not added: " << topology.status().message() << "\n";
     return kExitFailed;
   }
-  std::error_code ec;
-  std::filesystem::rename(candidate, e.topology, ec);
-  if (ec) {
-    std::cerr << "cannot replace " << e.topology << ": " << ec.message() << "\n";
-    return kExitFailed;
+  // This stack's own accounts (the checkout's topology is left as it is).
+  const std::string local = (std::filesystem::path(e.stack_home) / "subscribers.conf").string();
+  {
+    std::ofstream out(local, std::ios::app);
+    out << line;
+    if (!out.flush()) {
+      std::cerr << "cannot write " << local << "\n";
+      return kExitFailed;
+    }
   }
-  std::cout << "added to " << e.topology << ": " << line;
+  std::cout << "added to " << local << ": " << line;
   if (!RunStack(e, "nats-reload")) {
     std::cerr << "the running nats-server did not take the account (see above); the line stays "
-                 "in the topology, `make up` applies it\n";
+                 "in "
+              << local << " and `make up` applies it\n";
     return kExitFailed;
   }
   // The durable now, as the admin: the stream's owner provisions it too, at its next start.
@@ -153,9 +166,13 @@ int AddSubscriber(const Endpoints& e, const std::vector<std::string>& args) {
       {.url = e.nats_url, .user = e.nats_user, .password = e.nats_password, .name = "mallctl"});
   absl::Status provisioned =
       conn.ok() ? eda::messaging::EnsureConsumer((*conn)->js(), *spec) : conn.status();
-  if (!provisioned.ok()) {
+  if (absl::IsNotFound(provisioned)) {
     std::cout << "durable " << spec->durable << " not provisioned yet (" << provisioned.message()
               << "): the owner of " << spec->stream << " provisions it when it starts\n";
+  } else if (!provisioned.ok()) {
+    std::cerr << "durable " << spec->durable << " not provisioned: " << provisioned.message()
+              << "\n";
+    return kExitFailed;
   } else {
     std::cout << "durable " << spec->durable << " provisioned on " << spec->stream << "\n";
   }

@@ -4,13 +4,16 @@
 // payload by its name, with the descriptor set the build writes: docs/mallbots.protoset), and
 // keeps a journal of the events it has processed.
 //
-// A message is acknowledged only once its journal line is on disk, and a message id already in
-// the journal is acknowledged without being processed again. So the program may be stopped or
-// killed at any point: it resumes where it was, losing no event and processing none twice (a
-// message delivered again carries the same Nats-Msg-Id).
+// An event is processed (here: printed), then its journal line written and synced, then the
+// message acknowledged; a message id already in the journal is acknowledged without being
+// processed again. So the program may be stopped or killed at any point: it resumes where it
+// was, losing no event; processing is repeated only for an event whose journal line did not
+// reach the disk (a message delivered again carries the same Nats-Msg-Id), so a subscriber that
+// does more than print makes that work idempotent, or commits it with the journal line.
 //
 // With --order it follows one order to its end: it exits once that order is completed and its
-// invoice paid, or rejected, or canceled.
+// invoice paid, or rejected, or canceled. --stop-after=N exits after N new events (of that
+// order, with --order).
 //
 // Build it with Debian's Go packages (golang-go, golang-github-nats-io-go-nats-dev,
 // golang-google-protobuf-dev), in GOPATH mode:
@@ -179,6 +182,12 @@ type Journal struct {
 }
 
 func OpenJournal(path string) (*Journal, error) {
+	// A line cut short by a crash is dropped: its message was not acknowledged, so it comes again.
+	if data, err := os.ReadFile(path); err == nil && len(data) > 0 && data[len(data)-1] != '\n' {
+		if err := os.Truncate(path, int64(strings.LastIndexByte(string(data), '\n')+1)); err != nil {
+			return nil, err
+		}
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -228,7 +237,7 @@ func main() {
 	protoset := flag.String("protoset", "", "the descriptor set of the public protos (docs/mallbots.protoset in the build tree)")
 	journalPath := flag.String("journal", "follow-order.journal", "the journal of processed events (the subscriber's state)")
 	order := flag.String("order", "", "exit once this order has ended")
-	stopAfter := flag.Int("stop-after", 0, "exit after processing this many new events (0: no limit)")
+	stopAfter := flag.Int("stop-after", 0, "exit after processing this many new events (of the --order, when given; 0: no limit)")
 	durables := flag.String("durables", "", "STREAM:durable,... to read (default: ORDERING:<user>-orders,PAYMENTS:<user>-invoices)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -285,37 +294,42 @@ func main() {
 			fmt.Printf("stopping after %d new events\n", processed)
 			return
 		}
+	durables:
 		for _, sub := range subs {
 			msgs, err := sub.Fetch(10, nats.MaxWait(500*time.Millisecond))
 			if err != nil && !errors.Is(err, nats.ErrTimeout) {
 				log.Fatalf("fetch: %v", err)
 			}
-			for _, m := range msgs {
-				if *stopAfter > 0 && processed >= *stopAfter {
-					m.Nak() // not processed: delivered again to the next run
-					continue
-				}
+			for i, m := range msgs {
 				e, err := catalog.Decode(m.Data)
 				if err != nil {
-					// Not ours to drop: left unacknowledged, it is delivered again (and the
-					// stream's owner sees it in the consumer's redelivery count).
-					log.Printf("message %s: %v", m.Header.Get("Nats-Msg-Id"), err)
-					continue
+					// Not ours to drop: left unacknowledged, it is delivered again to the next
+					// run, once someone has looked.
+					log.Fatalf("message %s cannot be decoded, left unacknowledged: %v",
+						m.Header.Get("Nats-Msg-Id"), err)
 				}
 				if !journal.seen[e.ID] {
-					if err := journal.Append(e); err != nil {
-						log.Fatalf("journal: %v", err)
-					}
-					processed++
 					text := []byte("(a name this descriptor set does not know)")
 					if e.Payload != nil {
 						text, _ = protojson.Marshal(e.Payload)
 					}
-					fmt.Printf("%s %s %s\n", e.ID, e.Name, text)
+					fmt.Printf("%s %s %s\n", e.ID, e.Name, text) // the processing
+					if err := journal.Append(e); err != nil {
+						log.Fatalf("journal: %v", err)
+					}
+					if *order == "" || e.OrderID() == *order {
+						processed++
+					}
 				}
 				// Acknowledged only now that the journal has it; AckSync waits for the server.
 				if err := m.AckSync(); err != nil {
 					log.Fatalf("ack %s: %v", e.ID, err)
+				}
+				if *stopAfter > 0 && processed >= *stopAfter {
+					for _, rest := range msgs[i+1:] {
+						rest.Nak() // not processed: delivered again at once, to the next run
+					}
+					break durables
 				}
 			}
 		}

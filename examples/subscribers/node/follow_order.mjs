@@ -4,18 +4,21 @@
 // envelope, then the payload by its name, with the project's .proto files), and keeps a journal
 // of the events it has processed.
 //
-// A message is acknowledged only once its journal line is on disk, and a message id already in
-// the journal is acknowledged without being processed again. So the program may be stopped or
-// killed at any point: it resumes where it was, losing no event and processing none twice (a
-// message delivered again carries the same Nats-Msg-Id).
+// An event is processed (here: printed), then its journal line written and synced, then the
+// message acknowledged; a message id already in the journal is acknowledged without being
+// processed again. So the program may be stopped or killed at any point: it resumes where it
+// was, losing no event; processing is repeated only for an event whose journal line did not
+// reach the disk (a message delivered again carries the same Nats-Msg-Id), so a subscriber that
+// does more than print makes that work idempotent, or commits it with the journal line.
 //
 // With --order it follows one order to its end: it exits once that order is completed and its
-// invoice paid, or rejected, or canceled.
+// invoice paid, or rejected, or canceled. --stop-after=N exits after N new events (of that
+// order, with --order).
 //
 //   cd examples/subscribers/node && npm ci
 //   NATS_URL=... NATS_USER=example-node NATS_PASSWORD=... \
 //     node follow_order.mjs --journal=orders.journal --order=<order id>
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +92,11 @@ class Journal {
     } catch (err) {
       if (err.code !== 'ENOENT') throw err;
     }
+    // A line cut short by a crash is dropped: its message was not acknowledged, so it comes again.
+    if (text.length > 0 && !text.endsWith('\n')) {
+      text = text.slice(0, text.lastIndexOf('\n') + 1);
+      truncateSync(file, Buffer.byteLength(text));
+    }
     for (const line of text.split('\n')) {
       const fields = line.split(' ');
       if (fields.length === 3) this.remember(...fields);
@@ -127,6 +135,10 @@ class Journal {
 const decode = await loadCatalog(args['proto-root']);
 const journal = new Journal(args.journal);
 const stopAfter = Number(args['stop-after']);
+if (!Number.isInteger(stopAfter) || stopAfter < 0) {
+  console.error(`follow-order: --stop-after=${args['stop-after']} is not a count`);
+  process.exit(2);
+}
 const user = process.env.NATS_USER;
 const durables = args.durables || `ORDERING:${user}-orders,PAYMENTS:${user}-invoices`;
 
@@ -156,29 +168,33 @@ for (;;) {
     console.log(`stopping after ${processed} new events`);
     break;
   }
-  for (const consumer of consumers) {
+  durables: for (const consumer of consumers) {
     const batch = await consumer.fetch({ max_messages: 10, expires: 1000 });
+    let limited = false;
     for await (const m of batch) {
-      if (stopAfter > 0 && processed >= stopAfter) {
-        m.nak(); // not processed: delivered again to the next run
+      if (limited) {
+        m.nak(); // not processed: delivered again at once, to the next run
         continue;
       }
       let e;
       try {
         e = decode(m.data);
       } catch (err) {
-        // Not ours to drop: left unacknowledged, it is delivered again.
-        console.error(`follow-order: message ${m.headers?.get('Nats-Msg-Id')}: ${err.message}`);
-        continue;
+        // Not ours to drop: left unacknowledged, it is delivered again to the next run, once
+        // someone has looked.
+        console.error(`follow-order: message ${m.headers?.get('Nats-Msg-Id')} cannot be decoded, left unacknowledged: ${err.message}`);
+        process.exit(1);
       }
       if (!journal.seen.has(e.id)) {
+        console.log(`${e.id} ${e.name} ${JSON.stringify(e.payload)}`); // the processing
         journal.append(e);
-        processed++;
-        console.log(`${e.id} ${e.name} ${JSON.stringify(e.payload)}`);
+        if (!args.order || orderOf(e) === args.order) processed++;
       }
       // Acknowledged only now that the journal has it; ackAck waits for the server.
       await m.ackAck();
+      limited = stopAfter > 0 && processed >= stopAfter;
     }
+    if (limited) break durables;
   }
 }
 journal.close();
