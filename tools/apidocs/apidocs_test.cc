@@ -115,6 +115,9 @@ TEST(CatalogueTest, TheGrpcPageShowsTheSweepsAnswers) {
   EXPECT_THAT(page,
               HasSubstr("<code>CheckoutBasket(<a href=\"#t-basketspb.CheckoutBasketRequest\">"));
   EXPECT_THAT(page, HasSubstr("<td>the basket id cannot be blank</td>"));
+  // A map's value type is linked and shown.
+  EXPECT_THAT(page, HasSubstr("<a href=\"#t-depotpb.Stop\">map&lt;string, depotpb.Stop&gt;</a>"));
+  EXPECT_THAT(page, HasSubstr("<h3 id=\"t-depotpb.Stop\">"));
 }
 
 TEST(YamlTest, QuotesWhatWouldReadAsSomethingElse) {

@@ -64,8 +64,11 @@ std::string FieldsTable(const pb::Descriptor* type, std::vector<const pb::Descri
   for (int i = 0; i < type->field_count(); ++i) {
     const pb::FieldDescriptor* field = type->field(i);
     std::string type_cell = Escape(FieldTypeName(field));
-    const pb::Descriptor* nested = field->message_type();
-    if (nested != nullptr && !field->is_map() && nested->file()->package() != "google.protobuf") {
+    // A map links its value type.
+    const pb::Descriptor* nested = field->is_map()
+                                       ? field->message_type()->map_value()->message_type()
+                                       : field->message_type();
+    if (nested != nullptr && nested->file()->package() != "google.protobuf") {
       type_cell =
           absl::StrCat("<a href=\"#", Anchor(nested->full_name()), "\">", type_cell, "</a>");
       pending.push_back(nested);
