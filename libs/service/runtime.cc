@@ -52,6 +52,7 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
     config.Invalid("RPC_SERVICES", std::string(peers.status().message()));
   }
   s.peer_timeout = config.Duration("PEER_TIMEOUT", absl::Seconds(5));
+  s.stream_replicas = static_cast<int>(config.Int("STREAM_REPLICAS", 1, 1, 5));
   s.rpc_max_message_bytes = static_cast<int>(
       config.Int("RPC_MAX_MESSAGE_BYTES", s.rpc_max_message_bytes, 1024, INT32_MAX));
   s.rpc_max_concurrent_streams = static_cast<int>(
@@ -192,7 +193,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
       .inbox_prefix = settings.nats_user.empty() ? "" : "_INBOX_" + settings.nats_user,
       .tls_ca_file = settings.nats_tls_ca_file};
   EDA_ASSIGN_OR_RETURN(rt->nats_, messaging::Connection::Connect(nats));
-  for (const messaging::StreamSpec& stream : rt->topology_.StreamsOwnedBy(settings.name)) {
+  for (messaging::StreamSpec stream : rt->topology_.StreamsOwnedBy(settings.name)) {
+    stream.replicas = settings.stream_replicas;
     EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
   }
   // The durables of the subscriber accounts on its streams (they may not create their own). One
@@ -205,7 +207,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
     }
   }
   if (!rt->topology_.ConsumersOf(settings.name).empty()) {
-    for (const messaging::StreamSpec& stream : rt->topology_.SharedStreams()) {
+    for (messaging::StreamSpec stream : rt->topology_.SharedStreams()) {
+      stream.replicas = settings.stream_replicas;
       EDA_RETURN_IF_ERROR(messaging::EnsureStream(rt->nats_->js(), stream));
     }
   }

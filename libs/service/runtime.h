@@ -64,6 +64,8 @@ struct Settings {
   std::string admin_token;                              // ADMIN_TOKEN (empty: none required)
   std::map<std::string, std::string> rpc_services;      // RPC_SERVICES (peer -> host:port)
   absl::Duration peer_timeout = absl::Seconds(5);       // PEER_TIMEOUT
+  // STREAM_REPLICAS: the replicas of the streams it ensures (3 on a 3-node JetStream cluster).
+  int stream_replicas = 1;
   // The gRPC server's limits (libs/grpcserver/server.h, limits.h): RPC_MAX_MESSAGE_BYTES,
   // RPC_MAX_CONCURRENT_STREAMS, RPC_MAX_CALLS, RPC_DEFAULT_DEADLINE, RPC_KEEPALIVE_TIME,
   // RPC_KEEPALIVE_TIMEOUT, RPC_KEEPALIVE_MIN_PING_INTERVAL.

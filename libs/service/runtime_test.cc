@@ -65,6 +65,39 @@ TEST(RuntimeTest, APeerTheTopologyDeclaresNeedsAnAddress) {
                 "NAME=host:port"));
 }
 
+// STREAM_REPLICAS beyond what the JetStream server has: the start fails, naming the stream (a
+// 3-node cluster takes 3: tests/scaleout).
+TEST(RuntimeTest, MoreStreamReplicasThanServersFailTheStartByName) {
+  testing::TempDir dir;
+  const std::string tag = RandomHex(3);
+  const std::string topology = dir.path() + "/topology.conf";
+  std::ofstream(topology) << "stream svc R" << tag << " r" << tag << ".events.>\n"
+                          << "publish svc r" << tag << ".events.Thing\n";
+  auto dsn = testing::SharedPostgres().CreateServiceDatabase("svc");
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  auto server = testing::NatsServer::StartFromTopology(topology);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string pg = "--pg-conn=" + *dsn;
+  const std::string nats = "--nats-url=" + (*server)->url();
+  const std::string password = "--nats-password=" + (*server)->Password("svc");
+  const std::string topo = "--topology-file=" + topology;
+  const char* argv[] = {
+      "svc",        pg.c_str(),     nats.c_str(),   "--nats-user=svc", password.c_str(),
+      topo.c_str(), "--rpc-port=0", "--web-port=0", "--admin-port=0",  "--stream-replicas=3"};
+  absl::StatusOr<Settings> settings =
+      Settings::Load("svc", static_cast<int>(std::size(argv)), argv);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->stream_replicas, 3);
+  auto rt = Runtime::Start(*settings, {});
+  ASSERT_FALSE(rt.ok());
+  EXPECT_THAT(rt.status().message(), HasSubstr("R" + tag));
+  argv[std::size(argv) - 1] = "--stream-replicas=9";
+  EXPECT_THAT(
+      std::string(
+          Settings::Load("svc", static_cast<int>(std::size(argv)), argv).status().message()),
+      HasSubstr("STREAM_REPLICAS (flag --stream-replicas)"));
+}
+
 TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   // The process's shutdown signal fires once, as a process shuts down once: this test runs once
   // per process (later runs of --gtest_repeat are skipped).
