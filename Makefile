@@ -67,10 +67,11 @@ status:
 logs:
 	@bash $(STACK) logs
 
-# The npm packages of the third-party client test, the AsyncAPI document's validation and the
-# Node.js subscriber example, each reinstalled when its lock file changes.
+# The npm packages of the third-party client test, the AsyncAPI document's and the Kubernetes
+# manifests' validation and the Node.js subscriber example, each reinstalled when its lock file
+# changes.
 NODE_DEPS := tests/thirdparty/node_modules/.package-lock.json \
-	tests/catalog/node_modules/.package-lock.json \
+	tests/catalog/node_modules/.package-lock.json tests/k8s/node_modules/.package-lock.json \
 	examples/subscribers/node/node_modules/.package-lock.json
 %/node_modules/.package-lock.json: %/package-lock.json | deps
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
