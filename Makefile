@@ -15,14 +15,15 @@ export CCACHE_MAXSIZE ?= 5G
 STACK := deploy/local/stack.sh
 
 .PHONY: help deps configure build up down status logs demo order loadgen test test-unit test-integration \
-	chaos fuzz bench clean docs
+	chaos fuzz bench clean docs scaleout
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
 	@echo "make test    install packages, build and run every test (unit + integration)"
 	@echo "make down    stop the local stack (WIPE=1 also deletes its state)"
 	@echo "make demo    one new order through the running stack, basket to completed and paid"
-	@echo "make chaos | fuzz | loadgen   long runs: faults under load, libFuzzer, load on the stack"
+	@echo "make chaos | fuzz | loadgen | scaleout   long runs: faults under load, libFuzzer, load"
+	@echo "             on the stack, replicas on a NATS cluster"
 	@echo "make docs    the catalogue: AsyncAPI document, HTML pages of the events and gRPC APIs"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
@@ -92,6 +93,12 @@ SEED ?=
 chaos: configure
 	cmake --build --preset $(PRESET) --target chaos_test
 	CHAOS_ORDERS=$(ORDERS) CHAOS_SEED=$(SEED) ctest --preset $(PRESET) -R '^chaos_test$$' -V
+
+# Scale-out (tests/scaleout): a 3-node NATS cluster, two replicas of every service, a NATS node
+# and a replica of every service killed in turn under load (make test runs a short version).
+scaleout: configure
+	cmake --build --preset $(PRESET) --target scaleout_test
+	SCALEOUT_FULL=1 ctest --preset $(PRESET) -R '^scaleout_test$$' -V
 
 # The fuzz targets (tests/fuzz) with libFuzzer and the sanitizers, in their own tree (build/fuzz),
 # each for FUZZ_SECONDS from its corpus tests/fuzz/corpus/<target>; then the inputs it found

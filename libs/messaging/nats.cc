@@ -5,6 +5,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "libs/common/status_macros.h"
 
 namespace eda::messaging {
@@ -53,7 +55,20 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Connect(const ConnectOpt
   natsOptions* raw = nullptr;
   EDA_RETURN_IF_ERROR(FromNats(natsOptions_Create(&raw), "nats options"));
   NatsOptionsPtr opts(raw);
-  EDA_RETURN_IF_ERROR(FromNats(natsOptions_SetURL(opts.get(), options.url.c_str()), "nats url"));
+  // One URL, or several (a cluster's servers, comma-separated): tried in turn, and on reconnect.
+  std::vector<std::string> servers = absl::StrSplit(options.url, ',', absl::SkipWhitespace());
+  if (servers.size() > 1) {
+    std::vector<const char*> list;
+    for (std::string& server : servers) {
+      server = std::string(absl::StripAsciiWhitespace(server));
+      list.push_back(server.c_str());
+    }
+    EDA_RETURN_IF_ERROR(
+        FromNats(natsOptions_SetServers(opts.get(), list.data(), static_cast<int>(list.size())),
+                 "nats servers"));
+  } else {
+    EDA_RETURN_IF_ERROR(FromNats(natsOptions_SetURL(opts.get(), options.url.c_str()), "nats url"));
+  }
   if (!options.user.empty()) {
     natsOptions_SetUserInfo(opts.get(), options.user.c_str(), options.password.c_str());
   }

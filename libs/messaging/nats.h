@@ -36,7 +36,7 @@ absl::Status FromNats(natsStatus s, absl::string_view context, jsErrCode jerr = 
 absl::Status OpenNatsLibrary();
 
 struct ConnectOptions {
-  std::string url;
+  std::string url;   // or several, comma-separated (the servers of a cluster)
   std::string user;  // empty: no authentication
   std::string password;
   std::string name;  // connection name shown by the server

@@ -77,6 +77,21 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartWith(
   return s;
 }
 
+absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::StartOn(
+    const std::string& binary, const std::string& service, const Backing& backing,
+    std::vector<std::string> args) {
+  std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
+  s->binary_ = binary;
+  s->service_ = service;
+  s->args_ = std::move(args);
+  s->dsn_ = backing.dsn;
+  s->nats_url_ = backing.nats_url;
+  s->nats_password_ = backing.nats_password;
+  s->dir_ = std::make_unique<TempDir>("eda-service");
+  EDA_RETURN_IF_ERROR(s->Launch());
+  return s;
+}
+
 ServiceUnderTest::~ServiceUnderTest() { Stop(); }
 
 absl::Status ServiceUnderTest::Launch() {

@@ -34,6 +34,17 @@ class ServiceUnderTest final {
   static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartWith(
       const std::string& binary, const std::string& service, PostgresServer& pg, NatsServer& nats,
       std::vector<std::string> args = {});
+  // Starts `binary` as `service` on a database and NATS servers given: a replica of a service
+  // already running on them (the same database and NATS user), or a service on a NATS cluster
+  // (`nats_url` lists its servers, comma-separated).
+  struct Backing {
+    std::string dsn;
+    std::string nats_url;
+    std::string nats_password;  // of the NATS user `service`; empty: a server without users
+  };
+  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> StartOn(
+      const std::string& binary, const std::string& service, const Backing& backing,
+      std::vector<std::string> args = {});
   ~ServiceUnderTest();
 
   // Stops it with `signal` (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same

@@ -451,6 +451,66 @@ absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::StartFromTopology(
   return nats;
 }
 
+absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>> NatsServer::StartClusterFromTopology(
+    int nodes, const std::string& topology_file) {
+  const std::string topology =
+      topology_file.empty() ? SourceDir() + "/deploy/topology.conf" : topology_file;
+  const std::string script = SourceDir() + "/deploy/local/gen-nats-conf.sh";
+  auto secrets = std::make_shared<TempDir>("eda-nats-secrets");
+  std::vector<int> cluster_ports;
+  while (static_cast<int>(cluster_ports.size()) < nodes) {
+    const int port = PickFreePort();
+    if (std::find(cluster_ports.begin(), cluster_ports.end(), port) == cluster_ports.end()) {
+      cluster_ports.push_back(port);
+    }
+  }
+  std::vector<std::unique_ptr<NatsServer>> servers;
+  for (int i = 0; i < nodes; ++i) {
+    std::vector<std::string> routes;
+    for (int j = 0; j < nodes; ++j) {
+      if (j != i) routes.push_back(absl::StrCat("nats://127.0.0.1:", cluster_ports[j]));
+    }
+    const std::vector<std::string> cluster = {"--server-name",  absl::StrCat("node-", i),
+                                              "--cluster-port", std::to_string(cluster_ports[i]),
+                                              "--routes",       absl::StrJoin(routes, ",")};
+    EDA_ASSIGN_OR_RETURN(
+        std::unique_ptr<NatsServer> nats,
+        StartWith([script, topology, secrets, cluster](int port, const std::string& store) {
+          std::vector<std::string> argv = {
+              "bash",          script,   "--topology",         topology,  "--secrets",
+              secrets->path(), "--port", std::to_string(port), "--store", store};
+          argv.insert(argv.end(), cluster.begin(), cluster.end());
+          return CommandOutput(argv);
+        }));
+    nats->secrets_ = secrets;
+    servers.push_back(std::move(nats));
+  }
+  // JetStream serves in a cluster once the nodes have elected a meta leader (a node that joins
+  // after the election says nothing of it).
+  const bool formed = WaitUntil(
+      [&] {
+        for (const auto& server : servers) {
+          if (ReadTail(server->dir() + "/nats-server.log", 1 << 20)
+                  .find("Self is new JetStream cluster metadata leader") != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(60));
+  if (!formed) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the NATS cluster elected no JetStream meta leader within 60 s:\n", servers[0]->LogTail()));
+  }
+  return servers;
+}
+
+std::string NatsServer::ClusterUrl(const std::vector<std::unique_ptr<NatsServer>>& nodes) {
+  std::vector<std::string> urls;
+  for (const auto& node : nodes) urls.push_back(node->url());
+  return absl::StrJoin(urls, ",");
+}
+
 absl::Status NatsServer::WriteConfig(int port) {
   EDA_ASSIGN_OR_RETURN(std::string config, make_config_(port, dir_->path() + "/js"));
   return WriteFile(config_file_, absl::StrCat(config, "\nports_file_dir: \"", ports_dir_, "\"\n"));
@@ -486,9 +546,17 @@ std::string NatsServer::Password(const std::string& user) const {
   return ReadAll(secrets_->path() + "/nats-" + user + ".pass");
 }
 
-void NatsServer::Stop() {
-  if (process_ != nullptr) process_->Stop(SIGTERM, absl::Seconds(10));
+void NatsServer::Stop(int signal) {
+  if (process_ != nullptr) process_->Stop(signal, absl::Seconds(10));
   process_.reset();
+}
+
+std::string NatsServer::LogTail(int lines) const {
+  const std::string text = ReadTail(dir_->path() + "/nats-server.log");
+  size_t at = text.size();
+  for (int i = 0; i <= lines && at != std::string::npos && at > 0; ++i)
+    at = text.rfind('\n', at - 1);
+  return at == std::string::npos ? text : text.substr(at + 1);
 }
 
 absl::Status NatsServer::Restart() {

@@ -6,6 +6,7 @@
 // `postgres` user, as it refuses root) and as an ordinary user.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -138,6 +139,14 @@ class NatsServer final {
   // directory (see Password()).
   static absl::StatusOr<std::unique_ptr<NatsServer>> StartFromTopology(
       const std::string& topology_file = "");
+  // Starts `nodes` nats-servers configured as StartFromTopology's (the same users and
+  // passwords), clustered on loopback: unique server names, routes to one another, a JetStream
+  // store each. Returns once a node's log shows it leads JetStream's meta group (a stream with
+  // as many replicas as nodes may take a moment more: every node must have joined). Each node
+  // stops and restarts on its own (a node lost and back); ClusterUrl() lists them for clients.
+  static absl::StatusOr<std::vector<std::unique_ptr<NatsServer>>> StartClusterFromTopology(
+      int nodes, const std::string& topology_file = "");
+  static std::string ClusterUrl(const std::vector<std::unique_ptr<NatsServer>>& nodes);
   ~NatsServer();
 
   int port() const { return port_; }
@@ -151,8 +160,11 @@ class NatsServer final {
   // Stops the server / starts it again on the same port with the same JetStream store. The port
   // stays because clients reconnect to the URL they know: it was ours until the stop, and a
   // bind failure (someone took it meanwhile) is retried for a while.
-  void Stop();
+  // SIGKILL: a node lost, not shut down.
+  void Stop(int signal = SIGTERM);
   absl::Status Restart();
+  // The last lines of its log.
+  std::string LogTail(int lines = 20) const;
 
  private:
   NatsServer() = default;
@@ -160,7 +172,7 @@ class NatsServer final {
   absl::Status Launch();
 
   std::unique_ptr<TempDir> dir_;
-  std::unique_ptr<TempDir> secrets_;  // StartFromTopology: nats-<user>.pass files
+  std::shared_ptr<TempDir> secrets_;  // StartFromTopology: nats-<user>.pass files
   ConfigFn make_config_;
   std::string config_file_;
   std::string ports_dir_;
