@@ -12,13 +12,14 @@ K8S=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 overlay=${1:?usage: make-secrets.sh <overlay> (dev, prod)}
 dir=$K8S/overlays/$overlay
 [ -f "$dir/kustomization.yaml" ] || { echo "make-secrets: no overlay $dir" >&2; exit 2; }
-mkdir -p "$dir/secrets"
 umask 077
+mkdir -p "$dir/secrets"
 added=0
 while read -r secret key; do
   case "$secret" in "#"* | "") continue ;; esac
   f=$dir/secrets/$secret.env
   touch "$f"
+  [ ! -s "$f" ] || [ "$(tail -c 1 "$f")" = "" ] || echo >>"$f"  # a last line without its newline
   if ! grep -q "^$key=" "$f"; then
     echo "$key=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)" >>"$f"
     added=$((added + 1))

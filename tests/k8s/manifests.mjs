@@ -29,16 +29,18 @@ export function topologyServices(topology = path.join(ROOT, 'deploy/topology.con
   return [...services];
 }
 
-// A copy of deploy/k8s in a temporary directory, with its Secrets' files made
-// (make-secrets.sh), so that nothing is written into the checkout. Returns its path.
+// A copy of deploy/ in a temporary directory (without the overlays' secrets), with its Secrets'
+// files made (make-secrets.sh), so that nothing is written into the checkout. Returns its path:
+// <path>/deploy/k8s is the copy of deploy/k8s.
 export function workingCopy() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mallbots-k8s-'));
-  cpSync(path.join(ROOT, 'deploy/k8s'), path.join(dir, 'k8s'), {
+  const from = path.join(ROOT, 'deploy');
+  cpSync(from, path.join(dir, 'deploy'), {
     recursive: true,
-    filter: (src) => !src.includes(`${path.sep}secrets`),
+    filter: (src) => !/^k8s\/overlays\/[^/]+\/secrets(\/|$)/.test(path.relative(from, src)),
   });
   for (const overlay of ['dev', 'prod']) {
-    execFileSync('bash', [path.join(dir, 'k8s/make-secrets.sh'), overlay], { stdio: 'pipe' });
+    execFileSync('bash', [path.join(dir, 'deploy/k8s/make-secrets.sh'), overlay], { stdio: 'pipe' });
   }
   return dir;
 }
@@ -115,7 +117,7 @@ export function validateStrict(objects) {
     } catch (err) {
       const source = readFileSync(file, 'utf8').split('\n');
       // "objects.ts(12,5): error TS2353: ..." -> the object the line belongs to.
-      return String(err.stdout).split('\n').filter((l) => l.includes('error TS')).map((l) => {
+      const errors = String(err.stdout ?? '').split('\n').filter((l) => l.includes('error TS')).map((l) => {
         const at = Number(l.match(/\((\d+),/)?.[1] ?? 0);
         let owner = '?';
         for (let n = at - 1; n >= 0; n--) {
@@ -126,6 +128,8 @@ export function validateStrict(objects) {
         }
         return `${owner}: ${l.replace(/^.*error TS\d+: /, '')}`;
       });
+      // tsc failed: with type errors, or for another reason, which fails the check too.
+      return errors.length > 0 ? errors : [`tsc failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`];
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -179,9 +183,15 @@ function workloads(objects) {
       if (c.securityContext?.allowPrivilegeEscalation !== false) errors.push(`${owner}: privilege escalation allowed`);
       if (!c.resources?.requests || !c.resources?.limits) errors.push(`${owner}: no resource requests and limits`);
     }
+    if (spec.securityContext?.seccompProfile?.type !== 'RuntimeDefault') errors.push(`${name(o)}: no RuntimeDefault seccomp profile`);
+    for (const c of spec.containers) {
+      if (!c.securityContext?.capabilities?.drop?.includes('ALL')) errors.push(`${name(o)} container ${c.name}: capabilities not all dropped`);
+    }
+    // Servers (the services, NATS, PostgreSQL) have probes; clients (the robots) need none.
     const main = spec.containers[0];
-    if (!main.readinessProbe || !main.livenessProbe) errors.push(`${name(o)}: no readiness or liveness probe`);
-    if (o.kind === 'Deployment' && JSON.stringify(main.readinessProbe) === JSON.stringify(main.livenessProbe)) {
+    const server = o.kind === 'StatefulSet' || o.metadata.labels?.['app.kubernetes.io/component'] === 'service';
+    if (server && (!main.readinessProbe || !main.livenessProbe)) errors.push(`${name(o)}: no readiness or liveness probe`);
+    if (server && o.kind === 'Deployment' && JSON.stringify(main.readinessProbe) === JSON.stringify(main.livenessProbe)) {
       errors.push(`${name(o)}: liveness is its readiness`);
     }
   }

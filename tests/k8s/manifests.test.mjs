@@ -6,6 +6,7 @@
 //   node --test tests/k8s/manifests.test.mjs
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -17,12 +18,18 @@ let copy;
 const rendered = {};
 before(() => {
   copy = workingCopy();
-  for (const overlay of ['dev', 'prod']) rendered[overlay] = render(path.join(copy, 'k8s/overlays', overlay));
+  for (const overlay of ['dev', 'prod']) rendered[overlay] = render(path.join(copy, 'deploy/k8s/overlays', overlay));
 });
 after(() => removeCopy(copy));
 
 test('the committed base is what generate.sh writes from the topology', () => {
   execFileSync('bash', [path.join(ROOT, 'deploy/k8s/generate.sh'), '--check'], { stdio: 'pipe' });
+  // A base edited by hand (in the copy) is caught.
+  appendFileSync(path.join(copy, 'deploy/k8s/base/services/stores.yaml'), '# edited\n');
+  assert.throws(
+    () => execFileSync('bash', [path.join(copy, 'deploy/k8s/generate.sh'), '--check'], { stdio: 'pipe' }),
+    (err) => String(err.stderr).includes('deploy/k8s/base/services/stores.yaml is not what deploy/k8s/generate.sh writes'),
+  );
 });
 
 for (const overlay of ['dev', 'prod']) {
@@ -36,6 +43,7 @@ for (const overlay of ['dev', 'prod']) {
     assert.deepEqual(crossCheck(rendered[overlay]), []);
     const kinds = new Set(rendered[overlay].map((o) => o.kind));
     for (const kind of ['Namespace', 'StatefulSet', 'Secret', 'NetworkPolicy']) assert.ok(kinds.has(kind), kind);
+    assert.ok(rendered[overlay].some((o) => o.kind === 'Deployment' && o.metadata.name === 'bots'), 'the robots');
   });
 }
 
@@ -56,7 +64,7 @@ test('the network policy of a service lets in only its callers (the topology), a
   const policy = rendered.prod.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'stores');
   const callers = policy.spec.ingress[0].from.map((f) => f.podSelector.matchLabels['app.kubernetes.io/name'] ??
     f.podSelector.matchLabels['app.kubernetes.io/component']);
-  assert.deepEqual(callers.sort(), ['baskets', 'client', 'depot', 'search']);
+  assert.deepEqual(callers.sort(), ['baskets', 'client', 'depot', 'operator', 'search']);
   const search = rendered.prod.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'search');
   const peers = search.spec.egress.flatMap((e) => e.to.map((t) => t.podSelector?.matchLabels?.['app.kubernetes.io/name'])).filter(Boolean);
   assert.deepEqual(peers.sort(), ['customers', 'nats', 'postgres', 'stores']);

@@ -199,11 +199,36 @@ class ScaleOutTest : public ::testing::Test {
   std::unique_ptr<messaging::Connection> admin_;
 };
 
+// Stops the load and waits for it, however the test leaves (an ASSERT returns early).
+class LoadGuard final {
+ public:
+  LoadGuard(std::atomic<bool>& stop, std::thread& load) : stop_(stop), load_(load) {}
+  ~LoadGuard() {
+    stop_ = true;
+    if (load_.joinable()) load_.join();
+  }
+
+ private:
+  std::atomic<bool>& stop_;
+  std::thread& load_;
+};
+
 TEST_F(ScaleOutTest, TheFlowSurvivesANatsNodeAndAReplicaOfEachServiceLost) {
-  const bool full = std::getenv("SCALEOUT_FULL") != nullptr;
+  const char* full_env = std::getenv("SCALEOUT_FULL");
+  const bool full = full_env != nullptr && std::string(full_env) == "1";
+  // The streams keep 3 replicas on the cluster.
+  {
+    jsStreamInfo* info = nullptr;
+    jsErrCode jerr = jsErrCode(0);
+    ASSERT_EQ(js_GetStreamInfo(&info, admin_->js(), "ORDERING", nullptr, &jerr), NATS_OK);
+    EXPECT_EQ(info->Config->Replicas, 3);
+    jsStreamInfo_Destroy(info);
+  }
   std::atomic<bool> stop{false};
   loadgen::Report report;
-  std::thread load([&] {
+  std::thread load;
+  LoadGuard guard(stop, load);
+  load = std::thread([&] {
     loadgen::Options options{.customers = 4,
                              .seed = 7,
                              .report_every = absl::ZeroDuration(),
