@@ -15,7 +15,7 @@ export CCACHE_MAXSIZE ?= 5G
 STACK := deploy/local/stack.sh
 
 .PHONY: help deps configure build up down status logs demo order loadgen test test-unit test-integration \
-	chaos fuzz bench clean docs scaleout
+	chaos fuzz bench clean docs scaleout images
 
 help:
 	@echo "make up      install packages, build, start PostgreSQL + NATS (+ services) under \$$MALLBOTS_HOME"
@@ -24,6 +24,8 @@ help:
 	@echo "make demo    one new order through the running stack, basket to completed and paid"
 	@echo "make chaos | fuzz | loadgen | scaleout   long runs: faults under load, libFuzzer, load"
 	@echo "             on the stack, replicas on a NATS cluster"
+	@echo "make images the container images (mallbots/services, mallbots/tools), offline, then"
+	@echo "             one service container run to /readyz"
 	@echo "make docs    the catalogue: AsyncAPI document, HTML pages of the events and gRPC APIs"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
@@ -99,6 +101,14 @@ chaos: configure
 scaleout: configure
 	cmake --build --preset $(PRESET) --target scaleout_test
 	SCALEOUT_FULL=1 ctest --preset $(PRESET) -R '^scaleout_test$$' -V
+
+# The container images, built offline from Debian's packages (deploy/images: mmdebstrap bases,
+# buildah, the Containerfile's build stage compiling with the release preset), then checked: the
+# stores container run to /readyz against a PostgreSQL and NATS of its own, called with mallctl
+# from the tools image.
+images:
+	@bash deploy/images/images.sh build
+	@bash deploy/images/images.sh check
 
 # The fuzz targets (tests/fuzz) with libFuzzer and the sanitizers, in their own tree (build/fuzz),
 # each for FUZZ_SECONDS from its corpus tests/fuzz/corpus/<target>; then the inputs it found
