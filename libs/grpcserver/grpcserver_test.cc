@@ -127,6 +127,42 @@ TEST_F(GrpcServerTest, ServesCallsAndReportsHealthPerService) {
   EXPECT_EQ(Health(kEchoName, &st), HealthCheckResponse::NOT_SERVING);
 }
 
+TEST_F(GrpcServerTest, HealthFollowsTheReadinessChecks) {
+  StartServer();
+  std::atomic<bool> database_up{true};
+  ops_->AddReadinessCheck("postgres", [&database_up] {
+    return database_up ? absl::OkStatus() : absl::UnavailableError("down");
+  });
+  grpc::Status st;
+  EXPECT_EQ(Health(kEchoName, &st), HealthCheckResponse::SERVING);
+
+  // A watcher sees every change, within the watch's 250 ms poll.
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  HealthCheckRequest watch_req;
+  watch_req.set_service(kEchoName);
+  auto watch = Health::NewStub(channel_)->Watch(&watch_ctx, watch_req);
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  database_up = false;
+  EXPECT_EQ(Health(kEchoName, &st), HealthCheckResponse::NOT_SERVING);
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(Health("", &st), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(ReadyzStatus(), 503);
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+
+  database_up = true;
+  EXPECT_EQ(Health(kEchoName, &st), HealthCheckResponse::SERVING);
+  EXPECT_EQ(ReadyzStatus(), 200);
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+  watch_ctx.TryCancel();
+  (void)watch->Finish();
+}
+
 TEST_F(GrpcServerTest, StatusCodesAndMessagesReachTheClient) {
   StartServer();
   EchoRequest req;

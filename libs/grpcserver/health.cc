@@ -24,16 +24,17 @@ void HealthService::Shutdown() {
   ++changes_;
 }
 
-HealthService::Status HealthService::StatusOf(const std::string& service) const {
+HealthService::Status HealthService::StatusOf(const std::string& service, bool ready) const {
   auto it = serving_.find(service);
   if (it == serving_.end()) return HealthCheckResponse::SERVICE_UNKNOWN;
-  return it->second ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
+  return it->second && ready ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }
 
 grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest* request,
                                   HealthCheckResponse* response) {
+  const bool ready = Ready();
   absl::MutexLock lock(&mu_);
-  const Status status = StatusOf(request->service());
+  const Status status = StatusOf(request->service(), ready);
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
     return grpc::Status(grpc::NOT_FOUND,
                         absl::StrCat("unknown service '", request->service(), "'"));
@@ -49,15 +50,20 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthChec
   Status sent = HealthCheckResponse::UNKNOWN;
   uint64_t seen = 0;
   for (;;) {
+    if (!first) {
+      // Wake on a change, or now and then to notice a client that went away or readiness that
+      // changed.
+      absl::MutexLock lock(&mu_);
+      auto changed = [this, &seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return changes_ != seen; };
+      mu_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(250));
+    }
+    const bool ready = Ready();
     Status now;
     bool ending;
     {
       absl::MutexLock lock(&mu_);
-      // Wake on a change, or now and then to notice a client that went away.
-      auto changed = [this, &seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return changes_ != seen; };
-      if (!first) mu_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(250));
       seen = changes_;
-      now = StatusOf(request->service());
+      now = StatusOf(request->service(), ready);
       ending = shut_down_;
     }
     if (context->IsCancelled()) return grpc::Status::CANCELLED;

@@ -58,7 +58,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
   server->ops_ = ops;
-  server->health_ = std::make_unique<HealthService>();
+  // With an ops server, health follows its readiness checks (its database, NATS), as /readyz.
+  server->health_ = ops == nullptr
+                        ? std::make_unique<HealthService>()
+                        : std::make_unique<HealthService>([ops] { return ops->Ready().ok(); });
 
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second process could bind the same port and take half

@@ -1,6 +1,7 @@
 // File: server.h
 // Assembles a service's gRPC server: its services, the standard health service (per-service
-// SERVING / NOT_SERVING), server reflection, and interceptors that log each call, count it by
+// SERVING / NOT_SERVING, and NOT_SERVING whenever the ops server's readiness checks fail, as
+// /readyz does), server reflection, and interceptors that log each call, count it by
 // method and code, time it, and make the caller's W3C trace context the handler's current span.
 //
 // Graceful shutdown (Shutdown(), e.g. on SIGTERM): health and /readyz flip to not-ready first,
@@ -68,7 +69,8 @@ struct ServiceEntry {
 
 class Server final {
  public:
-  // Builds and starts the server. `ops` (may be null) is told to drain on shutdown.
+  // Builds and starts the server. `ops` (may be null; outlives the server) is told to drain on
+  // shutdown, and its readiness checks decide whether health says SERVING.
   // Errors: Unavailable when the address cannot be bound; InvalidArgument for a bad TLS setup.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        std::vector<ServiceEntry> services,

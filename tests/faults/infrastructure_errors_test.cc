@@ -3,11 +3,13 @@
 // call's trace id (no host, port, database name or SQL), the detail goes to the service's log,
 // and after the database comes back the first call succeeds.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "libs/pg/connection.h"
 #include "libs/service/service_fixture.h"
@@ -122,6 +124,51 @@ TEST_F(InfrastructureErrorsTest, ADatabaseRefusingConnectionsIsUnavailableWithAT
       },
       absl::Seconds(5)))
       << service_->LogTail();
+}
+
+// A database outage makes the service unready, not dead: /readyz and the gRPC health service
+// say so (load balancers and Kubernetes' readiness stop sending it calls), /healthz stays
+// 200 (no restart), and both come back with the database.
+TEST_F(InfrastructureErrorsTest, ADatabaseOutageMakesTheServiceUnreadyNotDead) {
+  httplib::Client ops("127.0.0.1", service_->http_port());
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(service_->grpc_target(), grpc::InsecureChannelCredentials()));
+  auto serving = [&](const std::string& name) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(name);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.status();
+  };
+  auto readyz = [&] {
+    auto r = ops.Get("/readyz");
+    return r ? r->status : -1;
+  };
+  using grpc::health::v1::HealthCheckResponse;
+  ASSERT_EQ(serving("customerspb.CustomersService"), HealthCheckResponse::SERVING);
+  ASSERT_EQ(readyz(), 200);
+
+  ASSERT_TRUE(Admin(absl::StrCat("ALTER DATABASE ", database_, " ALLOW_CONNECTIONS false")).ok());
+  DropSessions();
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return serving("customerspb.CustomersService") == HealthCheckResponse::NOT_SERVING; },
+      absl::Seconds(10)));
+  EXPECT_EQ(serving(""), HealthCheckResponse::NOT_SERVING);
+  auto body = ops.Get("/readyz");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->status, 503);
+  EXPECT_THAT(body->body, HasSubstr("postgres"));
+  EXPECT_EQ(ops.Get("/healthz")->status, 200);
+
+  ASSERT_TRUE(Admin(absl::StrCat("ALTER DATABASE ", database_, " ALLOW_CONNECTIONS true")).ok());
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return serving("customerspb.CustomersService") == HealthCheckResponse::SERVING; },
+      absl::Seconds(10)));
+  EXPECT_EQ(serving(""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(readyz(), 200);
 }
 
 TEST_F(InfrastructureErrorsTest, TheFirstCallAfterTheDatabaseCameBackSucceeds) {
