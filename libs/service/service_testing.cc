@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/messaging/streams.h"
 #include "libs/messaging/subjects.h"
 
 namespace eda::testing {
@@ -245,6 +246,12 @@ double MetricValue(absl::string_view text, absl::string_view series) {
     if (!parts.empty() && absl::SimpleAtod(parts[0], &value)) return value;
   }
   return 0;
+}
+
+absl::StatusOr<std::vector<std::string>> TopologyPeersOf(const std::string& service) {
+  EDA_ASSIGN_OR_RETURN(messaging::Topology topology,
+                       messaging::Topology::Load(SourceDir() + "/deploy/topology.conf"));
+  return topology.PeersOf(service);
 }
 
 }  // namespace eda::testing

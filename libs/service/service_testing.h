@@ -116,4 +116,8 @@ absl::StatusOr<std::vector<messaging::Message>> StreamMessages(messaging::Connec
 // absent.
 double MetricValue(absl::string_view text, absl::string_view series);
 
+// The peers `service` calls, from the checkout's deploy/topology.conf (its `call` lines), for
+// tests that start several services and give each its peers' addresses.
+absl::StatusOr<std::vector<std::string>> TopologyPeersOf(const std::string& service);
+
 }  // namespace eda::testing

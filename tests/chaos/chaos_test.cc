@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -29,7 +28,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "libs/service/service_testing.h"
@@ -67,18 +65,6 @@ std::string Env(const char* name, const std::string& default_value) {
   return value == nullptr || *value == '\0' ? default_value : value;
 }
 
-// The peers each service calls: the topology's `call <service> <peer>` lines.
-std::map<std::string, std::vector<std::string>> PeersFromTopology() {
-  std::ifstream in(testing::SourceDir() + "/deploy/topology.conf");
-  std::map<std::string, std::vector<std::string>> peers;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
-    if (words.size() >= 3 && words[0] == "call") peers[words[1]].push_back(words[2]);
-  }
-  return peers;
-}
-
 // The running mall: servers, services and robots, each stopped by PID when destroyed.
 class Mall final {
  public:
@@ -89,13 +75,13 @@ class Mall final {
     auto nats = testing::NatsServer::StartFromTopology();
     if (!nats.ok()) return nats.status();
     nats_ = *std::move(nats);
-    const auto peers = PeersFromTopology();
     for (const ServiceSpec& spec : Services()) {
       const char* binary = std::getenv(spec.binary_env.c_str());
       if (binary == nullptr || *binary == '\0') continue;  // not built in this tree
       std::vector<std::string> rpc;
-      auto it = peers.find(spec.name);
-      for (const std::string& peer : it == peers.end() ? std::vector<std::string>() : it->second) {
+      auto peers = testing::TopologyPeersOf(spec.name);
+      if (!peers.ok()) return peers.status();
+      for (const std::string& peer : *peers) {
         if (services_.count(peer) == 0) {
           return absl::FailedPreconditionError(
               absl::StrCat(spec.name, " calls ", peer, ", which does not run (or starts later)"));

@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -25,7 +24,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "libs/messaging/nats.h"
 #include "libs/service/service_testing.h"
@@ -53,18 +51,6 @@ const std::vector<std::pair<std::string, std::string>>& Services() {
                                                            {"search", "SEARCH_BIN"},
                                                            {"cosec", "COSEC_BIN"}};
   return *services;
-}
-
-// The peers each service calls: the topology's `call <service> <peer>` lines.
-std::map<std::string, std::vector<std::string>> PeersFromTopology() {
-  std::ifstream in(testing::SourceDir() + "/deploy/topology.conf");
-  std::map<std::string, std::vector<std::string>> peers;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
-    if (words.size() >= 3 && words[0] == "call") peers[words[1]].push_back(words[2]);
-  }
-  return peers;
 }
 
 class ScaleOutTest : public ::testing::Test {
@@ -101,7 +87,6 @@ class ScaleOutTest : public ::testing::Test {
         },
         absl::Seconds(60)))
         << "no stream of 3 replicas could be placed on the cluster";
-    const auto peers = PeersFromTopology();
     for (const auto& [name, binary_env] : Services()) {
       const char* binary = std::getenv(binary_env.c_str());
       ASSERT_TRUE(binary != nullptr && *binary != '\0') << binary_env << " (ctest sets it)";
@@ -109,14 +94,13 @@ class ScaleOutTest : public ::testing::Test {
       ASSERT_TRUE(dsn.ok()) << dsn.status();
       std::vector<std::string> args = {"--stream-replicas=3"};
       std::vector<std::string> rpc;
-      auto it = peers.find(name);
-      if (it != peers.end()) {
-        for (const std::string& peer : it->second) {
-          ASSERT_TRUE(replicas_.count(peer)) << name << " calls " << peer << ", not started yet";
-          rpc.push_back(absl::StrCat(absl::AsciiStrToUpper(peer), "=", Target(peer, 0)));
-        }
-        args.push_back("--rpc-services=" + absl::StrJoin(rpc, ","));
+      auto peers = testing::TopologyPeersOf(name);
+      ASSERT_TRUE(peers.ok()) << peers.status();
+      for (const std::string& peer : *peers) {
+        ASSERT_TRUE(replicas_.count(peer)) << name << " calls " << peer << ", not started yet";
+        rpc.push_back(absl::StrCat(absl::AsciiStrToUpper(peer), "=", Target(peer, 0)));
       }
+      if (!rpc.empty()) args.push_back("--rpc-services=" + absl::StrJoin(rpc, ","));
       const testing::ServiceUnderTest::Backing backing{
           .dsn = *dsn, .nats_url = cluster, .nats_password = nats_[0]->Password(name)};
       for (int r = 0; r < kReplicas; ++r) {
