@@ -208,7 +208,10 @@ function services(objects, names) {
     for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy']) {
       if (!find(kind, svc)) errors.push(`${svc}: no ${kind}`);
     }
-    if (!find('ConfigMap', `${svc}-config`)) errors.push(`${svc}: no ConfigMap`);
+    // Generated: its name carries a hash of its content (a change rolls the Deployment).
+    if (!objects.some((o) => o.kind === 'ConfigMap' && new RegExp(`^${svc}-config-[a-z0-9]{10}$`).test(o.metadata.name))) {
+      errors.push(`${svc}: no ConfigMap ${svc}-config-<hash>`);
+    }
     const key = svc.toUpperCase().replace(/-/g, '_');
     if (!(`NATS_PASSWORD_${key}` in (secret('mallbots-nats')?.data ?? {}))) errors.push(`${svc}: no NATS password`);
     if (!(`PG_PASSWORD_${key}` in (secret('mallbots-postgres')?.data ?? {}))) errors.push(`${svc}: no PostgreSQL password`);

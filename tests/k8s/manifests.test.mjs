@@ -52,9 +52,16 @@ test('prod: a 3-node JetStream cluster, streams with 3 replicas', () => {
   assert.equal(nats.spec.replicas, 3);
   const cluster = rendered.prod.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('nats-cluster-'));
   assert.match(cluster.data['cluster.conf'], /nats-2\.nats-headless:6222/);
+  const configOf = (overlay, svc) => rendered[overlay].find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${svc}-config-`));
   for (const svc of topologyServices()) {
-    const config = rendered.prod.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${svc}-config`);
+    const config = configOf('prod', svc);
     assert.equal(config.data.STREAM_REPLICAS, '3', svc);
+    // Other settings, another name: the Deployment that refers to it rolls.
+    assert.equal(configOf('dev', svc).data.STREAM_REPLICAS, '1', svc);
+    assert.notEqual(config.metadata.name, configOf('dev', svc).metadata.name, svc);
+    const deployment = rendered.prod.find((o) => o.kind === 'Deployment' && o.metadata.name === svc);
+    const refs = deployment.spec.template.spec.containers[0].envFrom.map((e) => e.configMapRef?.name);
+    assert.ok(refs.includes(config.metadata.name), `${svc} refers to ${refs}`);
   }
   const dev = rendered.dev.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'nats');
   assert.equal(dev.spec.replicas, 1);
