@@ -24,8 +24,8 @@ help:
 	@echo "make demo    one new order through the running stack, basket to completed and paid"
 	@echo "make chaos | fuzz | loadgen | scaleout   long runs: faults under load, libFuzzer, load"
 	@echo "             on the stack, replicas on a NATS cluster"
-	@echo "make images the container images (mallbots/services, mallbots/tools), offline, then"
-	@echo "             one service container run to /readyz"
+	@echo "make images the container images (mallbots/services, mallbots/tools) from Debian's"
+	@echo "             packages, then one service container run to /readyz"
 	@echo "make docs    the catalogue: AsyncAPI document, HTML pages of the events and gRPC APIs"
 	@echo "make status | logs | build | deps | bench | clean   (PRESET=debug|release)"
 
@@ -102,10 +102,10 @@ scaleout: configure
 	cmake --build --preset $(PRESET) --target scaleout_test
 	SCALEOUT_FULL=1 ctest --preset $(PRESET) -R '^scaleout_test$$' -V
 
-# The container images, built offline from Debian's packages (deploy/images: mmdebstrap bases,
-# buildah, the Containerfile's build stage compiling with the release preset), then checked: the
-# stores container run to /readyz against a PostgreSQL and NATS of its own, called with mallctl
-# from the tools image.
+# The container images, built from Debian's packages without a container registry
+# (deploy/images: mmdebstrap bases, buildah, the Containerfile's build stage compiling with the
+# release preset), then checked: the stores container run to /readyz against a PostgreSQL and
+# NATS of its own, called with mallctl from the tools image, stopped with SIGTERM.
 images:
 	@bash deploy/images/images.sh build
 	@bash deploy/images/images.sh check
