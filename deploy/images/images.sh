@@ -242,6 +242,12 @@ cmd_check() {
   uid=$(podman exec "$container" id -u)
   [ "$uid" = 10001 ] || die "the stores container runs as uid $uid, not 10001"
   log "stores ready: http://127.0.0.1:$http_port/readyz answered 200; it runs as uid $uid"
+  local info
+  info=$(curl -fsS "http://127.0.0.1:$http_port/metrics" | grep '^mallbots_build_info{' || true)
+  grep -qF "commit=\"$(podman image inspect -f \
+    '{{index .Labels "org.opencontainers.image.revision"}}' "$services")\"" <<<"$info" ||
+    die "its mallbots_build_info is not the image's commit: ${info:-none}"
+  log "its metrics say: $info"
 
   log "calling it with mallctl from $tools"
   local created id got

@@ -159,6 +159,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings
     }
   }
 
+  // What the binary was built from (CMake: the project's version, EDA_BUILD_COMMIT).
+  const std::string commit = EDA_COMMIT[0] == '\0' ? "unknown" : EDA_COMMIT;
+  rt->metrics_.Gauge("mallbots_build_info", "The version and commit the binary was built from")
+      .Add({{"version", EDA_VERSION}, {"commit", commit}})
+      .Set(1);
+  LOG_INFO() << "starting" << KV("version", EDA_VERSION) << KV("commit", commit);
   EDA_ASSIGN_OR_RETURN(
       rt->ops_,
       obs::OpsServer::Start({.host = settings.web_host, .port = settings.web_port}, rt->metrics_));

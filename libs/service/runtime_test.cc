@@ -202,6 +202,10 @@ TEST(RuntimeTest, StartsWiresAndStopsOnSignal) {
   auto metrics = ops.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_THAT(metrics->body, HasSubstr("outbox_published_total 1"));
+  // What the binary was built from (this tree's CMake cache sets no commit).
+  EXPECT_THAT(metrics->body,
+              HasSubstr(absl::StrCat("mallbots_build_info{commit=\"unknown\",version=\"",
+                                     EDA_VERSION, "\"} 1")));
   // The reference's series (spec §9.1), under the message's name and "all".
   EXPECT_THAT(metrics->body, HasSubstr("svc_sent_messages_count{message=\"test.Thing\"} 1"));
   EXPECT_THAT(metrics->body, HasSubstr("svc_sent_messages_count{message=\"all\"} 1"));
