@@ -307,7 +307,8 @@ stop_pid() {  # stop_pid NAME PID PATTERN
   alive "$pid" "$pattern" || return 0
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do alive "$pid" || return 0; sleep 0.1; done
+  # By its command line too: once it is gone, its PID may be another process's.
+  for _ in $(seq 1 300); do alive "$pid" "$pattern" || return 0; sleep 0.1; done
   log "$name did not stop in 30s; killing it"
   kill -KILL "$pid" 2>/dev/null || true
 }

@@ -143,15 +143,17 @@ check "second up reuses postgres" test "$(head -1 "$MALLBOTS_HOME/pg/data/postma
 check "second up reuses nats-server" test "$(cat "$MALLBOTS_HOME/run/nats-server.pid")" = "$nats_pid"
 
 bash "$STACK" down
-gone() {  # a stopped process may linger as a zombie when nobody reaps it: that counts as gone
-  ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+gone() {  # gone PID PATTERN: no process PID whose command line has PATTERN (a PID taken again by
+  # another process, or a zombie nobody reaped, counts as gone)
+  ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] ||
+    ! tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 for svc in "${SERVICES[@]}"; do
   v="pid_$svc"
-  [ -n "${!v:-}" ] && check "$svc stopped" gone "${!v}"
+  [ -n "${!v:-}" ] && check "$svc stopped" gone "${!v}" "/services/$svc/$svc"
 done
-check "postgres stopped" gone "$pg_pid"
-check "nats-server stopped" gone "$nats_pid"
+check "postgres stopped" gone "$pg_pid" postgres
+check "nats-server stopped" gone "$nats_pid" nats-server
 if pgrep -f "(nats-server -c|postgres -D) $MALLBOTS_HOME" >/dev/null; then
   echo "FAIL - processes of the stack left: $(pgrep -af "(nats-server -c|postgres -D) $MALLBOTS_HOME")"
   failures=$((failures + 1))
@@ -191,8 +193,8 @@ if [ "$(id -u)" -eq 0 ]; then
   pg_pid=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
   nats_pid=$(cat "$co/.mallbots/run/nats-server.pid" 2>/dev/null || true)
   WIPE=1 stack_co down
-  check "postgres stopped" gone "$pg_pid"
-  check "nats-server stopped" gone "$nats_pid"
+  check "postgres stopped" gone "$pg_pid" postgres
+  check "nats-server stopped" gone "$nats_pid" nats-server
   check "WIPE=1 removes .mallbots" test ! -e "$co/.mallbots"
   check "WIPE=1 removes $pg_dir" test ! -e "$pg_dir"
 else
