@@ -96,6 +96,13 @@ class GrpcServerTest : public ::testing::Test {
     return resp.status();
   }
 
+  // A health Watch of the echo service on `ctx`.
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> WatchEcho(grpc::ClientContext* ctx) {
+    HealthCheckRequest req;
+    req.set_service(kEchoName);
+    return Health::NewStub(channel_)->Watch(ctx, req);
+  }
+
   int ReadyzStatus() {
     httplib::Client client("127.0.0.1", ops_->port());
     auto res = client.Get("/readyz");
@@ -139,9 +146,7 @@ TEST_F(GrpcServerTest, HealthFollowsTheReadinessChecks) {
   // A watcher sees every change, within the watch's 250 ms poll.
   grpc::ClientContext watch_ctx;
   watch_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
-  HealthCheckRequest watch_req;
-  watch_req.set_service(kEchoName);
-  auto watch = Health::NewStub(channel_)->Watch(&watch_ctx, watch_req);
+  auto watch = WatchEcho(&watch_ctx);
   HealthCheckResponse update;
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
@@ -213,9 +218,7 @@ TEST_F(GrpcServerTest, GracefulShutdownDrainsThenFinishesInFlightCalls) {
   StartServer({.shutdown_timeout = absl::Seconds(10), .drain_delay = absl::Seconds(2)});
   // A watcher sees the health change as it happens.
   grpc::ClientContext watch_ctx;
-  HealthCheckRequest watch_req;
-  watch_req.set_service(kEchoName);
-  auto watch = Health::NewStub(channel_)->Watch(&watch_ctx, watch_req);
+  auto watch = WatchEcho(&watch_ctx);
   HealthCheckResponse update;
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
