@@ -79,8 +79,9 @@ NODE_DEPS := tests/thirdparty/node_modules/.package-lock.json \
 %/node_modules/.package-lock.json: %/package-lock.json | deps
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
+# A failed run ends with each failed test's assertion failures (tests/failures.sh).
 test: build $(NODE_DEPS)
-	ctest --preset $(PRESET)
+	ctest --preset $(PRESET) || { bash tests/failures.sh $(BUILD_DIR); exit 8; }
 
 test-unit: build
 	ctest --preset $(PRESET) -L unit
