@@ -34,6 +34,23 @@ absl::Status Validate(const messaging::Message& message) {
 // lock orders concurrent writers), and each gets the next number in the order written.
 pg::Connection::Statement InsertOutbox(const std::vector<messaging::Message>& messages) {
   pg::Connection::Statement st;
+  if (messages.size() == 1 && !messages[0].aggregate_id.empty()) {
+    // The common case (one message about one aggregate) without the general form's grouping.
+    const messaging::Message& m = messages[0];
+    st.sql =
+        "WITH b AS (INSERT INTO outbox_aggregates (aggregate_id, last_seq) VALUES ($6, 1) "
+        "ON CONFLICT (aggregate_id) DO UPDATE SET last_seq = outbox_aggregates.last_seq + 1 "
+        "RETURNING last_seq) "
+        "INSERT INTO outbox (id, name, subject, data, sent_at, aggregate_id, aggregate_seq) "
+        "SELECT $1, $2, $3, $4::bytea, $5::timestamptz, $6, last_seq FROM b";
+    st.params = {m.id,
+                 m.name,
+                 m.subject,
+                 pg::Param::Bytes(messaging::EncodeEnvelope(m)),
+                 absl::FormatTime(absl::RFC3339_full, m.sent_at, absl::UTCTimeZone()),
+                 m.aggregate_id};
+    return st;
+  }
   const bool numbered =
       std::any_of(messages.begin(), messages.end(),
                   [](const messaging::Message& m) { return !m.aggregate_id.empty(); });
