@@ -1,5 +1,6 @@
 // The catalogue generator on the real descriptor set and topology: every message filed under its
 // subject, and a topology or proto that leaves one out refused by name; the YAML writer's quoting.
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -27,13 +28,15 @@ std::string ReadFile(const std::string& path) {
   return out.str();
 }
 
-// The real topology with `from` replaced by `to`, written to a file of its own.
-std::string Topology(const std::string& from, const std::string& to) {
+// The catalogue of the real topology with `from` replaced by `to` (in a file removed after).
+absl::StatusOr<Catalogue> LoadAltered(const std::string& from, const std::string& to) {
   std::string text = ReadFile(Source("deploy/topology.conf"));
   EXPECT_THAT(text, HasSubstr(from));
   const std::string path = ::testing::TempDir() + "/topology-" + std::to_string(::getpid());
   std::ofstream(path) << absl::StrReplaceAll(text, {{from, to}});
-  return path;
+  absl::StatusOr<Catalogue> catalogue = Catalogue::Load(APIDOCS_PROTOSET, path);
+  std::remove(path.c_str());
+  return catalogue;
 }
 
 TEST(CatalogueTest, FilesEveryMessageUnderItsSubject) {
@@ -73,8 +76,7 @@ TEST(CatalogueTest, FilesEveryMessageUnderItsSubject) {
 }
 
 TEST(CatalogueTest, RefusesAMessageOnASubjectNoServicePublishesTo) {
-  auto c = Catalogue::Load(
-      APIDOCS_PROTOSET, Topology("publish  payments       mallbots.payments.events.Invoice\n", ""));
+  auto c = LoadAltered("publish  payments       mallbots.payments.events.Invoice\n", "");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(c.status().message(),
@@ -83,10 +85,9 @@ TEST(CatalogueTest, RefusesAMessageOnASubjectNoServicePublishesTo) {
 }
 
 TEST(CatalogueTest, RefusesAPublishedSubjectWithoutMessages) {
-  auto c = Catalogue::Load(APIDOCS_PROTOSET,
-                           Topology("publish  baskets        mallbots.baskets.events.Basket\n",
-                                    "publish  baskets        mallbots.baskets.events.Basket\n"
-                                    "publish  baskets        mallbots.baskets.events.Kiosk\n"));
+  auto c = LoadAltered("publish  baskets        mallbots.baskets.events.Basket\n",
+                       "publish  baskets        mallbots.baskets.events.Basket\n"
+                       "publish  baskets        mallbots.baskets.events.Kiosk\n");
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(),
               HasSubstr("mallbots.baskets.events.Kiosk (published by baskets) carries no message"));
