@@ -26,8 +26,9 @@ void SetCallLimits(const CallLimits& limits);
 // Runs `body` as one call of the API: RESOURCE_EXHAUSTED "the service is busy: <n> calls in
 // progress, the most it takes at once; try again" when the limit is reached, else `body` in a
 // CallScope with the caller's deadline (or the default deadline when it has none) and its
-// cancellation. A call that fails once its deadline has passed is DEADLINE_EXCEEDED "the call's
-// deadline passed" (naming the default when the call carried none).
+// cancellation (asked once the call has run 10 ms: asking costs a poll of the call's queue).
+// A call that fails once its deadline has passed is DEADLINE_EXCEEDED "the call's deadline
+// passed" (naming the default when the call carried none).
 grpc::Status RunCall(grpc::ServerContext* context, absl::FunctionRef<grpc::Status()> body);
 
 }  // namespace eda::grpcserver
