@@ -36,9 +36,9 @@ class Slot final {
 };
 
 // ServerContext::IsCancelled() of the synchronous API polls the call's completion queue: a round
-// of gRPC's pollset with its thread hand-offs (about three futex calls, a tenth of a command's
-// time in the stores service at one client). A call is asked only once it has run this long;
-// one that ends sooner is done before a cancellation could spare any work.
+// of gRPC's pollset with its thread hand-offs (about three futex calls each time). A call is
+// asked only once it has run this long; one that ends sooner is done before a cancellation could
+// spare any work.
 constexpr absl::Duration kAskCancelledAfter = absl::Milliseconds(10);
 
 }  // namespace
