@@ -1,5 +1,7 @@
 #include "libs/observability/logging.h"
 
+#include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -7,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/observability/trace_context.h"
-#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
 
 namespace eda::log {
@@ -20,17 +22,28 @@ namespace {
 struct State {
   absl::Mutex mu;
   Options options ABSL_GUARDED_BY(mu);
+  // Both write to stdout through one sink (one lock, one buffer, the order kept); `logger`
+  // flushes after every line, `frequent` leaves its lines in the buffer for the next flush.
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<spdlog::logger> frequent;
 };
 
 State& GetState() {
   static State* state = [] {
     auto* s = new State();
-    s->logger =
-        std::make_shared<spdlog::logger>("eda", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-    s->logger->set_pattern("%v");
-    s->logger->set_level(spdlog::level::trace);
+    // std::cout writes through to stdout's C buffer (synchronised with stdio): what the sink
+    // leaves unflushed waits there, and exit() flushes it.
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cout, /*force_flush=*/false);
+    s->logger = std::make_shared<spdlog::logger>("eda", sink);
+    s->frequent = std::make_shared<spdlog::logger>("eda-frequent", sink);
+    for (spdlog::logger* l : {s->logger.get(), s->frequent.get()}) {
+      l->set_pattern("%v");
+      l->set_level(spdlog::level::trace);
+    }
     s->logger->flush_on(spdlog::level::trace);
+    s->frequent->flush_on(spdlog::level::off);
+    spdlog::register_logger(s->frequent);
+    spdlog::flush_every(std::chrono::seconds(absl::ToInt64Seconds(kFrequentFlushEvery)));
     return s;
   }();
   return *state;
@@ -135,6 +148,9 @@ std::string Render(Level level, absl::string_view msg, const std::vector<Field>&
   return out;
 }
 
-Line::~Line() { GetState().logger->info(Render(level_, msg_.str(), fields_)); }
+Line::~Line() {
+  State& s = GetState();
+  (frequent_ ? s.frequent : s.logger)->info(Render(level_, msg_.str(), fields_));
+}
 
 }  // namespace eda::log

@@ -123,7 +123,9 @@ class Relay::Impl final : public RelayWaker {
   // Counts a streak of batches that could not reach JetStream from `failing_since`; once it is
   // give_up_after long, releases the lead (true).
   bool MaybeGiveUpLead(absl::Time failing_since);
-  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  // Reads the replies to a wave's `publishes` (numbered 0..publishes-1 in `batch`) until all
+  // came or the publish timeout passed; nullopt for a publish left unanswered.
+  std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -137,16 +139,11 @@ class Relay::Impl final : public RelayWaker {
   std::atomic<bool> stopping_{false};
 
   std::optional<pg::Connection> db_;
-  // JetStream's replies to the publishes arrive on <reply_prefix_>.<batch>.<publish>, and are
-  // recorded by OnReply (a nats.c thread) while their batch is open. (Declared before the
-  // connection and the subscription, so that it outlives them.)
+  // JetStream's replies to the publishes arrive on <reply_prefix_>.<batch>.<publish>, to a
+  // synchronous subscription that this thread reads while it waits for them (no delivery thread
+  // in between).
   std::string reply_prefix_;
   uint64_t batch_number_ = 0;
-  absl::Mutex replies_mu_;
-  uint64_t open_batch_ ABSL_GUARDED_BY(replies_mu_) = 0;                 // 0: none
-  std::vector<absl::Status> reply_status_ ABSL_GUARDED_BY(replies_mu_);  // per publish
-  std::vector<bool> answered_ ABSL_GUARDED_BY(replies_mu_);
-  size_t answer_count_ ABSL_GUARDED_BY(replies_mu_) = 0;
   std::unique_ptr<messaging::Connection> nats_;
   messaging::NatsSubPtr replies_;
   absl::Mutex listener_mu_;
@@ -160,27 +157,56 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_failure_log_ = absl::InfinitePast();
 };
 
-void Relay::Impl::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-  auto* self = static_cast<Impl*>(closure);
-  messaging::NatsMsgPtr reply(msg);
-  // <prefix>.<batch>.<publish>
-  absl::string_view rest = natsMsg_GetSubject(msg);
-  uint64_t batch = 0;
-  size_t index = 0;
-  if (!absl::ConsumePrefix(&rest, self->reply_prefix_) || !absl::ConsumePrefix(&rest, ".")) return;
-  const size_t dot = rest.find('.');
-  if (dot == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, dot), &batch) ||
-      !absl::SimpleAtoi(rest.substr(dot + 1), &index)) {
-    return;
+std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batch,
+                                                                   size_t publishes) {
+  std::vector<std::optional<absl::Status>> replies(publishes);
+  size_t answered = 0;
+  // nats.c hands a "no responders" reply (the subject no stream takes) over as a status, without
+  // the message, so which publish it answered is not known: only how many there were.
+  size_t no_responders = 0;
+  const absl::Time deadline = absl::Now() + options_.publish_timeout;
+  while (answered + no_responders < publishes) {
+    const int64_t wait_ms = absl::ToInt64Milliseconds(
+        absl::Ceil(std::max(deadline - absl::Now(), absl::ZeroDuration()), absl::Milliseconds(1)));
+    if (wait_ms <= 0) break;
+    natsMsg* raw = nullptr;
+    const natsStatus s = natsSubscription_NextMsg(&raw, replies_.get(), wait_ms);
+    if (s == NATS_NO_RESPONDERS) {
+      ++no_responders;
+      continue;
+    }
+    if (s == NATS_SLOW_CONSUMER) continue;  // some replies were dropped: theirs time out
+    if (s != NATS_OK) break;                // the timeout, or the connection closed
+    messaging::NatsMsgPtr reply(raw);
+    // <prefix>.<batch>.<publish>; a reply to an earlier wave (one that came after its wave timed
+    // out) is dropped: its rows are published again, and JetStream drops the copy by Nats-Msg-Id.
+    absl::string_view rest = natsMsg_GetSubject(raw);
+    uint64_t reply_batch = 0;
+    size_t index = 0;
+    if (!absl::ConsumePrefix(&rest, reply_prefix_) || !absl::ConsumePrefix(&rest, ".")) continue;
+    const size_t dot = rest.find('.');
+    if (dot == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, dot), &reply_batch) ||
+        !absl::SimpleAtoi(rest.substr(dot + 1), &index) || reply_batch != batch ||
+        index >= publishes || replies[index].has_value()) {
+      continue;
+    }
+    replies[index] = messaging::PubAckStatus(raw);
+    ++answered;
   }
-  absl::Status status = messaging::PubAckStatus(msg);
-  absl::MutexLock lock(&self->replies_mu_);
-  // A reply for a batch that timed out arrives late: dropped (its rows are published again).
-  if (batch != self->open_batch_ || index >= self->answered_.size() || self->answered_[index])
-    return;
-  self->answered_[index] = true;
-  self->reply_status_[index] = std::move(status);
-  ++self->answer_count_;
+  if (no_responders > 0) {
+    // Every publish without a reply got "no responders" when their counts agree; otherwise some
+    // also went unanswered, and each of them is told both (all of them count a failed attempt).
+    const bool all = answered + no_responders == publishes;
+    for (std::optional<absl::Status>& reply : replies) {
+      if (reply.has_value()) continue;
+      reply = all ? absl::UnavailableError("no stream takes the subject (no responders)")
+                  : absl::DeadlineExceededError(absl::StrCat(
+                        "no reply to the publish within ",
+                        absl::FormatDuration(options_.publish_timeout), " (", no_responders,
+                        " publishes of its wave got no responders: no stream takes them)"));
+    }
+  }
+  return replies;
 }
 
 absl::Status Relay::Impl::EnsureConnections() {
@@ -220,8 +246,7 @@ absl::Status Relay::Impl::EnsureConnections() {
         absl::StrCat(nats.inbox_prefix.empty() ? "_INBOX" : nats.inbox_prefix, ".", NewUuid());
     natsSubscription* sub = nullptr;
     EDA_RETURN_IF_ERROR(messaging::FromNats(
-        natsConnection_Subscribe(&sub, conn->nc(), absl::StrCat(reply_prefix_, ".>").c_str(),
-                                 &Impl::OnReply, this),
+        natsConnection_SubscribeSync(&sub, conn->nc(), absl::StrCat(reply_prefix_, ".>").c_str()),
         "subscribe to publish replies"));
     replies_.reset(sub);
     nats_ = std::move(conn);
@@ -347,13 +372,6 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
   // arrives after its wave timed out is recognised and dropped (its rows are published again,
   // and JetStream drops the copy by Nats-Msg-Id).
   const uint64_t batch = ++batch_number_;
-  {
-    absl::MutexLock lock(&replies_mu_);
-    open_batch_ = batch;
-    reply_status_.assign(rows.size(), absl::OkStatus());
-    answered_.assign(rows.size(), false);
-    answer_count_ = 0;
-  }
   const std::string batch_prefix = absl::StrCat(reply_prefix_, ".", batch, ".");
   std::vector<size_t> publish_of_row(rows.size(), SIZE_MAX);
   std::map<absl::string_view, size_t> publish_of;  // message id -> its publish in this wave
@@ -386,24 +404,15 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     publish_of_row[i] = publishes++;
   }
 
-  // Wait for every publish's reply, or the timeout; then close the wave to late replies.
-  auto all_answered = [this, publishes]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replies_mu_) {
-    return answer_count_ >= publishes;
-  };
-  replies_mu_.LockWhenWithTimeout(absl::Condition(&all_answered), options_.publish_timeout);
-  open_batch_ = 0;
-  std::vector<absl::Status> status = std::move(reply_status_);
-  std::vector<bool> answered = std::move(answered_);
-  replies_mu_.Unlock();
-  answered.resize(publishes);
-  status.resize(publishes);
+  const std::vector<std::optional<absl::Status>> replies = AwaitReplies(batch, publishes);
   for (size_t i = 0; i < rows.size(); ++i) {
     const size_t p = publish_of_row[i];
     if (p == SIZE_MAX) continue;  // not sent: `out` says why
-    out[i] = !answered[p] ? absl::DeadlineExceededError(absl::StrCat(
-                                "no reply to the publish on ", rows[i]->subject, " within ",
-                                absl::FormatDuration(options_.publish_timeout)))
-                          : status[p];
+    out[i] = replies[p].has_value()
+                 ? *replies[p]
+                 : absl::DeadlineExceededError(
+                       absl::StrCat("no reply to the publish on ", rows[i]->subject, " within ",
+                                    absl::FormatDuration(options_.publish_timeout)));
   }
   return out;
 }

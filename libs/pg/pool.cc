@@ -30,31 +30,37 @@ absl::StatusOr<Lease> Pool::Acquire() {
 
 absl::StatusOr<Lease> Pool::Acquire(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  std::vector<std::unique_ptr<Connection>> dead;  // closed after the lock is released
-  {
+  for (;;) {
+    std::unique_ptr<Connection> conn;  // an idle one, if any
+    {
+      absl::MutexLock lock(&mu_);
+      ++waiting_;
+      auto available = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return !idle_.empty() || open_ < options_.size;
+      };
+      const bool got = mu_.AwaitWithDeadline(absl::Condition(&available), deadline);
+      --waiting_;
+      if (!got) {
+        return absl::ResourceExhaustedError(absl::StrCat("pg pool: no connection free within ",
+                                                         absl::FormatDuration(timeout), " (all ",
+                                                         options_.size, " in use)"));
+      }
+      if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+      } else {
+        ++open_;  // reserve the slot, then connect without holding the lock
+      }
+    }
+    if (conn == nullptr) break;
+    // A connection that died while idle (a database restart) is replaced before a unit of work
+    // starts on it, so that the unit of work does not fail for it. (Asked outside the lock: it
+    // is a system call.)
+    if (conn->StillAlive()) return Lease(this, std::move(conn));
+    conn.reset();
     absl::MutexLock lock(&mu_);
-    ++waiting_;
-    auto available = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < options_.size;
-    };
-    const bool got = mu_.AwaitWithDeadline(absl::Condition(&available), deadline);
-    --waiting_;
-    if (!got) {
-      return absl::ResourceExhaustedError(absl::StrCat("pg pool: no connection free within ",
-                                                       absl::FormatDuration(timeout), " (all ",
-                                                       options_.size, " in use)"));
-    }
-    while (!idle_.empty()) {
-      std::unique_ptr<Connection> conn = std::move(idle_.back());
-      idle_.pop_back();
-      // A connection that died while idle (a database restart) is replaced before a unit of
-      // work starts on it, so that the unit of work does not fail for it.
-      if (conn->StillAlive()) return Lease(this, std::move(conn));
-      dead.push_back(std::move(conn));
-      --open_;
-      ++replaced_;
-    }
-    ++open_;  // reserve the slot, then connect without holding the lock
+    --open_;
+    ++replaced_;
   }
   absl::StatusOr<Connection> conn = Connection::Open(options_.dsn);
   if (!conn.ok()) {
