@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -213,6 +214,34 @@ TEST_F(StoresServiceTest, ProductsPricesAndRemoval) {
   rebrand.set_name("Gone");
   storespb::RebrandProductResponse rebranded;
   EXPECT_EQ(Call(&Stub::RebrandProduct, rebrand, &rebranded).error_code(), grpc::NOT_FOUND);
+}
+
+// A call's log line is not flushed on its own (one write(2) per call would cost more than the
+// rest of the line): it waits in stdout's buffer for the background flush, which takes it out
+// within a second even when nothing else is logged.
+TEST_F(StoresServiceTest, EachCallIsLoggedWithItsTraceWithinASecond) {
+  const std::string trace_id = eda::RandomHex(16);
+  storespb::GetStoresRequest req;
+  storespb::GetStoresResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  ctx.AddMetadata("traceparent", absl::StrCat("00-", trace_id, "-", eda::RandomHex(8), "-01"));
+  ASSERT_TRUE(stub_->GetStores(&ctx, req, &resp).ok());
+  const absl::Time called = absl::Now();
+  std::string line;
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        for (absl::string_view l : absl::StrSplit(service_->LogTail(50), '\n')) {
+          if (absl::StrContains(l, trace_id)) line = std::string(l);
+        }
+        return !line.empty();
+      },
+      absl::Seconds(3)))
+      << service_->LogTail();
+  EXPECT_LT(absl::Now() - called, absl::Milliseconds(2500));
+  EXPECT_THAT(line, HasSubstr(R"("level":"info")"));
+  EXPECT_THAT(line, HasSubstr(R"("msg":"rpc GetStores")"));
+  EXPECT_THAT(line, HasSubstr(R"("grpc_code":"OK")"));
 }
 
 TEST_F(StoresServiceTest, BadRequestsAndUnknownIds) {
