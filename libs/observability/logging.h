@@ -11,10 +11,10 @@
 // Thread-safe. Lines below the configured level cost one branch.
 //
 // Every line is flushed to stdout as it is written, except the lines of a stream that comes at
-// the rate of the traffic (LOG_FREQUENT: one per RPC): those stay in stdout's buffer until the
-// next other line, a full buffer, or the background flush (kFrequentFlushEvery) takes them out,
-// so that such a line costs no write(2) of its own. A process killed with SIGKILL loses at most
-// that last second of them.
+// the rate of the traffic (a `frequent` Line, e.g. the one per RPC): those stay in stdout's
+// buffer until the next other line, a full buffer, or the background flush (kFrequentFlushEvery)
+// takes them out, so that such a line costs no write(2) of its own. A process killed with
+// SIGKILL loses at most that last second of them.
 #pragma once
 
 #include <atomic>
@@ -83,7 +83,7 @@ Field KV(absl::string_view key, const T& value) {
   }
 }
 
-// How long a LOG_FREQUENT line may wait in stdout's buffer.
+// How long a `frequent` line may wait in stdout's buffer.
 inline constexpr absl::Duration kFrequentFlushEvery = absl::Seconds(1);
 
 // One log line; written when destroyed (flushed at once unless `frequent`).
@@ -121,13 +121,11 @@ using log::KV;
 }  // namespace eda
 
 // A for statement, not if/else, so that `if (x) LOG_INFO() << ...;` has no dangling else.
-#define EDA_LOG_AT(level, ...)                                                          \
+#define EDA_LOG_AT(level)                                                               \
   for (bool _eda_log_on = ::eda::log::Enabled(level); _eda_log_on; _eda_log_on = false) \
-  ::eda::log::Line(level __VA_OPT__(, ) __VA_ARGS__)
+  ::eda::log::Line(level)
 #define LOG_TRACE() EDA_LOG_AT(::eda::log::Level::kTrace)
 #define LOG_DEBUG() EDA_LOG_AT(::eda::log::Level::kDebug)
 #define LOG_INFO() EDA_LOG_AT(::eda::log::Level::kInfo)
 #define LOG_WARN() EDA_LOG_AT(::eda::log::Level::kWarn)
 #define LOG_ERROR() EDA_LOG_AT(::eda::log::Level::kError)
-// A line per request or message, at `level` (see the note at the top).
-#define LOG_FREQUENT(level) EDA_LOG_AT(level, /*frequent=*/true)
