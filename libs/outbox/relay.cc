@@ -124,8 +124,10 @@ class Relay::Impl final : public RelayWaker {
   // give_up_after long, releases the lead (true).
   bool MaybeGiveUpLead(absl::Time failing_since);
   // Reads the replies to a wave's `publishes` (numbered 0..publishes-1 in `batch`) until all
-  // came or the publish timeout passed; nullopt for a publish left unanswered.
-  std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes);
+  // came or the publish timeout passed; nullopt for a publish left unanswered. `no_responders`:
+  // how many "no responders" replies came that could not be told apart (see there).
+  std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes,
+                                                        size_t* no_responders);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -157,8 +159,8 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_failure_log_ = absl::InfinitePast();
 };
 
-std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batch,
-                                                                   size_t publishes) {
+std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batch, size_t publishes,
+                                                                   size_t* unattributed) {
   std::vector<std::optional<absl::Status>> replies(publishes);
   size_t answered = 0;
   // nats.c hands a "no responders" reply (the subject no stream takes) over as a status, without
@@ -193,18 +195,18 @@ std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batc
     replies[index] = messaging::PubAckStatus(raw);
     ++answered;
   }
-  if (no_responders > 0) {
-    // Every publish without a reply got "no responders" when their counts agree; otherwise some
-    // also went unanswered, and each of them is told both (all of them count a failed attempt).
-    const bool all = answered + no_responders == publishes;
+  // Every publish without a reply got "no responders" when their counts agree; otherwise some
+  // also went unanswered, and each of them is left unanswered (all of them count a failed
+  // attempt) with the count for its error.
+  *unattributed = 0;
+  if (no_responders > 0 && answered + no_responders == publishes) {
     for (std::optional<absl::Status>& reply : replies) {
-      if (reply.has_value()) continue;
-      reply = all ? absl::UnavailableError("no stream takes the subject (no responders)")
-                  : absl::DeadlineExceededError(absl::StrCat(
-                        "no reply to the publish within ",
-                        absl::FormatDuration(options_.publish_timeout), " (", no_responders,
-                        " publishes of its wave got no responders: no stream takes them)"));
+      if (!reply.has_value()) {
+        reply = absl::UnavailableError("no stream takes the subject (no responders)");
+      }
     }
+  } else {
+    *unattributed = no_responders;
   }
   return replies;
 }
@@ -404,15 +406,21 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     publish_of_row[i] = publishes++;
   }
 
-  const std::vector<std::optional<absl::Status>> replies = AwaitReplies(batch, publishes);
+  size_t no_responders = 0;
+  const std::vector<std::optional<absl::Status>> replies =
+      AwaitReplies(batch, publishes, &no_responders);
   for (size_t i = 0; i < rows.size(); ++i) {
     const size_t p = publish_of_row[i];
     if (p == SIZE_MAX) continue;  // not sent: `out` says why
-    out[i] = replies[p].has_value()
-                 ? *replies[p]
-                 : absl::DeadlineExceededError(
-                       absl::StrCat("no reply to the publish on ", rows[i]->subject, " within ",
-                                    absl::FormatDuration(options_.publish_timeout)));
+    out[i] =
+        replies[p].has_value()
+            ? *replies[p]
+            : absl::DeadlineExceededError(absl::StrCat(
+                  "no reply to the publish on ", rows[i]->subject, " within ",
+                  absl::FormatDuration(options_.publish_timeout),
+                  no_responders == 0 ? ""
+                                     : absl::StrCat(" (", no_responders,
+                                                    " publishes of its wave got no responders)")));
   }
   return out;
 }
