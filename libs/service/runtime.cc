@@ -27,7 +27,7 @@ absl::StatusOr<Settings> Settings::Load(const std::string& default_name, int arg
   Settings s;
   s.name = config.String("SERVICE_NAME", default_name);
   s.pg_conn = config.RequiredString("PG_CONN");
-  s.pg_pool_size = static_cast<int>(config.Int("PG_POOL_SIZE", 8, 1, 1000));
+  s.pg_pool_size = static_cast<int>(config.Int("PG_POOL_SIZE", 4, 1, 1000));
   s.nats_url = config.RequiredString("NATS_URL");
   s.nats_user = config.String("NATS_USER", "");
   s.nats_password = config.String("NATS_PASSWORD", "");

@@ -45,7 +45,7 @@ namespace eda::service {
 struct Settings {
   std::string name;                                     // SERVICE_NAME
   std::string pg_conn;                                  // PG_CONN (required)
-  int pg_pool_size = 8;                                 // PG_POOL_SIZE
+  int pg_pool_size = 4;                                 // PG_POOL_SIZE
   std::string nats_url;                                 // NATS_URL (required)
   std::string nats_user;                                // NATS_USER
   std::string nats_password;                            // NATS_PASSWORD
