@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "libs/pg/connection.h"
 #include "libs/pg/transaction.h"
+#include "libs/service/runtime.h"
 #include "libs/service/service_testing.h"
 #include "libs/testing/harness.h"
 #include "proto/stores/stores_service.grpc.pb.h"
@@ -122,8 +123,9 @@ TEST_F(ServerLimitsTest, TheDefaultsTakeAHundredConcurrentCallsOnOneConnection) 
       }
     });
   }
-  // The pool's 8 connections wait for the lock; the other calls wait for a connection.
-  EXPECT_TRUE(Waiting(8));
+  // The pool's connections (PG_POOL_SIZE's default) wait for the lock; the other calls wait
+  // for a connection.
+  EXPECT_TRUE(Waiting(service::Settings{}.pg_pool_size));
   absl::SleepFor(absl::Milliseconds(500));
   Release();
   for (std::thread& t : calls) t.join();
