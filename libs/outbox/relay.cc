@@ -124,10 +124,10 @@ class Relay::Impl final : public RelayWaker {
   // give_up_after long, releases the lead (true).
   bool MaybeGiveUpLead(absl::Time failing_since);
   // Reads the replies to a wave's `publishes` (numbered 0..publishes-1 in `batch`) until all
-  // came or the publish timeout passed; nullopt for a publish left unanswered. `no_responders`:
+  // came or the publish timeout passed; nullopt for a publish left unanswered. `unattributed`:
   // how many "no responders" replies came that could not be told apart (see there).
   std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes,
-                                                        size_t* no_responders);
+                                                        size_t* unattributed);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
