@@ -169,13 +169,12 @@ for (;;) {
     break;
   }
   durables: for (const consumer of consumers) {
-    const batch = await consumer.fetch({ max_messages: 10, expires: 1000 });
-    let limited = false;
+    // With --stop-after, a pull asks for no more messages than may still be processed: a message
+    // refused (nak) while the pull is still open comes straight back to it, and one in flight when
+    // the program leaves waits out the ack wait, while the next run gets the events after it.
+    const room = stopAfter > 0 ? stopAfter - processed : 10;
+    const batch = await consumer.fetch({ max_messages: Math.min(10, room), expires: 1000 });
     for await (const m of batch) {
-      if (limited) {
-        m.nak(); // not processed: delivered again at once, to the next run
-        continue;
-      }
       let e;
       try {
         e = decode(m.data);
@@ -192,9 +191,8 @@ for (;;) {
       }
       // Acknowledged only now that the journal has it; ackAck waits for the server.
       await m.ackAck();
-      limited = stopAfter > 0 && processed >= stopAfter;
     }
-    if (limited) break durables;
+    if (stopAfter > 0 && processed >= stopAfter) break durables;
   }
 }
 journal.close();
