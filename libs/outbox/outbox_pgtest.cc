@@ -273,6 +273,42 @@ TEST_F(PipelineTest, ProducersElsewhereWakeTheRelayWithNotify) {
   EXPECT_TRUE(WaitForEffects(2, absl::Seconds(5)));
 }
 
+TEST_F(PipelineTest, CommitsWhileTheRelayIsBusyAreRelayedWithoutWaitingForThePoll) {
+  StartRelay(/*poll=*/absl::Seconds(30));  // only wake-ups can make it publish in time
+  StartConsumer(RecordEffect());
+  ASSERT_TRUE(testing::WaitUntil([&] { return relay_->leader(); }, absl::Seconds(10)));
+  // Four producers commit back to back: most commits come while the relay publishes or lingers
+  // (they find it busy), some while it waits. Each producer's messages are about one aggregate.
+  constexpr int kProducers = 4, kEach = 60;
+  std::vector<std::vector<std::string>> ids(kProducers);
+  {
+    std::vector<std::jthread> producers;
+    for (int p = 0; p < kProducers; ++p) {
+      producers.emplace_back([&, p] {
+        for (int i = 0; i < kEach; ++i) {
+          messaging::Message m = NewMessage(absl::StrCat(p, "-", i));
+          m.aggregate_id = absl::StrCat("producer-", p, "-", tag_);
+          if (Produce(m).ok()) ids[p].push_back(m.id);
+        }
+      });
+    }
+  }
+  for (const std::vector<std::string>& mine : ids) ASSERT_EQ(mine.size(), kEach);
+  EXPECT_TRUE(WaitForEffects(kProducers * kEach, absl::Seconds(10)));
+  // Each aggregate's messages arrived in the order they were committed.
+  auto r = pg::Connection::Open(dsn_)->Exec("SELECT msg_id, body FROM effects ORDER BY n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::vector<std::string>> seen(kProducers);
+  for (int i = 0; i < r->rows(); ++i) {
+    seen[std::stoi(std::string(r->Text(i, 1)))].emplace_back(r->Text(i, 0));
+  }
+  for (int p = 0; p < kProducers; ++p) EXPECT_THAT(seen[p], ElementsAreArray(ids[p]));
+  // Then, with the relay idle, one more commit wakes it.
+  ASSERT_TRUE(Produce(NewMessage("0-last")).ok());
+  EXPECT_TRUE(WaitForEffects(kProducers * kEach + 1, absl::Seconds(5)));
+  EXPECT_TRUE(AllMarked());
+}
+
 TEST_F(PipelineTest, AMessageWrittenTwiceHasOneEffect) {
   // Every publish on the subject, as a plain NATS subscriber sees it.
   natsSubscription* raw_sub = nullptr;

@@ -90,10 +90,13 @@ class Relay::Impl final : public RelayWaker {
     stopping_ = true;
     Poke();
   }
+  // Every commit that wrote rows pokes: only a relay blocked in Wait is interrupted (once); a
+  // busy one finds poked_ set when it next waits.
   void Poke() {
     absl::MutexLock lock(&listener_mu_);
-    if (listener_ != nullptr) listener_->Interrupt();
     poked_ = true;
+    if (waiting_ && listener_ != nullptr) listener_->Interrupt();
+    waiting_ = false;
   }
 
   std::atomic<bool> leader{false};
@@ -125,9 +128,11 @@ class Relay::Impl final : public RelayWaker {
   bool MaybeGiveUpLead(absl::Time failing_since);
   // Reads the replies to a wave's `publishes` (numbered 0..publishes-1 in `batch`) until all
   // came or the publish timeout passed; nullopt for a publish left unanswered. `unattributed`:
-  // how many "no responders" replies came that could not be told apart (see there).
+  // how many "no responders" replies came that could not be told apart (see there). The replies
+  // read are moved to `spent`.
   std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes,
-                                                        size_t* unattributed);
+                                                        size_t* unattributed,
+                                                        std::vector<messaging::NatsMsgPtr>* spent);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -151,6 +156,7 @@ class Relay::Impl final : public RelayWaker {
   absl::Mutex listener_mu_;
   std::unique_ptr<pg::Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
   bool poked_ ABSL_GUARDED_BY(listener_mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(listener_mu_) = false;  // blocked in listener_->Wait
   absl::Time last_prune_ = absl::InfinitePast();
   bool prune_more_ = false;  // the last prune deleted a full chunk
   absl::Time last_lag_ = absl::InfinitePast();
@@ -159,8 +165,9 @@ class Relay::Impl final : public RelayWaker {
   absl::Time last_failure_log_ = absl::InfinitePast();
 };
 
-std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batch, size_t publishes,
-                                                                   size_t* unattributed) {
+std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(
+    uint64_t batch, size_t publishes, size_t* unattributed,
+    std::vector<messaging::NatsMsgPtr>* spent) {
   std::vector<std::optional<absl::Status>> replies(publishes);
   size_t answered = 0;
   // nats.c hands a "no responders" reply (the subject no stream takes) over as a status, without
@@ -179,7 +186,7 @@ std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batc
     }
     if (s == NATS_SLOW_CONSUMER) continue;  // some replies were dropped: theirs time out
     if (s != NATS_OK) break;                // the timeout, or the connection closed
-    messaging::NatsMsgPtr reply(raw);
+    spent->emplace_back(raw);
     // <prefix>.<batch>.<publish>; a reply to an earlier wave (one that came after its wave timed
     // out) is dropped: its rows are published again, and JetStream drops the copy by Nats-Msg-Id.
     absl::string_view rest = natsMsg_GetSubject(raw);
@@ -370,6 +377,11 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     out.assign(rows.size(), absl::FailedPreconditionError("not connected to NATS"));
     return out;
   }
+  // nats.c frees a message on its collector thread, which it wakes for each one that comes while
+  // that thread is idle. The wave's messages (published and replies) are destroyed together at
+  // the end, so it wakes about once per wave instead of twice per row.
+  std::vector<messaging::NatsMsgPtr> spent;
+  spent.reserve(2 * rows.size());
   // Each publish carries a reply subject naming this wave and the publish, so a reply that
   // arrives after its wave timed out is recognised and dropped (its rows are published again,
   // and JetStream drops the copy by Nats-Msg-Id).
@@ -389,7 +401,7 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     natsMsg* raw = nullptr;
     natsMsg_Create(&raw, row.subject.c_str(), reply.c_str(), row.data.data(),
                    static_cast<int>(row.data.size()));
-    messaging::NatsMsgPtr msg(raw);
+    messaging::NatsMsgPtr& msg = spent.emplace_back(raw);
     natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", row.id.c_str());
     if (!row.aggregate_id.empty()) {
       natsMsgHeader_Set(msg.get(), messaging::kAggregateIdHeader, row.aggregate_id.c_str());
@@ -408,7 +420,7 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
 
   size_t no_responders = 0;
   const std::vector<std::optional<absl::Status>> replies =
-      AwaitReplies(batch, publishes, &no_responders);
+      AwaitReplies(batch, publishes, &no_responders, &spent);
   for (size_t i = 0; i < rows.size(); ++i) {
     const size_t p = publish_of_row[i];
     if (p == SIZE_MAX) continue;  // not sent: `out` says why
@@ -554,6 +566,7 @@ void Relay::Impl::Wait(absl::Duration d) {
       return;
     }
     listener = listener_.get();
+    waiting_ = listener != nullptr;
   }
   if (listener == nullptr) {
     absl::SleepFor(std::min(d, absl::Milliseconds(100)));
@@ -565,6 +578,7 @@ void Relay::Impl::Wait(absl::Duration d) {
     LOG_WARN() << "outbox listener lost its connection" << KV("error", got.status());
   }
   absl::MutexLock lock(&listener_mu_);
+  waiting_ = false;
   poked_ = false;
 }
 
@@ -640,6 +654,10 @@ void Relay::Impl::Run() {
       // during the publish). A batch that was not full leaves no rows behind, so its marks wait
       // for that wake-up and go with the scan for the new rows, in one round trip: one per batch
       // instead of a mark-and-scan that finds nothing and then a scan after the wake-up.
+      if (rows->size() > 1 && rows->size() < static_cast<size_t>(options_.batch)) {
+        // Rows came faster than one per round: let more gather, for a larger next batch.
+        absl::SleepFor(options_.linger);
+      }
       if (rows->size() < static_cast<size_t>(options_.batch)) Wait(options_.mark_delay);
       absl::StatusOr<std::vector<Row>> next = MarkAndScan(acked);
       if (!next.ok()) {
