@@ -36,7 +36,15 @@ struct Row {
   std::string data;
   std::string aggregate_id;  // "" for none
   std::string aggregate_seq;
+  std::string txn;  // the transaction that wrote it (xmin)
 };
+
+// Whether the rows were written by more than one transaction: commits came faster than the
+// relay went round (one transaction writing several rows is not load).
+bool SeveralCommits(const std::vector<Row>& rows) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [&](const Row& row) { return row.txn != rows.front().txn; });
+}
 
 // What became of a batch's rows.
 struct BatchResult {
@@ -297,8 +305,8 @@ std::vector<pg::Param> MarkParams(const std::vector<int64_t>& seqs) {
 // Rows of an aggregate with a row in outbox_dead wait behind it.
 // A batch is bounded in rows ($1) and in bytes ($2; its first row always goes, whatever its size).
 constexpr char kScanSql[] =
-    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq FROM ("
-    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq, "
+    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq, txn FROM ("
+    "SELECT seq, id, subject, data, aggregate_id, aggregate_seq, xmin::text AS txn, "
     "sum(octet_length(data)) OVER (ORDER BY seq) - octet_length(data) AS before "
     "FROM outbox o WHERE published_at IS NULL AND NOT EXISTS "
     "(SELECT 1 FROM outbox_dead d WHERE d.aggregate_id = o.aggregate_id) "
@@ -318,7 +326,8 @@ absl::StatusOr<std::vector<Row>> Relay::Impl::Rows(const pg::Result& r) {
     EDA_ASSIGN_OR_RETURN(int64_t seq, r.Int(i, 0));
     EDA_ASSIGN_OR_RETURN(std::string data, r.Bytes(i, 3));
     rows.push_back(Row{seq, std::string(r.Text(i, 1)), std::string(r.Text(i, 2)), std::move(data),
-                       std::string(r.Text(i, 4)), std::string(r.Text(i, 5))});
+                       std::string(r.Text(i, 4)), std::string(r.Text(i, 5)),
+                       std::string(r.Text(i, 6))});
   }
   return rows;
 }
@@ -654,8 +663,8 @@ void Relay::Impl::Run() {
       // during the publish). A batch that was not full leaves no rows behind, so its marks wait
       // for that wake-up and go with the scan for the new rows, in one round trip: one per batch
       // instead of a mark-and-scan that finds nothing and then a scan after the wake-up.
-      if (rows->size() > 1 && rows->size() < static_cast<size_t>(options_.batch)) {
-        // Rows came faster than one per round: let more gather, for a larger next batch.
+      if (rows->size() < static_cast<size_t>(options_.batch) && SeveralCommits(*rows)) {
+        // Commits came faster than one per round: let more gather, for a larger next batch.
         absl::SleepFor(options_.linger);
       }
       if (rows->size() < static_cast<size_t>(options_.batch)) Wait(options_.mark_delay);

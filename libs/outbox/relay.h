@@ -4,7 +4,7 @@
 //
 // - Woken when a unit of work that wrote rows commits (directly in the same process, by
 //   LISTEN/NOTIFY from others); polls every poll_interval as a fallback. Under load it lingers
-//   briefly between batches (`linger`) so that they grow; a row that comes alone never waits.
+//   briefly between batches (`linger`) so that they grow; a commit that comes alone never waits.
 // - Publishes a batch without waiting in between (each publish names the batch and itself in its
 //   reply subject), collects JetStream's PubAcks on a subscription of its own, and marks the
 //   acknowledged rows in one UPDATE. Rows that failed or timed out stay unpublished and are sent
@@ -55,9 +55,10 @@ struct RelayOptions {
   // After a batch that was not full, its published_at marks wait up to this long for the next
   // wake-up, to travel with the next scan in one round trip instead of taking one of their own.
   absl::Duration mark_delay = absl::Milliseconds(20);
-  // After a batch of several rows that was not full (rows were committed faster than the relay
-  // went round, but there is no backlog), the next scan waits this long, so that it takes more
-  // rows at once: fewer, larger batches under load. Rows that come one per round never wait.
+  // After a batch that was not full but held rows of several transactions (commits came faster
+  // than the relay went round, but there is no backlog), the next scan waits this long, so that
+  // it takes more rows at once: fewer, larger batches under load. The rows of a commit that
+  // comes alone never wait, however many it wrote.
   absl::Duration linger = absl::Milliseconds(1);
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(5);
