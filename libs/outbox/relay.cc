@@ -137,10 +137,11 @@ class Relay::Impl final : public RelayWaker {
   // Reads the replies to a wave's `publishes` (numbered 0..publishes-1 in `batch`) until all
   // came or the publish timeout passed; nullopt for a publish left unanswered. `unattributed`:
   // how many "no responders" replies came that could not be told apart (see there). The replies
-  // read are moved to `spent`.
+  // read are kept in spent_.
   std::vector<std::optional<absl::Status>> AwaitReplies(uint64_t batch, size_t publishes,
-                                                        size_t* unattributed,
-                                                        std::vector<messaging::NatsMsgPtr>* spent);
+                                                        size_t* unattributed);
+  // Keeps a message that was sent or read, to be destroyed with others (see spent_).
+  natsMsg* Keep(natsMsg* msg);
 
   const RelayOptions options_;
   prometheus::Gauge& pending_;
@@ -171,11 +172,25 @@ class Relay::Impl final : public RelayWaker {
   absl::Time failing_since_ = absl::InfiniteFuture();  // the first batch of a failing streak
   absl::Time no_lead_until_ = absl::InfinitePast();    // after giving the lock up
   absl::Time last_failure_log_ = absl::InfinitePast();
+  // nats.c frees a message on its collector thread, and wakes that thread for a message destroyed
+  // while it waits, which it does again as soon as it has freed the last one: destroying each
+  // wave's messages, even together, woke it about twice per wave (a thread switch each, per
+  // message at low load). The messages sent and read are kept here and destroyed in bulk instead,
+  // once there are kSpentMessages of them or their payloads reach kSpentBytes.
+  static constexpr size_t kSpentMessages = 256;
+  static constexpr size_t kSpentBytes = 1 << 20;
+  std::vector<messaging::NatsMsgPtr> spent_;
+  size_t spent_bytes_ = 0;
 };
 
-std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(
-    uint64_t batch, size_t publishes, size_t* unattributed,
-    std::vector<messaging::NatsMsgPtr>* spent) {
+natsMsg* Relay::Impl::Keep(natsMsg* msg) {
+  spent_.emplace_back(msg);
+  spent_bytes_ += static_cast<size_t>(natsMsg_GetDataLength(msg));
+  return msg;
+}
+
+std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(uint64_t batch, size_t publishes,
+                                                                   size_t* unattributed) {
   std::vector<std::optional<absl::Status>> replies(publishes);
   size_t answered = 0;
   // nats.c hands a "no responders" reply (the subject no stream takes) over as a status, without
@@ -194,7 +209,7 @@ std::vector<std::optional<absl::Status>> Relay::Impl::AwaitReplies(
     }
     if (s == NATS_SLOW_CONSUMER) continue;  // some replies were dropped: theirs time out
     if (s != NATS_OK) break;                // the timeout, or the connection closed
-    spent->emplace_back(raw);
+    Keep(raw);
     // <prefix>.<batch>.<publish>; a reply to an earlier wave (one that came after its wave timed
     // out) is dropped: its rows are published again, and JetStream drops the copy by Nats-Msg-Id.
     absl::string_view rest = natsMsg_GetSubject(raw);
@@ -386,11 +401,6 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     out.assign(rows.size(), absl::FailedPreconditionError("not connected to NATS"));
     return out;
   }
-  // nats.c frees a message on its collector thread, which it wakes for each one that comes while
-  // that thread is idle. The wave's messages (published and replies) are destroyed together at
-  // the end, so it wakes about once per wave instead of twice per row.
-  std::vector<messaging::NatsMsgPtr> spent;
-  spent.reserve(2 * rows.size());
   // Each publish carries a reply subject naming this wave and the publish, so a reply that
   // arrives after its wave timed out is recognised and dropped (its rows are published again,
   // and JetStream drops the copy by Nats-Msg-Id).
@@ -410,13 +420,13 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
     natsMsg* raw = nullptr;
     natsMsg_Create(&raw, row.subject.c_str(), reply.c_str(), row.data.data(),
                    static_cast<int>(row.data.size()));
-    messaging::NatsMsgPtr& msg = spent.emplace_back(raw);
-    natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", row.id.c_str());
+    natsMsg* msg = Keep(raw);
+    natsMsgHeader_Set(msg, "Nats-Msg-Id", row.id.c_str());
     if (!row.aggregate_id.empty()) {
-      natsMsgHeader_Set(msg.get(), messaging::kAggregateIdHeader, row.aggregate_id.c_str());
-      natsMsgHeader_Set(msg.get(), messaging::kAggregateSeqHeader, row.aggregate_seq.c_str());
+      natsMsgHeader_Set(msg, messaging::kAggregateIdHeader, row.aggregate_id.c_str());
+      natsMsgHeader_Set(msg, messaging::kAggregateSeqHeader, row.aggregate_seq.c_str());
     }
-    if (natsStatus s = natsConnection_PublishMsg(nats_->nc(), msg.get()); s != NATS_OK) {
+    if (natsStatus s = natsConnection_PublishMsg(nats_->nc(), msg); s != NATS_OK) {
       // Not sent: the link went down (the row waits), or the row itself is refused here (e.g.
       // larger than the server's max_payload: an attempt).
       out[i] = nats_->Connected() ? messaging::FromNats(s, "publish")
@@ -429,7 +439,11 @@ std::vector<absl::Status> Relay::Impl::PublishWave(const std::vector<const Row*>
 
   size_t no_responders = 0;
   const std::vector<std::optional<absl::Status>> replies =
-      AwaitReplies(batch, publishes, &no_responders, &spent);
+      AwaitReplies(batch, publishes, &no_responders);
+  if (spent_.size() >= kSpentMessages || spent_bytes_ >= kSpentBytes) {
+    spent_.clear();
+    spent_bytes_ = 0;
+  }
   for (size_t i = 0; i < rows.size(); ++i) {
     const size_t p = publish_of_row[i];
     if (p == SIZE_MAX) continue;  // not sent: `out` says why
