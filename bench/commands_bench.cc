@@ -228,6 +228,80 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
+// `clients` closed-loop clients against two stores services in turns, in blocks of `block`
+// (A B B A, B A A B, ...), so that the machine's drift, which moves a p50 by more than the
+// differences worth finding, falls on both alike. The first calls of each client in a block are
+// not counted (a service idle during the other's block has to wake up). Prints each round, then
+// RESULT with both sides' p50 and rate, the median per-round difference and the rounds B won.
+int CompareSideBySide(const std::string& target_a, const std::string& target_b, int clients,
+                      int rounds, absl::Duration block) {
+  constexpr int kSkip = 5;
+  std::vector<std::unique_ptr<Client>> side[2];
+  for (int c = 0; c < clients; ++c) {
+    side[0].push_back(std::make_unique<Client>(target_a));
+    side[1].push_back(std::make_unique<Client>(target_b));
+  }
+  std::vector<double> all[2], p50_diffs, rate_diffs;
+  double calls[2] = {0, 0}, seconds[2] = {0, 0};
+  int b_lower_p50 = 0, b_higher_rate = 0;
+  for (int round = 0; round < rounds; ++round) {
+    double p50[2] = {0, 0}, rate[2] = {0, 0};
+    for (int turn = 0; turn < 4; ++turn) {
+      const int s = (turn == 1 || turn == 2) != (round % 2 == 1) ? 1 : 0;
+      std::vector<std::vector<double>> latencies(clients);
+      std::atomic<int> counted{0}, failed{0};
+      std::vector<std::thread> threads;
+      const absl::Time start = absl::Now();
+      const absl::Time end = start + block / 2;
+      for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+          for (int i = 0; absl::Now() < end; ++i) {
+            const absl::Time t0 = absl::Now();
+            if (!side[s][c]->Next()) {
+              ++failed;
+              return;
+            }
+            if (i >= kSkip) latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+          }
+        });
+      }
+      for (std::thread& t : threads) t.join();
+      if (failed > 0) return Fail(absl::UnavailableError(s == 1 ? "B failed" : "A failed"));
+      std::vector<double> block_latencies;
+      for (const auto& l : latencies)
+        block_latencies.insert(block_latencies.end(), l.begin(), l.end());
+      const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+      calls[s] += static_cast<double>(block_latencies.size());
+      seconds[s] += elapsed;
+      rate[s] += static_cast<double>(block_latencies.size()) / elapsed / 2;
+      p50[s] += Percentile(block_latencies, 0.5) / 2;
+      all[s].insert(all[s].end(), block_latencies.begin(), block_latencies.end());
+    }
+    p50_diffs.push_back(p50[1] - p50[0]);
+    rate_diffs.push_back(rate[1] - rate[0]);
+    if (p50[1] < p50[0]) ++b_lower_p50;
+    if (rate[1] > rate[0]) ++b_higher_rate;
+    std::printf("round %2d: A p50 %.3f ms %5.0f/s   B p50 %.3f ms %5.0f/s\n", round + 1, p50[0],
+                rate[0], p50[1], rate[1]);
+    std::fflush(stdout);
+  }
+  const double pa = Percentile(all[0], 0.5), pb = Percentile(all[1], 0.5);
+  const double ra = calls[0] / seconds[0], rb = calls[1] / seconds[1];
+  const double p50_diff = Percentile(p50_diffs, 0.5), rate_diff = Percentile(rate_diffs, 0.5);
+  std::printf(
+      "%d client%s. A: p50 %.3f ms, %.0f commands/s; B: p50 %.3f ms, %.0f commands/s. B - A per "
+      "round (median): p50 %+.3f ms, rate %+.0f/s; B lower p50 in %d, higher rate in %d of %d "
+      "rounds\n",
+      clients, clients == 1 ? "" : "s", pa, ra, pb, rb, p50_diff, rate_diff, b_lower_p50,
+      b_higher_rate, rounds);
+  std::printf(
+      "RESULT {\"clients\": %d, \"p50_ms_a\": %.3f, \"p50_ms_b\": %.3f, \"p50_ms_diff\": %.3f, "
+      "\"b_lower_p50_rounds\": %d, \"commands_per_s_a\": %.0f, \"commands_per_s_b\": %.0f, "
+      "\"rate_diff\": %.0f, \"b_higher_rate_rounds\": %d, \"rounds\": %d}\n",
+      clients, pa, pb, p50_diff, b_lower_p50, ra, rb, rate_diff, b_higher_rate, rounds);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,6 +314,10 @@ int main(int argc, char** argv) {
   int only_clients = 0;  // --clients=N [--seconds=S] [--pace=R]: one run only (for profiling)
   int only_seconds = 10;
   double only_pace = 0;
+  // --compare-bin=PATH [--clients=N] [--rounds=R]: the stores binary (A) against another (B),
+  // both running, in alternating blocks (CompareSideBySide); nothing else is measured.
+  std::string compare_binary;
+  int rounds = 20;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (absl::ConsumePrefix(&arg, "--clients=")) (void)absl::SimpleAtoi(arg, &only_clients);
@@ -247,6 +325,8 @@ int main(int argc, char** argv) {
     if (absl::ConsumePrefix(&arg, "--pace=")) (void)absl::SimpleAtod(arg, &only_pace);
     if (absl::ConsumePrefix(&arg, "--stores-bin=")) binary = std::string(arg);
     if (absl::ConsumePrefix(&arg, "--target=")) target = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--compare-bin=")) compare_binary = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--rounds=")) (void)absl::SimpleAtoi(arg, &rounds);
   }
   setenv("EDA_SOURCE_DIR", SOURCE_DIR, 0);  // the topology file the service reads
   auto pg = testing::PostgresServer::Start({.durable = true});
@@ -282,6 +362,13 @@ int main(int argc, char** argv) {
   };
 
   Run(target, 4, absl::Seconds(1));  // warm-up: connections, prepared statements, caches
+  if (!compare_binary.empty()) {
+    auto other = testing::ServiceUnderTest::StartWith(compare_binary, "stores", **pg, **nats);
+    if (!other.ok()) return Fail(other.status());
+    Run((*other)->grpc_target(), 4, absl::Seconds(1));
+    return CompareSideBySide(target, (*other)->grpc_target(), std::max(1, only_clients), rounds,
+                             absl::Seconds(1));
+  }
   if (only_clients > 0) {
     RunResult r = Run(target, only_clients, absl::Seconds(only_seconds), only_pace);
     std::printf("%d clients: %.0f commands/s  p50 %.2f ms  p99 %.2f ms  errors %d\n", r.clients,

@@ -69,6 +69,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Handler threads stay for the next call (up to 16 waiting) instead of exiting once more than
   // two wait (gRPC's default), so a steady load does not create and destroy a thread per call.
+  // They poll the network themselves: the thread that reads a call runs it. (A thread of its own
+  // for the network I/O, handing each call to a waiting handler thread, was measured: 2 % more
+  // commands/s at 16 clients, but a thread switch on every call's path, 0.08 ms more p50 at one.)
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
@@ -79,11 +82,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   if (options.calls.has_value()) SetCallLimits(*options.calls);
   builder.AddListeningPort(options.address, *creds, &server->port_);
-  // A thread of ours polls the server's network I/O on this queue (no call is ever asked on it).
-  // gRPC then makes the queues of the synchronous handlers non-polling: an idle handler thread
-  // waits until a call is handed to it, instead of taking turns as the poller with every other
-  // idle handler thread (a thread switch each per call, however few calls come).
-  std::unique_ptr<grpc::ServerCompletionQueue> io = builder.AddCompletionQueue();
   for (const ServiceEntry& entry : services) {
     builder.RegisterService(entry.service);
     server->service_names_.push_back(entry.name);
@@ -94,15 +92,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server->server_ = builder.BuildAndStart();
-  server->io_ = std::move(io);
-  server->io_thread_ = std::thread([cq = server->io_.get()] {
-    void* tag;
-    bool ok;
-    while (cq->Next(&tag, &ok)) {
-    }
-  });
   if (server->server_ == nullptr || server->port_ == 0) {
-    server->StopIo();
     server->stopped_.Notify();
     return absl::UnavailableError(absl::StrCat("grpc: cannot listen on ", options.address));
   }
@@ -113,12 +103,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 }
 
 Server::~Server() { Shutdown(); }
-
-void Server::StopIo() {
-  if (!io_thread_.joinable()) return;
-  io_->Shutdown();
-  io_thread_.join();
-}
 
 void Server::SetServing(bool serving) {
   health_->Set("", serving);
@@ -150,7 +134,6 @@ void Server::Shutdown() {
   const absl::Time start = absl::Now();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_timeout));
   server_->Wait();
-  StopIo();
   LOG_INFO() << "grpc server stopped"
              << KV("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
   stopped_.Notify();

@@ -8,8 +8,7 @@
 // then, after the configured drain delay, the server stops taking calls, lets in-flight calls
 // finish until the shutdown deadline, cancels what is left, and returns.
 //
-// Handlers are synchronous (gRPC's thread pool; one thread per server polls the network and hands
-// each call to a waiting handler thread); a handler should return early once the client
+// Handlers are synchronous (gRPC's thread pool); a handler should return early once the client
 // went away or its deadline passed: EDA_RPC runs it in a CallScope (libs/common/call_scope.h),
 // which the pool and the unit of work honour, and long handlers check between steps.
 #pragma once
@@ -17,7 +16,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,7 +26,6 @@
 
 namespace grpc {
 class Server;
-class ServerCompletionQueue;
 class Service;
 class ServerContext;
 }  // namespace grpc
@@ -93,15 +90,12 @@ class Server final {
 
  private:
   Server() = default;
-  void StopIo();  // once the server has stopped
 
   ServerOptions options_;
   std::vector<std::string> service_names_;
   obs::OpsServer* ops_ = nullptr;
   int port_ = 0;
-  std::unique_ptr<HealthService> health_;            // declared before server_: outlives it
-  std::unique_ptr<grpc::ServerCompletionQueue> io_;  // polled by io_thread_: the server's I/O
-  std::thread io_thread_;
+  std::unique_ptr<HealthService> health_;  // declared before server_: outlives it
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

@@ -1,9 +1,12 @@
 // The outbox -> relay -> JetStream -> consumer -> inbox pipeline against a real PostgreSQL and
 // a real nats-server, including failures: duplicates, relay crashes, NATS outages, poison
 // messages, retries and dead letters.
+#include <sched.h>
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <set>
@@ -254,6 +257,53 @@ TEST_F(PipelineTest, CommittedMessagesFlowEndToEndInOrder) {
   EXPECT_THAT(seen, ElementsAreArray(ids));
   EXPECT_TRUE(AllMarked());
   EXPECT_TRUE(relay_->leader());
+}
+
+// The ids of this process's threads named `name` (threads a thread starts inherit its name).
+std::set<int> ThreadsNamed(const std::string& name) {
+  std::set<int> tids;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) {
+      tids.insert(std::stoi(task.path().filename().string()));
+    }
+  }
+  return tids;
+}
+
+// Whether the relay started after `before` was taken runs, with the threads it started (its NATS
+// connection's), under scheduling policy `policy`: they inherit it, and its name.
+bool NewRelayThreadsRunUnder(const std::set<int>& before, int policy) {
+  return testing::WaitUntil(
+      [&] {
+        int found = 0;
+        for (int tid : ThreadsNamed("outbox-relay")) {
+          if (before.contains(tid)) continue;
+          if (sched_getscheduler(tid) != policy) return false;
+          ++found;
+        }
+        return found > 0;
+      },
+      absl::Seconds(10));
+}
+
+TEST_F(PipelineTest, TheRelayThreadYieldsTheCpuToTheCallsThatWakeIt) {
+  StartConsumer(RecordEffect());
+  std::set<int> before = ThreadsNamed("outbox-relay");  // earlier tests' (nats.c keeps some)
+  StartRelay();
+  EXPECT_TRUE(NewRelayThreadsRunUnder(before, SCHED_BATCH));
+  ASSERT_TRUE(Produce(NewMessage("batch")).ok());
+  EXPECT_TRUE(WaitForEffects(1));
+  relay_->Stop();
+
+  before = ThreadsNamed("outbox-relay");
+  relay_ = Relay::Start(
+      {.pg_dsn = dsn_, .nats = {.url = testing::SharedNats().url()}, .batch_scheduling = false},
+      metrics_);
+  EXPECT_TRUE(NewRelayThreadsRunUnder(before, SCHED_OTHER));
+  ASSERT_TRUE(Produce(NewMessage("other")).ok());
+  EXPECT_TRUE(WaitForEffects(2));
 }
 
 TEST_F(PipelineTest, ProducersElsewhereWakeTheRelayWithNotify) {

@@ -1,7 +1,12 @@
 #include "libs/outbox/relay.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 #include <thread>
@@ -606,6 +611,14 @@ void Relay::Impl::Wait(absl::Duration d) {
 }
 
 void Relay::Impl::Run() {
+  pthread_setname_np(pthread_self(), "outbox-relay");
+  if (options_.batch_scheduling) {
+    const sched_param param{};  // SCHED_BATCH has no priority levels
+    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
+      LOG_WARN() << "outbox relay: cannot run under SCHED_BATCH"
+                 << KV("error", std::strerror(errno));
+    }
+  }
   absl::Duration backoff = options_.initial_backoff;
   auto fail = [&](const absl::Status& s, absl::string_view what) {
     errors_total_.Increment();
