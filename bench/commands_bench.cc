@@ -228,13 +228,13 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
-// `clients` closed-loop clients against two stores services in turns, in blocks of `block`
-// (A B B A, B A A B, ...), so that the machine's drift, which moves a p50 by more than the
-// differences worth finding, falls on both alike. The first calls of each client in a block are
-// not counted (a service idle during the other's block has to wake up). Prints each round, then
+// `clients` closed-loop clients against two stores services in turns of `turn` each (a round is
+// A B B A, the next B A A B, ...), so that the machine's drift, which moves a p50 by more than the
+// differences worth finding, falls on both alike. The first calls of each client in a turn are
+// not counted (a service idle during the other's turn has to wake up). Prints each round, then
 // RESULT with both sides' p50 and rate, the median per-round difference and the rounds B won.
 int CompareSideBySide(const std::string& target_a, const std::string& target_b, int clients,
-                      int rounds, absl::Duration block) {
+                      int rounds, absl::Duration turn) {
   constexpr int kSkip = 5;
   std::vector<std::unique_ptr<Client>> side[2];
   for (int c = 0; c < clients; ++c) {
@@ -246,13 +246,13 @@ int CompareSideBySide(const std::string& target_a, const std::string& target_b, 
   int b_lower_p50 = 0, b_higher_rate = 0;
   for (int round = 0; round < rounds; ++round) {
     double p50[2] = {0, 0}, rate[2] = {0, 0};
-    for (int turn = 0; turn < 4; ++turn) {
-      const int s = (turn == 1 || turn == 2) != (round % 2 == 1) ? 1 : 0;
+    for (int step = 0; step < 4; ++step) {
+      const int s = (step == 1 || step == 2) != (round % 2 == 1) ? 1 : 0;
       std::vector<std::vector<double>> latencies(clients);
-      std::atomic<int> counted{0}, failed{0};
+      std::atomic<int> failed{0};
       std::vector<std::thread> threads;
       const absl::Time start = absl::Now();
-      const absl::Time end = start + block / 2;
+      const absl::Time end = start + turn;
       for (int c = 0; c < clients; ++c) {
         threads.emplace_back([&, c] {
           for (int i = 0; absl::Now() < end; ++i) {
@@ -267,15 +267,15 @@ int CompareSideBySide(const std::string& target_a, const std::string& target_b, 
       }
       for (std::thread& t : threads) t.join();
       if (failed > 0) return Fail(absl::UnavailableError(s == 1 ? "B failed" : "A failed"));
-      std::vector<double> block_latencies;
+      std::vector<double> turn_latencies;
       for (const auto& l : latencies)
-        block_latencies.insert(block_latencies.end(), l.begin(), l.end());
+        turn_latencies.insert(turn_latencies.end(), l.begin(), l.end());
       const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-      calls[s] += static_cast<double>(block_latencies.size());
+      calls[s] += static_cast<double>(turn_latencies.size());
       seconds[s] += elapsed;
-      rate[s] += static_cast<double>(block_latencies.size()) / elapsed / 2;
-      p50[s] += Percentile(block_latencies, 0.5) / 2;
-      all[s].insert(all[s].end(), block_latencies.begin(), block_latencies.end());
+      rate[s] += static_cast<double>(turn_latencies.size()) / elapsed / 2;
+      p50[s] += Percentile(turn_latencies, 0.5) / 2;
+      all[s].insert(all[s].end(), turn_latencies.begin(), turn_latencies.end());
     }
     p50_diffs.push_back(p50[1] - p50[0]);
     rate_diffs.push_back(rate[1] - rate[0]);
@@ -315,7 +315,7 @@ int main(int argc, char** argv) {
   int only_seconds = 10;
   double only_pace = 0;
   // --compare-bin=PATH [--clients=N] [--rounds=R]: the stores binary (A) against another (B),
-  // both running, in alternating blocks (CompareSideBySide); nothing else is measured.
+  // both running, in alternating turns (CompareSideBySide); nothing else is measured.
   std::string compare_binary;
   int rounds = 20;
   for (int i = 1; i < argc; ++i) {
@@ -367,7 +367,7 @@ int main(int argc, char** argv) {
     if (!other.ok()) return Fail(other.status());
     Run((*other)->grpc_target(), 4, absl::Seconds(1));
     return CompareSideBySide(target, (*other)->grpc_target(), std::max(1, only_clients), rounds,
-                             absl::Seconds(1));
+                             absl::Milliseconds(500));
   }
   if (only_clients > 0) {
     RunResult r = Run(target, only_clients, absl::Seconds(only_seconds), only_pace);
